@@ -1,0 +1,424 @@
+"""The cadaster: every device that touches the network, its interfaces, addresses and ports.
+
+Shape and syntax are checked by pydantic (`Cadaster.model_validate`); references between entries
+(an interface's network, a switch port's machine, duplicates) by `check_cadaster`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from elenta.model.errors import FaultCollector, ModelError, key_path
+from elenta.model.names import (
+    check_domain,
+    check_interface_name,
+    check_label,
+    normalise_mac,
+    parse_size_mib,
+)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+MachineKind = Literal["nixos", "router", "switch", "modem", "other"]
+LinkType = Literal["lan", "wifi"]
+
+
+def _ip(value: object) -> IPAddress:
+    try:
+        return ipaddress.ip_address(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address") from None
+
+
+def _cidr(value: object) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(str(value), strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR network such as 127.0.1.0/24 ({exc})") from None
+
+
+Address = Annotated[IPAddress, BeforeValidator(_ip)]
+Network_ = Annotated[IPNetwork, BeforeValidator(_cidr)]
+Mac = Annotated[str, BeforeValidator(normalise_mac)]
+Label = Annotated[str, BeforeValidator(check_label)]
+SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Network(_Strict):
+    """A layer-2 network: `Network(cidr="127.0.1.0/24", vlan=10, link="lan")`."""
+
+    cidr: Network_
+    vlan: int | None = Field(default=None, ge=1, le=4094)
+    link: LinkType = "lan"
+    subdomain: Label | None = None
+    gateway: str | None = None
+    description: str = ""
+
+
+class Alias(_Strict):
+    """A second address on a physical interface (`enp2s0_dns` on `enp2s0`)."""
+
+    ip: Address
+    name: Label | None = None
+
+
+class Interface(_Strict):
+    """A physical interface: its MAC, the network it sits on and its one IP there."""
+
+    mac: Mac | None = None
+    network: str
+    ip: Address
+    aliases: dict[str, Alias] = Field(default_factory=dict)
+    primary: bool = False
+
+    @field_validator("aliases")
+    @classmethod
+    def _alias_names(cls, value: dict[str, Alias]) -> dict[str, Alias]:
+        for name in value:
+            check_interface_name(name)
+        return value
+
+
+class Resources(_Strict):
+    """What a machine has: `Resources(cores=4, memory="16G", disk="500G")` (sizes in MiB)."""
+
+    cores: int = Field(default=0, ge=0)
+    memory: SizeMiB = 0
+    disk: SizeMiB = 0
+
+
+class Ssh(_Strict):
+    """How the deployer reaches a machine."""
+
+    user: str = Field(default="root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    port: int = Field(default=22, ge=1, le=65535)
+    host_key: str | None = Field(default=None, pattern=r"^(ssh-|ecdsa-)[a-z0-9-]+ [A-Za-z0-9+/=]+$")
+
+
+class Credentials(_Strict):
+    """Where a switch's secret comes from; the cadaster never holds the secret itself."""
+
+    username: str = "admin"
+    password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    password_file: str | None = None
+    enable_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class SwitchPort(_Strict):
+    """What is plugged into one switch port, and how the port is configured."""
+
+    machine: str | None = None
+    interface: str | None = None
+    mode: Literal["access", "trunk"] | None = None
+    network: str | None = None
+    networks: list[str] = Field(default_factory=list)
+    native: str | None = None
+    description: str | None = None
+    shutdown: bool | None = None
+
+
+class Switch(_Strict):
+    """A managed switch: platform (a netmiko device type), credentials and ports."""
+
+    platform: str = "cisco_ios"
+    credentials: Credentials = Field(default_factory=Credentials)
+    ports: dict[str, SwitchPort] = Field(default_factory=dict)
+    shutdown_unused: bool = False
+    management_network: str | None = None
+
+
+class Machine(_Strict):
+    """Any device on the network: a NixOS host, a router, a switch, a modem."""
+
+    kind: MachineKind = "nixos"
+    interfaces: dict[str, Interface] = Field(default_factory=dict)
+    resources: Resources = Field(default_factory=Resources)
+    ssh: Ssh = Field(default_factory=Ssh)
+    tags: list[Label] = Field(default_factory=list)
+    netboot: bool = False
+    switch: Switch | None = None
+    description: str = ""
+
+    @field_validator("interfaces")
+    @classmethod
+    def _interface_names(cls, value: dict[str, Interface]) -> dict[str, Interface]:
+        for name in value:
+            check_interface_name(name)
+        return value
+
+    def primary_interface(self) -> tuple[str, Interface] | None:
+        """The interface the plain canon name points at (marked `primary`, else the first)."""
+        for name, iface in self.interfaces.items():
+            if iface.primary:
+                return name, iface
+        return next(iter(self.interfaces.items()), None)
+
+
+class DnsSettings(_Strict):
+    """Where the lab's own DNS servers answer (`"127.0.1.53:53"`), used by `elenta lookup`."""
+
+    servers: list[str] = Field(default_factory=list)
+    admin: str = "hostmaster"
+    ttl: int = Field(default=3600, ge=0)
+
+
+class Cadaster(_Strict):
+    """Every device of a lab: `Cadaster.model_validate(tomllib.load(f))`."""
+
+    domain: str = "canon"
+    dns: DnsSettings = Field(default_factory=DnsSettings)
+    networks: dict[Label, Network] = Field(default_factory=dict)
+    machines: dict[Label, Machine] = Field(default_factory=dict)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        return check_domain(value)
+
+    # -- names ---------------------------------------------------------------------------
+
+    def canon(self, machine: str) -> str:
+        """The canon name of a machine: `cadaster.canon("toto") == "toto.canon"`."""
+        return f"{machine}.{self.domain}"
+
+    def resolve(self, name: str) -> CanonRef:
+        """Find a machine by short name, canon name or link-type form.
+
+        `cadaster.resolve("toto.canon.lan")` gives `CanonRef("toto", "lan", None)`;
+        `cadaster.resolve("lab.ifrit.canon")` gives `CanonRef("ifrit", None, "lab")`.
+        Raises `KeyError` with close matches when nothing fits.
+        """
+        text = name.rstrip(".").lower()
+        if text in self.machines:
+            return CanonRef(text, None, None)
+        suffix = "." + self.domain
+        for link in ("lan", "wifi"):
+            if text.endswith(f"{suffix}.{link}"):
+                short = text[: -len(f"{suffix}.{link}")]
+                if short in self.machines:
+                    return CanonRef(short, link, None)
+        if text.endswith(suffix):
+            head = text[: -len(suffix)]
+            if head in self.machines:
+                return CanonRef(head, None, None)
+            if "." in head:
+                sub, short = head.split(".", 1)
+                if short in self.machines and self.network_by_subdomain(short, sub):
+                    return CanonRef(short, None, sub)
+        known = [self.canon(m) for m in self.machines]
+        close = difflib.get_close_matches(text, known + list(self.machines), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise KeyError(f"no machine named {name!r} in the cadaster{hint}")
+
+    def network_by_subdomain(self, machine: str, sub: str) -> str | None:
+        """The network of `machine` whose subdomain (or name) is `sub`, if any."""
+        for iface in self.machines[machine].interfaces.values():
+            net = self.networks.get(iface.network)
+            if net and (net.subdomain or iface.network) == sub:
+                return iface.network
+        return None
+
+    def address(self, name: str) -> IPAddress:
+        """The IP a name stands for in the cadaster: `cadaster.address("toto.canon")`."""
+        ref = self.resolve(name)
+        machine = self.machines[ref.machine]
+        for iface in machine.interfaces.values():
+            net = self.networks.get(iface.network)
+            if (
+                ref.subdomain
+                and self.network_by_subdomain(ref.machine, ref.subdomain) != iface.network
+            ):
+                continue
+            if ref.link and (net is None or net.link != ref.link):
+                continue
+            if not ref.subdomain and not ref.link:
+                primary = machine.primary_interface()
+                assert primary is not None
+                return primary[1].ip
+            return iface.ip
+        raise KeyError(f"{name!r} has no address in the cadaster")
+
+    def mac(self, name: str) -> str:
+        """The MAC of a machine's primary (or link-type) interface: `cadaster.mac("toto.canon")`."""
+        ref = self.resolve(name)
+        machine = self.machines[ref.machine]
+        candidates = [
+            iface
+            for iface in machine.interfaces.values()
+            if iface.mac
+            and (ref.link is None or self.networks[iface.network].link == ref.link)
+            and (
+                ref.subdomain is None
+                or self.network_by_subdomain(ref.machine, ref.subdomain) == iface.network
+            )
+        ]
+        primary = machine.primary_interface()
+        if primary and primary[1] in candidates:
+            candidates.insert(0, primary[1])
+        if not candidates or candidates[0].mac is None:
+            raise KeyError(f"{name!r} has no MAC in the cadaster")
+        return candidates[0].mac
+
+    def addresses(self) -> Iterator[AddressRecord]:
+        """Every address in the cadaster with the names that point at it, for zones and checks."""
+        for short, machine in self.machines.items():
+            multi = len({i.network for i in machine.interfaces.values()}) > 1
+            primary = machine.primary_interface()
+            links_named: set[str] = set()
+            for if_name, iface in machine.interfaces.items():
+                net = self.networks.get(iface.network)
+                names: list[str] = []
+                if primary and primary[0] == if_name:
+                    names.append(self.canon(short))
+                if multi and net is not None:
+                    names.append(f"{net.subdomain or iface.network}.{self.canon(short)}")
+                if net is not None and net.link not in links_named:
+                    # The link-type form names the first interface of that link type.
+                    links_named.add(net.link)
+                    names.append(f"{self.canon(short)}.{net.link}")
+                key = ("machines", short, "interfaces", if_name)
+                yield AddressRecord(
+                    short, if_name, iface.network, iface.ip, tuple(names), iface.mac, key
+                )
+                for alias_name, alias in iface.aliases.items():
+                    label = alias.name or alias_name.split("_")[-1]
+                    yield AddressRecord(
+                        short,
+                        alias_name,
+                        iface.network,
+                        alias.ip,
+                        (f"{label}.{self.canon(short)}",),
+                        None,
+                        (*key, "aliases", alias_name),
+                        physical=if_name,
+                    )
+
+
+@dataclass(frozen=True)
+class CanonRef:
+    """What a name points at: a machine, and optionally a link type or a network subdomain."""
+
+    machine: str
+    link: str | None
+    subdomain: str | None
+
+
+@dataclass(frozen=True)
+class AddressRecord:
+    """One address of one machine and the DNS names for it."""
+
+    machine: str
+    interface: str
+    network: str
+    ip: IPAddress
+    names: tuple[str, ...]
+    mac: str | None
+    key: tuple[str, ...]
+    physical: str | None = None
+
+
+def check_cadaster(cadaster: Cadaster, file: str) -> None:
+    """Check references and uniqueness across the cadaster; raise ModelError naming each fault.
+
+    `check_cadaster(cadaster, "examples/lab/cadaster.toml")`
+    """
+    faults = FaultCollector(file)
+    seen_ip: dict[IPAddress, tuple[str, ...]] = {}
+    seen_mac: dict[str, tuple[str, ...]] = {}
+    seen_vlan: dict[int, str] = {}
+    for net_name, net in cadaster.networks.items():
+        if net.vlan is not None:
+            if net.vlan in seen_vlan:
+                faults.add(
+                    ("networks", net_name, "vlan"),
+                    f"VLAN {net.vlan} is already used by network {seen_vlan[net.vlan]!r}",
+                )
+            seen_vlan[net.vlan] = net_name
+    for short, machine in cadaster.machines.items():
+        for if_name, iface in machine.interfaces.items():
+            base = ("machines", short, "interfaces", if_name)
+            net = cadaster.networks.get(iface.network)
+            if net is None:
+                faults.add(
+                    (*base, "network"),
+                    f"unknown network {iface.network!r}"
+                    f" (known: {', '.join(cadaster.networks) or 'none'})",
+                )
+            ips = [((*base, "ip"), iface.ip)] + [
+                ((*base, "aliases", a, "ip"), alias.ip) for a, alias in iface.aliases.items()
+            ]
+            for loc, ip in ips:
+                if net is not None and ip not in net.cidr:
+                    faults.add(loc, f"{ip} is outside network {iface.network!r} ({net.cidr})")
+                if ip in seen_ip:
+                    faults.add(loc, f"IP {ip} is already given to {key_path(seen_ip[ip])}")
+                else:
+                    seen_ip[ip] = loc
+            if iface.mac:
+                if iface.mac in seen_mac:
+                    faults.add(
+                        (*base, "mac"),
+                        f"MAC {iface.mac} is already given to {key_path(seen_mac[iface.mac])}",
+                    )
+                else:
+                    seen_mac[iface.mac] = (*base, "mac")
+        if machine.kind == "switch" and machine.switch is None:
+            faults.add(
+                ("machines", short, "switch"), "a machine of kind 'switch' needs a [switch] table"
+            )
+        if machine.switch is not None:
+            _check_switch(cadaster, short, machine.switch, faults)
+    faults.raise_if_any()
+
+
+def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultCollector) -> None:
+    for port_name, port in switch.ports.items():
+        base = ("machines", short, "switch", "ports", port_name)
+        try:
+            check_interface_name(port_name)
+        except ValueError as exc:
+            faults.add(base, str(exc))
+        if port.machine is not None:
+            try:
+                ref = cadaster.resolve(port.machine)
+            except KeyError as exc:
+                faults.add((*base, "machine"), exc.args[0])
+                continue
+            ifaces = cadaster.machines[ref.machine].interfaces
+            if port.interface is not None and port.interface not in ifaces:
+                faults.add(
+                    (*base, "interface"),
+                    f"machine {ref.machine!r} has no interface "
+                    f"{port.interface!r} (it has: {', '.join(ifaces) or 'none'})",
+                )
+        for field, names in (
+            ("network", [port.network]),
+            ("networks", port.networks),
+            ("native", [port.native]),
+        ):
+            for name in names:
+                if name is not None and name not in cadaster.networks:
+                    faults.add((*base, field), f"unknown network {name!r}")
+                elif name is not None and cadaster.networks[name].vlan is None:
+                    faults.add((*base, field), f"network {name!r} has no VLAN id")
+
+
+def ensure_known(cadaster: Cadaster, name: str, file: str, key: tuple[str | int, ...]) -> str:
+    """Resolve `name` to a machine's short name, or raise ModelError at `file`/`key`.
+
+    `ensure_known(cadaster, "toto.canon", "lab.toml", ("machines", "toto.canon"))` -> "toto"
+    """
+    try:
+        return cadaster.resolve(name).machine
+    except KeyError as exc:
+        raise ModelError.one(file, key, exc.args[0]) from None

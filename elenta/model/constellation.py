@@ -1,0 +1,165 @@
+"""Constellations: which configuration, VMs, containers and services run on which machine.
+
+Two input forms are accepted and normalised into one model:
+
+- per machine: `[machines.toto] hostConfig = ".#dns"`, `vms`, `containers`, `data`;
+- per domain: `[domains."example.lab"] redirect_bare_to = "www"` with `services.www = {role,
+  host, extraOpts}`.
+
+`roles` declares what each role needs on its host: ports, health checks, backups, exports.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from elenta.model.names import (
+    check_domain,
+    check_flake_ref,
+    check_label,
+    flake_attr,
+    parse_size_mib,
+)
+
+FlakeRef = Annotated[str, BeforeValidator(check_flake_ref)]
+Label = Annotated[str, BeforeValidator(check_label)]
+SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Guest(_Strict):
+    """A VM or container: its configuration and what it asks of its host.
+
+    Written as a bare flake reference (`".#web"`) or a table
+    (`{config = ".#web", cores = 2, memory = "2G", disk = "20G"}`).
+    """
+
+    config: FlakeRef | dict[str, Any] | None = None
+    cores: int = Field(default=0, ge=0)
+    memory: SizeMiB = 0
+    disk: SizeMiB = 0
+    disks: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_ref(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"config": value}
+        return value
+
+
+class PortSpec(_Strict):
+    """A port a role listens on: `{port = 53, proto = "udp", interface = "enp2s0_dns"}`."""
+
+    port: int = Field(ge=1, le=65535)
+    proto: Literal["tcp", "udp"] = "tcp"
+    interface: str | None = None
+
+
+class HealthCheck(_Strict):
+    """One check after activation: a command on the host, or a TCP/HTTP probe from the deployer."""
+
+    command: str | None = None
+    tcp: int | None = Field(default=None, ge=1, le=65535)
+    http: str | None = None
+    timeout: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> HealthCheck:
+        given = [x for x in (self.command, self.tcp, self.http) if x is not None]
+        if len(given) != 1:
+            raise ValueError("a health check needs exactly one of 'command', 'tcp' or 'http'")
+        return self
+
+
+class Backup(_Strict):
+    """What to save before activation, and how to put it back on rollback."""
+
+    paths: list[str] = Field(default_factory=list)
+    command: str | None = None
+    restore: str | None = None
+
+    @field_validator("paths")
+    @classmethod
+    def _absolute(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"backup path {path!r} must be absolute")
+        return value
+
+
+class Export(_Strict):
+    """An NFS export: `{path = "/srv/media", clients = ["archimedes", "lab"], options = ["rw"]}`."""
+
+    path: str
+    clients: list[str] = Field(default_factory=list)
+    options: list[str] = Field(default_factory=lambda: ["ro"])
+
+
+class Role(_Strict):
+    """What a role needs on the machines that carry it."""
+
+    ports: list[PortSpec] = Field(default_factory=list)
+    health: list[HealthCheck] = Field(default_factory=list)
+    backup: Backup | None = None
+    exports: list[Export] = Field(default_factory=list)
+    mounts: list[str] = Field(default_factory=list)
+    dns: bool = False
+    nfs: bool = False
+    netboot: bool = False
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Placement(_Strict):
+    """What runs on one machine: its host configuration, guests and free-form data."""
+
+    host_config: FlakeRef | dict[str, Any] | None = Field(default=None, alias="hostConfig")
+    vms: dict[Label, Guest] = Field(default_factory=dict)
+    containers: dict[Label, Guest] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+    tags: list[Label] = Field(default_factory=list)
+
+    def role(self) -> str | None:
+        """The role named by the host configuration's flake reference (`.#dns` -> `dns`)."""
+        if isinstance(self.host_config, str):
+            return flake_attr(self.host_config)
+        return None
+
+
+class Service(_Strict):
+    """A named service of a domain: `{role = "web", host = "archimedes", extraOpts = {...}}`."""
+
+    role: Label
+    host: str
+    extra_opts: dict[str, Any] = Field(default_factory=dict, alias="extraOpts")
+
+
+class Domain(_Strict):
+    """A constellation domain and its services."""
+
+    redirect_bare_to: str | None = None
+    services: dict[Label, Service] = Field(default_factory=dict)
+    ttl: int | None = Field(default=None, ge=0)
+
+
+class Constellation(_Strict):
+    """One constellation file, normalised: `Constellation.model_validate(data)`."""
+
+    name: str = ""
+    flake: str = "."
+    machines: dict[str, Placement] = Field(default_factory=dict)
+    domains: dict[str, Domain] = Field(default_factory=dict)
+    roles: dict[Label, Role] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("domains")
+    @classmethod
+    def _domain_names(cls, value: dict[str, Domain]) -> dict[str, Domain]:
+        for name in value:
+            check_domain(name)
+        return value

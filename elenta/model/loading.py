@@ -1,0 +1,93 @@
+"""Reading cadaster and constellation files (TOML, JSON, YAML, Nix) into validated models."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from elenta.model.errors import Fault, ModelError, key_path
+
+SUFFIXES = (".toml", ".json", ".yaml", ".yml", ".nix")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """Parse one file into plain data by its suffix; syntax errors name the file and line.
+
+    `load_document(Path("examples/lab/cadaster.toml"))["domain"]` -> `"canon"`
+    """
+    if not path.exists():
+        raise ModelError.one(path, "(file)", "no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(path.read_text())
+        elif suffix == ".json":
+            data = json.loads(path.read_text())
+        elif suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(path.read_text())
+        elif suffix == ".nix":
+            from elenta.nix import NixError, nix_eval_json
+
+            try:
+                data = nix_eval_json(["--file", str(path.resolve())], what=f"evaluating {path}")
+            except NixError as exc:
+                raise ModelError.one(path, "(nix)", str(exc)) from None
+        else:
+            raise ModelError.one(
+                path, "(file)", f"unknown format {suffix!r}; use one of {SUFFIXES}"
+            )
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError.one(path, "(syntax)", f"invalid TOML: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError.one(path, "(syntax)", f"invalid JSON: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ModelError.one(
+            path, "(syntax)", f"invalid YAML: {' '.join(str(exc).split())}"
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ModelError.one(
+            path, "(top level)", f"expected a table/mapping, got {type(data).__name__}"
+        )
+    return data
+
+
+def validate(model: type[Model], data: dict[str, Any], file: str | Path) -> Model:
+    """Validate data against a model; every pydantic error becomes a Fault naming the key.
+
+    `validate(Cadaster, load_document(p), p)`
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        faults = []
+        for error in exc.errors():
+            loc = [part for part in error["loc"] if not _is_union_tag(part)]
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown key (check its spelling)"
+            elif error["type"] == "missing":
+                message = "required key is missing"
+            faults.append(Fault(str(file), key_path(loc), message))
+        raise ModelError(_dedupe(faults)) from None
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic names union members in locations ("function-before[...]", "str", "dict[str,any]").
+    return isinstance(part, str) and (
+        "[" in part or part in ("str", "int", "dict", "list", "IPv4Address", "IPv6Address")
+    )
+
+
+def _dedupe(faults: list[Fault]) -> list[Fault]:
+    seen: dict[str, Fault] = {}
+    for fault in faults:
+        seen.setdefault(fault.key, fault)
+    return list(seen.values())

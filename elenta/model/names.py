@@ -1,0 +1,115 @@
+"""Syntax of the names and addresses the model accepts (they reach shell commands and zones)."""
+
+from __future__ import annotations
+
+import re
+
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_MAC = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$")
+_FLAKE_REF = re.compile(r"^[A-Za-z0-9._/:+@~-]*#[A-Za-z0-9._\"-]+$")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
+_IFACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,30}$")
+
+
+def check_label(name: str) -> str:
+    """Return `name` if it is one DNS label safe for shells and zones, else raise ValueError.
+
+    >>> check_label("toto")
+    'toto'
+    """
+    if not _LABEL.match(name):
+        raise ValueError(
+            f"{name!r} is not a valid DNS label (lower-case letters, digits and '-', "
+            "1 to 63 characters, not starting or ending with '-')"
+        )
+    return name
+
+
+def check_domain(name: str) -> str:
+    """Return `name` if it is a dotted DNS name of valid labels, else raise ValueError.
+
+    >>> check_domain("example.lab")
+    'example.lab'
+    """
+    name = name.rstrip(".")
+    if not name or len(name) > 253:
+        raise ValueError(f"{name!r} is not a valid DNS name")
+    for label in name.split("."):
+        try:
+            check_label(label)
+        except ValueError:
+            raise ValueError(
+                f"{name!r} is not a valid DNS name: label {label!r} must be lower-case "
+                "letters, digits and '-'"
+            ) from None
+    return name
+
+
+def normalise_mac(mac: str) -> str:
+    """Return the MAC in lower-case colon form, else raise ValueError.
+
+    >>> normalise_mac("52-54-00-AB-CD-EF")
+    '52:54:00:ab:cd:ef'
+    """
+    text = mac.strip().lower()
+    if not _MAC.match(text):
+        raise ValueError(
+            f"{mac!r} is not a MAC address (expected six hex pairs like 52:54:00:12:34:56)"
+        )
+    return text.replace("-", ":")
+
+
+def check_flake_ref(ref: str) -> str:
+    """Return `ref` if it is a flake reference with an attribute (`.#dns`), else raise ValueError.
+
+    >>> check_flake_ref(".#dns")
+    '.#dns'
+    """
+    if not _FLAKE_REF.match(ref):
+        raise ValueError(
+            f"{ref!r} is not a flake reference with an attribute such as '.#dns' "
+            "(letters, digits and ._/:+@~- only)"
+        )
+    return ref
+
+
+def flake_attr(ref: str) -> str:
+    """The configuration name a flake reference selects.
+
+    >>> flake_attr(".#dns"), flake_attr("path:/lab#nixosConfigurations.nfs")
+    ('dns', 'nfs')
+    """
+    attr = ref.split("#", 1)[1]
+    return attr.removeprefix("nixosConfigurations.").split(".")[0].strip('"')
+
+
+def check_interface_name(name: str) -> str:
+    """Return `name` if it is a safe interface or port name (`enp2s0`, `Gi0/1`).
+
+    >>> check_interface_name("enp2s0_dns")
+    'enp2s0_dns'
+    """
+    if not _IFACE.match(name):
+        raise ValueError(f"{name!r} is not a valid interface name")
+    return name
+
+
+def parse_size_mib(value: int | str) -> int:
+    """Parse a size (`"16G"`, `"512M"`, `2048` meaning MiB) into MiB.
+
+    >>> parse_size_mib("16G"), parse_size_mib(512), parse_size_mib("1T")
+    (16384, 512, 1048576)
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a size")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"{value!r} is not a size")
+        return value
+    match = _SIZE.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a size such as '16G' or '512M'")
+    number = float(match.group(1))
+    unit = (match.group(2) or "M").upper()[0]
+    factor = {"B": 1 / (1024 * 1024), "K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}[unit]
+    return int(number * factor)

@@ -1,0 +1,72 @@
+"""Running Debian's `nix` offline: one place that knows the flags and environment it needs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from elenta.model.errors import ElentaError
+
+# No substituters: the network rule forbids the public cache, and Nix would spend seconds retrying.
+NIX_CONFIG = "experimental-features = nix-command flakes\nsubstituters =\nwarn-dirty = false\n"
+
+
+class NixError(ElentaError):
+    """A `nix` command failed; the message carries its stderr."""
+
+
+def nix_available() -> bool:
+    """True when a `nix` binary is on PATH: `if nix_available(): ...`."""
+    return shutil.which("nix") is not None
+
+
+def nix_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every `nix` call gets: `subprocess.run([...], env=nix_environment())`."""
+    env = dict(os.environ)
+    env["NIX_CONFIG"] = NIX_CONFIG + env.get("ELENTA_NIX_CONFIG", "")
+    env.setdefault("NIX_REMOTE", "")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_nix(args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
+    """Run `nix ARGS` offline and return stdout, raising NixError with stderr on failure.
+
+    `run_nix(["eval", "--json", "--file", "cadaster.nix"])`
+    """
+    if not nix_available():
+        raise NixError(
+            f"{what or 'this step'} needs `nix` (Debian's nix-bin), which is not installed"
+        )
+    proc = subprocess.run(
+        ["nix", *args], cwd=cwd, env=nix_environment(), capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        # `nix eval` may print partial JSON before failing: never parse stdout of a failed call.
+        detail = proc.stderr.strip().splitlines()
+        raise NixError(f"{what or 'nix ' + ' '.join(args)} failed: " + " | ".join(detail[-6:]))
+    return proc.stdout
+
+
+def nix_eval_json(target: list[str], *, cwd: Path | None = None, what: str = "") -> Any:
+    """Evaluate to JSON: `nix_eval_json(["--file", "lab.nix"])` or `(["path:/lab#cadaster"])`."""
+    return json.loads(run_nix(["eval", "--json", *target], cwd=cwd, what=what))
+
+
+def flake_uri(ref: str, flake_dir: Path) -> str:
+    """Turn a lab-relative flake reference into one Nix can read outside git.
+
+    `flake_uri(".#dns", Path("/lab"))` -> `"path:/lab#dns"` (a `path:` flake sees files that git
+    has not added yet).
+    """
+    base, attr = ref.split("#", 1)
+    if base in ("", "."):
+        base = f"path:{flake_dir.resolve()}"
+    elif base.startswith(("./", "../", "/")):
+        base = f"path:{(flake_dir / base).resolve()}"
+    return f"{base}#{attr}"
