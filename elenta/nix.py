@@ -40,9 +40,7 @@ def run_nix(args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
     `run_nix(["eval", "--json", "--file", "cadaster.nix"])`
     """
     if not nix_available():
-        raise NixError(
-            f"{what or 'this step'} needs `nix` (Debian's nix-bin), which is not installed"
-        )
+        raise NixError(f"{what or 'this step'} needs `nix` (Debian's nix-bin), which is not installed")
     proc = subprocess.run(
         ["nix", *args], cwd=cwd, env=nix_environment(), capture_output=True, text=True, check=False
     )

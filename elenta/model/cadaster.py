@@ -234,10 +234,7 @@ class Cadaster(_Strict):
         machine = self.machines[ref.machine]
         for iface in machine.interfaces.values():
             net = self.networks.get(iface.network)
-            if (
-                ref.subdomain
-                and self.network_by_subdomain(ref.machine, ref.subdomain) != iface.network
-            ):
+            if ref.subdomain and self.network_by_subdomain(ref.machine, ref.subdomain) != iface.network:
                 continue
             if ref.link and (net is None or net.link != ref.link):
                 continue
@@ -287,9 +284,7 @@ class Cadaster(_Strict):
                     links_named.add(net.link)
                     names.append(f"{self.canon(short)}.{net.link}")
                 key = ("machines", short, "interfaces", if_name)
-                yield AddressRecord(
-                    short, if_name, iface.network, iface.ip, tuple(names), iface.mac, key
-                )
+                yield AddressRecord(short, if_name, iface.network, iface.ip, tuple(names), iface.mac, key)
                 for alias_name, alias in iface.aliases.items():
                     label = alias.name or alias_name.split("_")[-1]
                     yield AddressRecord(
@@ -351,8 +346,7 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
             if net is None:
                 faults.add(
                     (*base, "network"),
-                    f"unknown network {iface.network!r}"
-                    f" (known: {', '.join(cadaster.networks) or 'none'})",
+                    f"unknown network {iface.network!r} (known: {', '.join(cadaster.networks) or 'none'})",
                 )
             ips = [((*base, "ip"), iface.ip)] + [
                 ((*base, "aliases", a, "ip"), alias.ip) for a, alias in iface.aliases.items()
@@ -373,9 +367,7 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
                 else:
                     seen_mac[iface.mac] = (*base, "mac")
         if machine.kind == "switch" and machine.switch is None:
-            faults.add(
-                ("machines", short, "switch"), "a machine of kind 'switch' needs a [switch] table"
-            )
+            faults.add(("machines", short, "switch"), "a machine of kind 'switch' needs a [switch] table")
         if machine.switch is not None:
             _check_switch(cadaster, short, machine.switch, faults)
     faults.raise_if_any()

@@ -91,9 +91,7 @@ class Lab:
             for domain_name, domain in loaded.model.domains.items():
                 for name, service in domain.services.items():
                     short = self.machine_name(service.host)
-                    out.setdefault(short, []).append(
-                        HostService(loaded, domain_name, name, service)
-                    )
+                    out.setdefault(short, []).append(HostService(loaded, domain_name, name, service))
         return out
 
     def roles_of(self, machine: str) -> list[str]:
@@ -173,8 +171,7 @@ def load_lab(*paths: Path | str) -> Lab:
     cadaster = validate(Cadaster, load_document(cadaster_path), cadaster_path)
     check_cadaster(cadaster, str(cadaster_path))
     constellations = [
-        LoadedConstellation(validate(Constellation, load_document(p), p), str(p))
-        for p in constellation_paths
+        LoadedConstellation(validate(Constellation, load_document(p), p), str(p)) for p in constellation_paths
     ]
     lab = Lab(root, cadaster, str(cadaster_path), constellations)
     check_references(lab)
@@ -191,9 +188,7 @@ def check_references(lab: Lab) -> None:
             _resolve(lab, key, ("machines", key), collector)
         for domain_name, domain in model.domains.items():
             for name, service in domain.services.items():
-                _resolve(
-                    lab, service.host, ("domains", domain_name, "services", name, "host"), collector
-                )
+                _resolve(lab, service.host, ("domains", domain_name, "services", name, "host"), collector)
             target = domain.redirect_bare_to
             if target is not None and target not in domain.services:
                 collector.add(
@@ -206,9 +201,7 @@ def check_references(lab: Lab) -> None:
                 for j, client in enumerate(export.clients):
                     if client in lab.cadaster.networks or client == "*":
                         continue
-                    _resolve(
-                        lab, client, ("roles", role_name, "exports", i, "clients", j), collector
-                    )
+                    _resolve(lab, client, ("roles", role_name, "exports", i, "clients", j), collector)
         faults.extend(collector.faults)
     if faults:
         raise ModelError(faults)

@@ -39,23 +39,17 @@ def load_document(path: Path) -> dict[str, Any]:
             except NixError as exc:
                 raise ModelError.one(path, "(nix)", str(exc)) from None
         else:
-            raise ModelError.one(
-                path, "(file)", f"unknown format {suffix!r}; use one of {SUFFIXES}"
-            )
+            raise ModelError.one(path, "(file)", f"unknown format {suffix!r}; use one of {SUFFIXES}")
     except tomllib.TOMLDecodeError as exc:
         raise ModelError.one(path, "(syntax)", f"invalid TOML: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ModelError.one(path, "(syntax)", f"invalid JSON: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ModelError.one(
-            path, "(syntax)", f"invalid YAML: {' '.join(str(exc).split())}"
-        ) from None
+        raise ModelError.one(path, "(syntax)", f"invalid YAML: {' '.join(str(exc).split())}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ModelError.one(
-            path, "(top level)", f"expected a table/mapping, got {type(data).__name__}"
-        )
+        raise ModelError.one(path, "(top level)", f"expected a table/mapping, got {type(data).__name__}")
     return data
 
 

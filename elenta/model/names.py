@@ -53,9 +53,7 @@ def normalise_mac(mac: str) -> str:
     """
     text = mac.strip().lower()
     if not _MAC.match(text):
-        raise ValueError(
-            f"{mac!r} is not a MAC address (expected six hex pairs like 52:54:00:12:34:56)"
-        )
+        raise ValueError(f"{mac!r} is not a MAC address (expected six hex pairs like 52:54:00:12:34:56)")
     return text.replace("-", ":")
 
 

@@ -28,9 +28,7 @@ def reports_errors(body: F) -> F:
         try:
             return body(*args, **kwargs)
         except ElentaError as exc:
-            raise Exit(
-                f"error: {exc}" if "\n" not in str(exc) else str(exc), code=exc.exit_code
-            ) from None
+            raise Exit(f"error: {exc}" if "\n" not in str(exc) else str(exc), code=exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
