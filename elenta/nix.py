@@ -46,8 +46,7 @@ def run_nix(args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
     )
     if proc.returncode != 0:
         # `nix eval` may print partial JSON before failing: never parse stdout of a failed call.
-        detail = proc.stderr.strip().splitlines()
-        raise NixError(f"{what or 'nix ' + ' '.join(args)} failed: " + " | ".join(detail[-6:]))
+        raise NixError(f"{what or 'nix ' + ' '.join(args)} failed: {summarise_nix_error(proc.stderr)}")
     return proc.stdout
 
 
@@ -68,3 +67,18 @@ def flake_uri(ref: str, flake_dir: Path) -> str:
     elif base.startswith(("./", "../", "/")):
         base = f"path:{(flake_dir / base).resolve()}"
     return f"{base}#{attr}"
+
+
+def summarise_nix_error(stderr: str) -> str:
+    """The error line and its source location from Nix's multi-line report, on one line.
+
+    >>> summarise_nix_error("error: undefined variable 'x'\\n\\n       at /l.nix:6:12:\\n  5| {")
+    "undefined variable 'x' (at /l.nix:6:12)"
+    """
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
+    places = [line.removeprefix("at ").rstrip(":") for line in lines if line.startswith("at ")]
+    message = errors[-1] if errors else (lines[-1] if lines else "no output")
+    if errors and not errors[-1] and len(lines) > 1:
+        message = lines[lines.index("error:") + 1]
+    return f"{message} (at {places[0]})" if places else message

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
 
 def key_path(loc: Sequence[str | int]) -> str:
-    """Join a location into a dotted key path, quoting keys that hold dots.
+    """Join a location into a dotted key path, quoting keys that are not bare TOML keys.
 
     >>> key_path(("machines", "toto.canon", "interfaces", 0, "mac"))
     'machines."toto.canon".interfaces[0].mac'
@@ -18,7 +21,7 @@ def key_path(loc: Sequence[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
             continue
-        text = f'"{part}"' if ("." in part or not part or " " in part) else part
+        text = part if _BARE_KEY.match(part) else f'"{part}"'
         out += f".{text}" if out else text
     return out or "(top level)"
 

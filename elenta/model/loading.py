@@ -28,9 +28,9 @@ def load_document(path: Path) -> dict[str, Any]:
         if suffix == ".toml":
             data = tomllib.loads(path.read_text())
         elif suffix == ".json":
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_text(), object_pairs_hook=_unique_json_object)
         elif suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(path.read_text())
+            data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
         elif suffix == ".nix":
             from elenta.nix import NixError, nix_eval_json
 
@@ -42,6 +42,10 @@ def load_document(path: Path) -> dict[str, Any]:
             raise ModelError.one(path, "(file)", f"unknown format {suffix!r}; use one of {SUFFIXES}")
     except tomllib.TOMLDecodeError as exc:
         raise ModelError.one(path, "(syntax)", f"invalid TOML: {exc}") from None
+    except DuplicateKey as exc:
+        raise ModelError.one(
+            path, exc.key, f"given twice (line {exc.line})" if exc.line else "given twice"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ModelError.one(path, "(syntax)", f"invalid JSON: {exc}") from None
     except yaml.YAMLError as exc:
@@ -51,6 +55,37 @@ def load_document(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ModelError.one(path, "(top level)", f"expected a table/mapping, got {type(data).__name__}")
     return data
+
+
+class DuplicateKey(ValueError):
+    """A mapping gives the same key twice (JSON and YAML parsers would silently keep the last)."""
+
+    def __init__(self, key: str, line: int | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKey(str(key), key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def validate(model: type[Model], data: dict[str, Any], file: str | Path) -> Model:

@@ -1,0 +1,63 @@
+"""The `elenta` command as a new user meets it: help, check, lookup, and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import EXAMPLE_LAB, REPO
+
+
+def elenta(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from elenta.cli import main; main()", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_and_inv_list_show_the_same_tasks() -> None:
+    help_text = elenta("--list").stdout
+    inv = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert inv.returncode == 0, inv.stderr
+    for name in ("check", "lookup", "machines"):
+        assert f"  {name} " in help_text
+    tasks = lambda text: sorted(line.split()[0] for line in text.splitlines() if line.startswith("  "))  # noqa: E731
+    assert tasks(help_text) == tasks(inv.stdout)
+
+
+def test_check_example_lab_exits_0() -> None:
+    result = elenta("check", str(EXAMPLE_LAB))
+    assert result.returncode == 0, result.stderr
+    assert "8 machines" in result.stdout
+
+
+def test_check_bad_lab_exits_2_with_one_line(example_lab_copy: Path) -> None:
+    cadaster = example_lab_copy / "cadaster.toml"
+    cadaster.write_text(cadaster.read_text().replace('ip = "127.0.1.3"', 'ip = "127.0.1.2"'))
+    result = elenta("check", str(example_lab_copy))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {cadaster}: machines.nancy.interfaces.enp3s0.ip: IP 127.0.1.2")
+
+
+def test_lookup_no_dns_reads_the_cadaster() -> None:
+    result = elenta("lookup", "toto.canon", "--no-dns", "--lab", str(EXAMPLE_LAB))
+    assert (result.returncode, result.stdout) == (0, "127.0.1.2\n")
+    result = elenta("lookup", "home.ifrit.canon", "--no-dns", "--lab", str(EXAMPLE_LAB))
+    assert result.stdout == "127.0.2.254\n"
+    result = elenta("lookup", "toto.canon", "--mac", "--lab", str(EXAMPLE_LAB))
+    assert result.stdout == "52:54:00:00:01:02\n"
+
+
+def test_lookup_unknown_name_exits_2_naming_the_cadaster() -> None:
+    result = elenta("lookup", "totto.canon", "--no-dns", "--lab", str(EXAMPLE_LAB))
+    assert result.returncode == 2
+    assert "cadaster.toml" in result.stderr and "did you mean toto.canon" in result.stderr
