@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install everything elenta, its demo and its tests need on a fresh Debian 12 (Python 3.11):
+# Debian packages (as root, or through sudo), then a virtualenv at .venv with elenta in it.
+# Safe to run again: it installs only what is missing. Subsystems add their needs in
+# .ci/deps/<subsystem>.apt (packages), .pip (pip lines) and .sh (setup steps).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+base_apt=(python3 python3-venv python3-dev gcc git openssh-server openssh-client iproute2 util-linux
+          nix-bin knot knot-dnsutils bind9-utils bind9-dnsutils dnsmasq-base tftpd-hpa busybox
+          nfs-kernel-server qemu-system-x86 ipxe-qemu)
+mapfile -t extra_apt < <(cat .ci/deps/*.apt 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' || true)
+missing=()
+for pkg in "${base_apt[@]}" "${extra_apt[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  # Packages must not start their daemons (tftpd-hpa, knot, nfs): tests start their own on loopback.
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+  as_root chmod +x /usr/sbin/policy-rc.d
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root rm -f /usr/sbin/policy-rc.d
+fi
+
+python=python3.11
+command -v "$python" >/dev/null || python=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $($python --version)"
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[test]"
+while read -r line; do
+  line="${line%%#*}"
+  [ -n "${line// /}" ] && .venv/bin/python -m pip install -q $line
+done < <(cat .ci/deps/*.pip 2>/dev/null || true)
+for step in .ci/deps/*.sh; do
+  [ -e "$step" ] || continue
+  echo "setup: $step"
+  PATH="$PWD/.venv/bin:$PATH" bash "$step"
+done
+echo "setup: ready ($(.venv/bin/python --version), elenta in .venv/bin)"
