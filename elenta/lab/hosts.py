@@ -1,0 +1,290 @@
+"""Start and stop lab hosts: one `sshd` per machine, each in its own mount (and UTS) namespace.
+
+Inside a host's namespace `/nix` and `/boot` are the host's own folders (its disk: a store that
+starts empty, profiles that survive `lab down`/`lab up`), `/run` and `/tmp` are fresh tmpfs (lost
+on "reboot", as on a real machine), and `/etc`, `/var`, `/srv`, `/root`, `/home` are overlays
+whose upper layers live in `<state>/lab/hosts/<machine>/`. At start a host "boots" what its
+boot loader marker (`/boot/elenta/default-system`) names, like a NixOS machine does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from elenta.lab.keys import ensure_host_key, ensure_root_key, write_known_hosts
+from elenta.lab.state import HostRecord, LabState, lab_state
+from elenta.model.errors import ElentaError
+from elenta.model.lab import Lab
+
+OVERLAID = ("etc", "var", "srv", "root", "home")
+HOST_NIX_CONF = "substituters =\nsandbox = false\nexperimental-features = nix-command flakes\n"
+# A NixOS-like PATH: the running system's tools first.
+HOST_PATH = "/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class LabError(ElentaError):
+    """A lab host could not be started or stopped; the message names the machine and why."""
+
+
+@dataclass(frozen=True)
+class LabHost:
+    """A running lab host as the deployer sees it: `host.ssh("readlink /run/current-system")`."""
+
+    machine: str
+    address: str
+    port: int
+    pid: int
+    state: LabState
+
+    def ssh_command(self, command: str) -> list[str]:
+        """The hermetic `ssh` argv that runs `command` on this host as root."""
+        return [*ssh_base(self.state, self.port), f"root@{self.address}", command]
+
+    def ssh(self, command: str, *, check: bool = True, timeout: float = 30) -> str:
+        """Run `command` on the host over a fresh SSH connection and return its stdout."""
+        proc = subprocess.run(
+            self.ssh_command(command), capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if check and proc.returncode != 0:
+            raise LabError(f"{self.machine}: `{command}` exited {proc.returncode}: {proc.stderr.strip()}")
+        return proc.stdout
+
+    @property
+    def upper(self) -> Path:
+        """The host's own files, seen from outside: `host.upper / "etc" / "nix" / "nix.conf"`."""
+        return self.state.host_dir(self.machine)
+
+
+def ssh_base(state: LabState, port: int) -> list[str]:
+    """`ssh` with the lab's key, strict known_hosts and an empty config (no ~/.ssh leaks in)."""
+    return [
+        "ssh",
+        "-F",
+        str(state.ssh_config),
+        "-i",
+        str(state.key),
+        "-p",
+        str(port),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        f"UserKnownHostsFile={state.known_hosts}",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "ConnectTimeout=5",
+        "-o",
+        "LogLevel=ERROR",
+    ]
+
+
+def free_port(address: str) -> int:
+    """A TCP port free on `address` right now: `free_port("127.0.1.2")`."""
+    with socket.socket() as sock:
+        sock.bind((address, 0))
+        return sock.getsockname()[1]
+
+
+def _sshd_config(address: str, port: int) -> str:
+    return "\n".join(
+        [
+            f"ListenAddress {address}:{port}",
+            "HostKey /run/elenta-lab/ssh_host_ed25519_key",
+            "PidFile none",
+            "UsePAM no",
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "AuthorizedKeysFile /run/elenta-lab/authorized_keys",
+            "StrictModes no",
+            "PrintMotd no",
+            "MaxStartups 200:30:400",
+            "MaxSessions 50",
+            "Subsystem sftp internal-sftp",
+            f"SetEnv PATH={HOST_PATH}",
+            "LogLevel ERROR",
+            "",
+        ]
+    )
+
+
+def _namespace_script(host_dir: Path, machine: str) -> str:
+    h = shlex.quote(str(host_dir))
+    lines = [
+        "set -e",
+        "mount --make-rprivate /",
+        f"hostname {shlex.quote(machine)}",
+        f"mkdir -p {h}/nix {h}/boot",
+        f"mount --bind {h}/nix /nix",
+        f"mount --bind {h}/boot /boot",
+        "mount -t tmpfs -o mode=0755 elenta-run /run",
+        "mkdir -p /run/sshd /run/elenta-lab /run/lock",
+        f"cp {h}/sshd_config {h}/authorized_keys {h}/ssh_host_ed25519_key /run/elenta-lab/",
+        "chmod 600 /run/elenta-lab/ssh_host_ed25519_key",
+    ]
+    for name in OVERLAID:
+        lines += [
+            f"mkdir -p {h}/{name}.upper {h}/{name}.work /{name}",
+            f"mount -t overlay elenta-{name} -o lowerdir=/{name},upperdir={h}/{name}.upper,"
+            f"workdir={h}/{name}.work /{name}",
+        ]
+    lines += [
+        "mount -t tmpfs -o mode=1777 elenta-tmp /tmp",
+        "mkdir -p /etc/nix /nix/var/nix/profiles /boot/elenta",
+        f"printf %s {shlex.quote(HOST_NIX_CONF)} > /etc/nix/nix.conf",
+        # Boot: what the boot loader marker names becomes the running and booted system.
+        "if [ -L /boot/elenta/default-system ] && [ -e /boot/elenta/default-system ]; then",
+        "  ln -sfn $(readlink /boot/elenta/default-system) /run/current-system",
+        "  ln -sfn $(readlink /boot/elenta/default-system) /run/booted-system",
+        "fi",
+        "exec /usr/sbin/sshd -D -e -f /run/elenta-lab/sshd_config",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _wait_listening(address: str, port: int, proc: subprocess.Popen, log: Path, machine: str) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise LabError(f"{machine}: sshd exited {proc.returncode}: {log.read_text().strip()[-400:]}")
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex((address, port)) == 0:
+                return
+        time.sleep(0.02)
+    raise LabError(f"{machine}: sshd did not listen on {address}:{port} within 15 s")
+
+
+def _start_host(state: LabState, machine: str, address: str, port: int) -> HostRecord:
+    host_dir = state.host_dir(machine)
+    host_dir.mkdir(parents=True, exist_ok=True)
+    ensure_host_key(host_dir)
+    (host_dir / "authorized_keys").write_text(state.key.with_suffix(".pub").read_text())
+    (host_dir / "sshd_config").write_text(_sshd_config(address, port))
+    _clean_root_home(host_dir)
+    log = host_dir / "sshd.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                "unshare",
+                "--mount",
+                "--uts",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                _namespace_script(host_dir, machine),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    _wait_listening(address, port, proc, log, machine)
+    return HostRecord(machine, address, port, proc.pid, os.readlink(f"/proc/{proc.pid}/ns/mnt"))
+
+
+def _clean_root_home(host_dir: Path) -> None:
+    """A lab host is a NixOS machine, not this box: root's shell start files stay empty there."""
+    home = host_dir / "root.upper"
+    home.mkdir(parents=True, exist_ok=True)
+    for name in (".bashrc", ".profile"):
+        if not (home / name).exists():
+            (home / name).write_text("# root on an elenta lab host\n")
+
+
+def _alive(record: HostRecord) -> bool:
+    try:
+        return os.readlink(f"/proc/{record.pid}/ns/mnt") == record.mnt_ns
+    except OSError:
+        return False
+
+
+def lab_machines(lab: Lab) -> list[str]:
+    """The machines `lab up` starts: every NixOS machine deployed over SSH (not netbooted)."""
+    return [m for m, spec in lab.cadaster.machines.items() if spec.kind == "nixos" and not spec.netboot]
+
+
+def lab_up(lab: Lab, machines: list[str] | None = None) -> dict[str, LabHost]:
+    """Start the lab's hosts (those not already running) and return every running one.
+
+    `hosts = lab_up(load_lab("examples/lab"))`; `hosts["toto"].ssh("hostname")` -> `"toto\\n"`.
+    """
+    state = lab_state(lab)
+    state.root.mkdir(parents=True, exist_ok=True)
+    state.ssh_config.write_text("")
+    ensure_root_key(state.key)
+    records = {name: rec for name, rec in state.records().items() if _alive(rec)}
+    wanted = machines if machines is not None else lab_machines(lab)
+    for machine in wanted:
+        if machine in records:
+            continue
+        address = str(lab.cadaster.address(machine))
+        records[machine] = _start_host(state, machine, address, free_port(address))
+        state.save(records)
+    state.save(records)
+    write_known_hosts(state, records)
+    return {name: LabHost(name, r.address, r.port, r.pid, state) for name, r in records.items()}
+
+
+def lab_status(lab: Lab) -> dict[str, LabHost]:
+    """The lab hosts running now (dead records are dropped): `lab_status(lab)["toto"].port`."""
+    state = lab_state(lab)
+    records = state.records()
+    return {n: LabHost(n, r.address, r.port, r.pid, state) for n, r in records.items() if _alive(r)}
+
+
+def _namespace_pids(mnt_ns: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/ns/mnt") == mnt_ns:
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def stop_host(record: HostRecord, *, timeout: float = 5) -> None:
+    """Stop a host and every process left in its namespace (daemons started over SSH too)."""
+    if not _alive(record):
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in _namespace_pids(record.mnt_ns):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _namespace_pids(record.mnt_ns):
+            time.sleep(0.05)
+        if not _namespace_pids(record.mnt_ns):
+            return
+
+
+def lab_down(lab: Lab, machines: list[str] | None = None) -> list[str]:
+    """Stop the lab's hosts (all, or the named machines); return the machines stopped.
+
+    `lab_down(load_lab("examples/lab"))`
+    """
+    state = lab_state(lab)
+    records = state.records()
+    stopped = []
+    for name in list(records):
+        if machines is not None and name not in machines:
+            continue
+        stop_host(records.pop(name))
+        stopped.append(name)
+    state.save(records)
+    return stopped

@@ -1,0 +1,55 @@
+"""The lab's keys: the deployer's root key, one host key per machine, and the known_hosts file."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from elenta.lab.state import HostRecord, LabState
+
+
+def _keygen(path: Path, comment: str) -> None:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def ensure_root_key(path: Path) -> Path:
+    """Generate the deployer's key once: `ensure_root_key(state.key)`."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _keygen(path, "elenta-deployer")
+    return path
+
+
+def ensure_host_key(host_dir: Path) -> Path:
+    """Generate a host's ed25519 key once (it stays across `lab down`/`lab up`)."""
+    key = host_dir / "ssh_host_ed25519_key"
+    if not key.exists():
+        _keygen(key, f"elenta-host-{host_dir.name}")
+    return key
+
+
+def host_public_key(host_dir: Path) -> str:
+    """`"ssh-ed25519 AAAA…"` of a host, without the comment."""
+    return " ".join((host_dir / "ssh_host_ed25519_key.pub").read_text().split()[:2])
+
+
+def known_hosts_entry(address: str, port: int, public_key: str) -> str:
+    """One known_hosts line: `known_hosts_entry("127.0.1.2", 2201, "ssh-ed25519 AAAA")`."""
+    host = address if port == 22 else f"[{address}]:{port}"
+    return f"{host} {public_key}"
+
+
+def write_known_hosts(state: LabState, records: Mapping[str, HostRecord]) -> None:
+    """Pin every running host's key at its address and port (strict checking trusts only these)."""
+    lines = [
+        known_hosts_entry(r.address, r.port, host_public_key(state.host_dir(r.machine)))
+        for r in records.values()
+    ]
+    state.known_hosts.write_text("".join(line + "\n" for line in sorted(lines)))

@@ -1,0 +1,68 @@
+"""Where the lab keeps its keys, ports and per-host roots: `<state>/lab/`, read by the inventory."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from elenta.model.lab import Lab
+
+
+@dataclass
+class HostRecord:
+    """One running lab host: where it listens and which process (and namespace) it is."""
+
+    machine: str
+    address: str
+    port: int
+    pid: int
+    mnt_ns: str
+
+
+@dataclass(frozen=True)
+class LabState:
+    """Paths of the lab state: `lab_state(lab).known_hosts`."""
+
+    root: Path
+
+    @property
+    def key(self) -> Path:
+        """The deployer's root key (ed25519, no passphrase)."""
+        return self.root / "id_ed25519"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.root / "known_hosts"
+
+    @property
+    def ssh_config(self) -> Path:
+        """An empty ssh config, so that no user or system ssh config leaks into a connection."""
+        return self.root / "ssh_config"
+
+    @property
+    def hosts_file(self) -> Path:
+        return self.root / "hosts.json"
+
+    def host_dir(self, machine: str) -> Path:
+        """The deployer-side folder of one host: its sshd config, host key, overlay layers."""
+        return self.root / "hosts" / machine
+
+    def records(self) -> dict[str, HostRecord]:
+        """The running hosts recorded by `lab_up`: `lab_state(lab).records()["toto"].port`."""
+        if not self.hosts_file.exists():
+            return {}
+        raw = json.loads(self.hosts_file.read_text())
+        return {name: HostRecord(**rec) for name, rec in raw.items()}
+
+    def save(self, records: dict[str, HostRecord]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.hosts_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(records.items())}, indent=2) + "\n")
+        os.replace(tmp, self.hosts_file)
+
+
+def lab_state(lab: Lab) -> LabState:
+    """The lab state of a lab (under `lab.state_dir`): `lab_state(load_lab("examples/lab"))`."""
+    return LabState(lab.state_dir / "lab")

@@ -1,0 +1,77 @@
+"""Real lab hosts for tests: the example lab's NixOS machines as sshd processes on loopback.
+
+Fixture `lab_hosts` (session scope) yields a `LabHosts` with:
+  - `path`:  a private copy of `examples/lab` (its state dir is `path/.elenta`);
+  - `lab`:   the loaded `elenta.model.lab.Lab` of that copy;
+  - `hosts`: `{"toto": LabHost, "nancy": …, "archimedes": …, "ifrit": …}`, each with `address`,
+             `port` (a free port on its cadaster address), `ssh(cmd) -> stdout` (a fresh hermetic
+             SSH connection as root) and `upper` (the host's overlay layers seen from outside:
+             `upper / "etc.upper"`, `upper / "nix"`, …);
+  - `inventory(no_dns=True, select=None)`: `elenta.inventory.inventory_groups` for that lab.
+Each host has its own mount namespace: private /nix (empty store), /run, /tmp, /boot and
+overlays over /etc, /var, /srv, /root, /home; `/etc/nix/nix.conf` has an empty `substituters =`.
+Skips when not root or when `sshd`/`unshare` are missing. Use it from any test module under
+tests/lab/ (this conftest applies there), e.g. `def test_x(lab_hosts): lab_hosts.hosts["toto"]`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from elenta.lab import LabHost, lab_down, lab_up
+from elenta.model.lab import Lab, load_lab
+
+EXAMPLE_LAB = Path(__file__).resolve().parents[2] / "examples" / "lab"
+
+
+@dataclass
+class LabHosts:
+    """The running example lab (see the module docstring)."""
+
+    path: Path
+    lab: Lab
+    hosts: dict[str, LabHost] = field(default_factory=dict)
+
+    def inventory(self, no_dns: bool = True, select: Any = None) -> dict[str, list[tuple[str, dict]]]:
+        from elenta.inventory import inventory_groups
+
+        return inventory_groups(self.lab, no_dns=no_dns, select=select)
+
+
+def lab_can_run() -> str | None:
+    """Why real lab hosts cannot run here, or None when they can."""
+    if os.geteuid() != 0:
+        return "lab hosts need root (mount namespaces, sshd)"
+    for tool in ("sshd", "unshare", "ssh", "ssh-keygen"):
+        if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
+            return f"{tool} is not installed"
+    return None
+
+
+def copy_example_lab(target: Path) -> Path:
+    """Copy the example lab (without its state) to `target`: `copy_example_lab(tmp / "lab")`."""
+    shutil.copytree(EXAMPLE_LAB, target, ignore=shutil.ignore_patterns(".elenta", "result*"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def lab_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHosts]:
+    reason = lab_can_run()
+    if reason:
+        pytest.skip(reason)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("ELENTA_STATE_DIR", raising=False)
+        path = copy_example_lab(tmp_path_factory.mktemp("lab-hosts") / "lab")
+        lab = load_lab(path)
+        running = LabHosts(path, lab, lab_up(lab))
+        try:
+            yield running
+        finally:
+            lab_down(lab)
