@@ -1,0 +1,55 @@
+"""Facts read from a switch over its CLI (netmiko), in pyinfra's fact shape.
+
+A switch is not a shell host, so these are not pyinfra `FactBase`s run over a host's shell; they
+keep the same two halves — `command()` says what to send, `process(output)` turns the reply into
+a value — so that they are tested with recorded replies, and `read_fact(connection, fact)` runs
+one over an open netmiko session.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Generic, Protocol, TypeVar
+
+from elenta.switch.drivers import SwitchDriver
+
+T = TypeVar("T", covariant=True)
+
+_HEADER = re.compile(r"^(Building configuration|Current configuration|\s*$)")
+
+
+class SwitchFact(Protocol, Generic[T]):
+    """What a switch fact provides: the CLI command and the parser of its reply."""
+
+    def command(self) -> str: ...
+
+    def process(self, output: str) -> T: ...
+
+
+class RunningConfig:
+    """The running configuration as text: `read_fact(conn, RunningConfig(CISCO_IOS))`."""
+
+    def __init__(self, driver: SwitchDriver) -> None:
+        self.driver = driver
+
+    def command(self) -> str:
+        return self.driver.show_running
+
+    def process(self, output: str) -> str:
+        """Drop the banner lines before the configuration proper; end with one newline."""
+        lines = output.replace("\r\n", "\n").split("\n")
+        while lines and _HEADER.match(lines[0]):
+            lines.pop(0)
+        return "\n".join(line.rstrip() for line in lines).rstrip("\n") + "\n"
+
+
+class CommandRunner(Protocol):
+    """The part of a netmiko connection a fact needs."""
+
+    def send_command(self, command_string: str, **kwargs: object) -> str: ...
+
+
+def read_fact(connection: CommandRunner, fact: SwitchFact[T]) -> T:
+    """Run a fact over an open session: `read_fact(conn, RunningConfig(driver))`."""
+    output = connection.send_command(fact.command(), read_timeout=30)
+    return fact.process(str(output))

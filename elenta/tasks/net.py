@@ -1,0 +1,83 @@
+"""`elenta net plan|apply|backup|rollback [--switch NAME]`: the lab's managed switches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke import Context, task
+from invoke.exceptions import Exit
+
+from elenta.operations.switch import (
+    SwitchResult,
+    apply_switches,
+    backup_switch,
+    each_switch,
+    plan_switch,
+    rollback_switch,
+)
+from elenta.switch.diff import SwitchChange
+from elenta.tasks._common import open_lab, reports_errors
+
+ACTIONS = ("plan", "apply", "backup", "rollback")
+
+
+def _indent(lines: tuple[str, ...]) -> str:
+    return "\n".join(f"    {line}" for line in lines)
+
+
+@task(
+    positional=["action"],
+    iterable=["switch"],
+    help={
+        "action": "plan (show the change), apply (push it), backup (save running configs), rollback",
+        "switch": "only this switch (repeatable; default: every switch of the cadaster)",
+        "serial": "one switch after the other instead of in parallel",
+        "to": "rollback: the backup file to restore (default: the one taken before the last apply)",
+        "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
+    },
+)
+@reports_errors
+def net(
+    c: Context,
+    action: str,
+    switch: list[str] | None = None,
+    serial: bool = False,
+    to: str = "",
+    lab: str = "",
+) -> None:
+    """Switch VLANs and ports from the cadaster: plan, apply, backup or rollback (exit != 0 on failure)."""
+    if action not in ACTIONS:
+        raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=2)
+    loaded = open_lab(lab or None)
+    names = switch or None
+    parallel = not serial
+    if action == "plan":
+        changes: list[tuple[str, SwitchChange]] = each_switch(
+            loaded, names, lambda lb, n: (n, plan_switch(lb, n)), parallel
+        )
+        for name, change in changes:
+            if change.empty:
+                print(f"{name}: no change")
+                continue
+            print(f"{name}: {len(change.remediation)} line(s) to push:\n{_indent(change.remediation)}")
+            print(f"  rollback:\n{_indent(change.rollback)}")
+    elif action == "apply":
+        for result in apply_switches(loaded, names, parallel):
+            _report(result, "pushed")
+    elif action == "backup":
+        for path in each_switch(loaded, names, backup_switch, parallel):
+            print(f"saved {path}")
+    else:
+        target = Path(to) if to else None
+        for result in each_switch(loaded, names, lambda lb, n: rollback_switch(lb, n, target), parallel):
+            _report(result, "restored")
+
+
+def _report(result: SwitchResult, verb: str) -> None:
+    if not result.pushed:
+        print(f"{result.name}: no change")
+        return
+    print(
+        f"{result.name}: {verb} {len(result.change.remediation)} line(s), saved, confirmed "
+        f"(backup: {result.backup})\n{_indent(result.change.remediation)}"
+    )
