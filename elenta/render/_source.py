@@ -1,0 +1,16 @@
+"""Naming input files inside artifacts without making the artifact depend on the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from elenta.model.lab import Lab
+
+
+def lab_relative(lab: Lab, file: str) -> str:
+    """A constellation file relative to the lab folder: `lab_relative(lab, "/l/constellations/h.toml")`
+    gives `"constellations/h.toml"` (the bare name when the file lies outside the lab)."""
+    try:
+        return Path(file).resolve().relative_to(lab.root.resolve()).as_posix()
+    except ValueError:
+        return Path(file).name

@@ -1,0 +1,135 @@
+"""Firewall openings on the physical interface: the user's toto case and its neighbours."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+from elenta.model.errors import ModelError
+from elenta.model.lab import Lab, load_lab
+from elenta.render.firewall import (
+    AliasInterfaceWarning,
+    config_alias_warnings,
+    firewall_artifacts,
+    firewall_plan,
+    nixos_firewall,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+CADASTER = """
+domain = "canon"
+[networks.lab]
+cidr = "127.0.1.0/24"
+[networks.home]
+cidr = "127.0.2.0/24"
+[machines.toto.interfaces.enp2s0]
+network = "lab"
+ip = "127.0.1.2"
+aliases.enp2s0_dns = { ip = "127.0.1.53", name = "dns" }
+aliases.enp2s0_ntp = { ip = "127.0.1.123", name = "ntp" }
+[machines.toto.interfaces.enp3s0]
+network = "home"
+ip = "127.0.2.2"
+"""
+
+
+def make_lab(tmp_path: Path, constellation: str) -> Lab:
+    (tmp_path / "cadaster.toml").write_text(CADASTER)
+    (tmp_path / "constellations").mkdir()
+    (tmp_path / "constellations" / "c.toml").write_text(textwrap.dedent(constellation))
+    return load_lab(tmp_path)
+
+
+def test_users_case_dns_on_alias_opens_53_udp_and_tcp_on_enp2s0():
+    lab = load_lab(REPO / "examples" / "lab")
+    plan = firewall_plan(lab, "toto")
+    assert nixos_firewall(plan) == {
+        "networking": {
+            "firewall": {"interfaces": {"enp2s0": {"allowedTCPPorts": [53], "allowedUDPPorts": [53]}}}
+        }
+    }
+    assert "enp2s0_dns" not in json.dumps(nixos_firewall(plan))
+    assert [w.key for w in plan.warnings] == ["roles.dns.ports[0].interface", "roles.dns.ports[1].interface"]
+    assert all("alias 'enp2s0_dns'" in w.message and "'enp2s0'" in w.message for w in plan.warnings)
+    assert all(w.file.endswith("homelab.toml") for w in plan.warnings)
+
+
+def test_union_over_aliases_and_the_physical_name(tmp_path):
+    lab = make_lab(
+        tmp_path,
+        """
+        [machines.toto]
+        hostConfig = ".#dns"
+        [roles.dns]
+        ports = [
+          { port = 53, proto = "udp", interface = "enp2s0_dns" },
+          { port = 123, proto = "udp", interface = "enp2s0_ntp" },
+          { port = 22, proto = "tcp", interface = "enp2s0" },
+          { port = 53, proto = "udp", interface = "enp2s0" },
+          { port = 9100, proto = "tcp", interface = "enp3s0" },
+          { port = 443 },
+        ]
+        """,
+    )
+    firewall = nixos_firewall(firewall_plan(lab, "toto"))["networking"]["firewall"]
+    assert firewall == {
+        "allowedTCPPorts": [443],
+        "interfaces": {
+            "enp2s0": {"allowedTCPPorts": [22], "allowedUDPPorts": [53, 123]},
+            "enp3s0": {"allowedTCPPorts": [9100]},
+        },
+    }
+    assert len(firewall_plan(lab, "toto").warnings) == 2
+
+
+def test_unknown_interface_names_file_key_and_what_the_machine_has(tmp_path):
+    lab = make_lab(
+        tmp_path,
+        """
+        [machines.toto]
+        hostConfig = ".#dns"
+        [roles.dns]
+        ports = [{ port = 53, proto = "udp", interface = "eth9" }]
+        """,
+    )
+    with pytest.raises(ModelError) as caught:
+        firewall_plan(lab, "toto")
+    message = str(caught.value)
+    assert "c.toml: roles.dns.ports[0].interface" in message
+    assert "'eth9'" in message and "enp2s0, enp2s0_dns" in message
+
+
+def test_configuration_opening_ports_on_an_alias_is_warned(tmp_path):
+    lab = make_lab(
+        tmp_path,
+        """
+        [machines.toto]
+        hostConfig = ".#dns"
+        data."networking.firewall.interfaces".enp2s0_dns = { allowedUDPPorts = [53] }
+        data."networking.firewall.interfaces".enp2s0 = { allowedTCPPorts = [22] }
+        """,
+    )
+    plan = firewall_plan(lab, "toto")
+    assert [w.key for w in plan.warnings] == ["machines.toto.data.networking.firewall.interfaces.enp2s0_dns"]
+    evaluated = {"networking": {"firewall": {"interfaces": {"enp2s0_ntp": {"allowedUDPPorts": [123]}}}}}
+    found = config_alias_warnings(lab, "toto", evaluated, "toto.nix")
+    assert len(found) == 1 and "'enp2s0_ntp'" in found[0].message and found[0].file == "toto.nix"
+    assert config_alias_warnings(lab, "toto", {"networking": {"firewall": {}}}, "toto.nix") == []
+
+
+def test_artifact_per_host_with_warnings_raised_and_recorded():
+    lab = load_lab(REPO / "examples" / "lab")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        artifacts = {a.machine: a for a in firewall_artifacts(lab)}
+    assert [w.category for w in caught] == [AliasInterfaceWarning, AliasInterfaceWarning]
+    assert set(artifacts) == {"toto", "nancy", "archimedes", "ifrit"}
+    toto = json.loads(artifacts["toto"].content)
+    assert toto["networking"]["firewall"]["interfaces"]["enp2s0"]["allowedUDPPorts"] == [53]
+    assert toto["warnings"][0].startswith("constellations/homelab.toml: roles.dns.ports[0].interface")
+    ifrit = json.loads(artifacts["ifrit"].content)
+    assert ifrit["networking"]["firewall"] == {"interfaces": {"lan0": {"allowedTCPPorts": [22]}}}
