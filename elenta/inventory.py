@@ -1,0 +1,208 @@
+"""Cadaster + constellations -> a pyinfra inventory: one host per machine, groups per role/tag/kind.
+
+`inventory_groups(lab, no_dns=True)` gives `{"all": [("toto.canon", {...}), ...], "role_dns": [...],
+"tag_core": [...], "kind_nixos": [...]}`; `inventories/lab.py` exposes these groups to pyinfra.
+Connections are hermetic: a pinned known_hosts file with strict checking and an empty ssh config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from elenta.lab.state import lab_state
+from elenta.lookup import lookup_address
+from elenta.model.errors import ElentaError
+from elenta.model.lab import Lab
+
+
+class SelectionError(ElentaError):
+    """A `--canon`, `--role` or `--tag` that names nothing in the lab."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which machines to act on: `Selection(canons=("toto.canon",), roles=("nfs",))` (a union).
+
+    Empty means every machine of the inventory.
+    """
+
+    canons: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.canons or self.roles or self.tags)
+
+    @classmethod
+    def of(cls, value: Selection | dict[str, Iterable[str]] | None) -> Selection:
+        """`Selection.of({"roles": ["dns"]})`, `Selection.of(None)` (everything)."""
+        if value is None:
+            return cls()
+        if isinstance(value, Selection):
+            return value
+        return cls(*(tuple(value.get(k) or ()) for k in ("canons", "roles", "tags")))
+
+
+@dataclass
+class _Host:
+    name: str
+    data: dict[str, Any]
+    groups: list[str] = field(default_factory=list)
+
+
+def inventory_machines(lab: Lab) -> list[str]:
+    """Machines reached over SSH by pyinfra: NixOS machines that are not netbooted (cadaster order)."""
+    return [m for m, spec in lab.cadaster.machines.items() if spec.kind == "nixos" and not spec.netboot]
+
+
+def machine_tags(lab: Lab, machine: str) -> list[str]:
+    """Cadaster tags then constellation placement tags, without repeats."""
+    tags = list(lab.cadaster.machines[machine].tags)
+    for hp in lab.placements.get(machine, []):
+        tags += [t for t in hp.placement.tags if t not in tags]
+    return tags
+
+
+def machine_subsystems(lab: Lab, machine: str) -> list[str]:
+    """Subsystems a machine's roles ask for: `["nixos", "dns"]` for toto (nixos when it has a config)."""
+    subsystems = ["nixos"] if lab.host_config(machine) else []
+    for role in lab.roles_of(machine):
+        spec = lab.role(role)
+        for name, wanted in (("dns", spec.dns), ("nfs", spec.nfs), ("netboot", spec.netboot)):
+            if wanted and name not in subsystems:
+                subsystems.append(name)
+    return subsystems
+
+
+def select_machines(lab: Lab, selection: Selection | dict | None) -> list[str]:
+    """The machines a selection names (all inventory machines when empty), in cadaster order.
+
+    `select_machines(lab, Selection(roles=("dns",)))` -> `["toto"]`; raises SelectionError.
+    """
+    sel = Selection.of(selection)
+    pool = inventory_machines(lab)
+    if sel.empty:
+        return pool
+    chosen: set[str] = set()
+    for name in sel.canons:
+        try:
+            short = lab.machine_name(name)
+        except KeyError as exc:
+            raise SelectionError(f"{lab.cadaster_file}: machines: --canon {exc.args[0]}") from None
+        if short not in pool:
+            raise SelectionError(
+                f"{lab.cadaster_file}: machines.{short}: --canon {name}: not deployed over SSH "
+                f"(kind {lab.cadaster.machines[short].kind}"
+                f"{', netbooted' if lab.cadaster.machines[short].netboot else ''})"
+            )
+        chosen.add(short)
+    for role in sel.roles:
+        found = [m for m in pool if role in lab.roles_of(m)]
+        if not found:
+            raise SelectionError(f"--role {role}: no SSH-deployed machine of the lab carries role {role!r}")
+        chosen.update(found)
+    for tag in sel.tags:
+        found = [m for m in pool if tag in machine_tags(lab, m)]
+        if not found:
+            raise SelectionError(f"--tag {tag}: no SSH-deployed machine of the lab is tagged {tag!r}")
+        chosen.update(found)
+    return [m for m in pool if m in chosen]
+
+
+def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
+    """pyinfra connection data for one machine: address (DNS or cadaster), port, key, known_hosts.
+
+    A running lab host (`elenta lab up`) overrides the port with the one recorded in the lab state.
+    """
+    state = lab_state(lab)
+    spec = lab.cadaster.machines[machine]
+    record = state.records().get(machine)
+    address = lookup_address(lab, lab.canon(machine), no_dns=no_dns)
+    state.root.mkdir(parents=True, exist_ok=True)
+    if not state.ssh_config.exists():
+        state.ssh_config.write_text("")
+    return {
+        "ssh_hostname": address,
+        "ssh_port": record.port if record else spec.ssh.port,
+        "ssh_user": spec.ssh.user,
+        "ssh_key": str(state.key),
+        "ssh_known_hosts_file": str(_known_hosts(lab)),
+        "ssh_strict_host_key_checking": "yes",
+        "ssh_config_file": str(state.ssh_config),
+        "ssh_connect_retries": 0,
+    }
+
+
+def _known_hosts(lab: Lab) -> Path:
+    """The lab's known_hosts: the lab hosts' keys, plus host keys pinned in the cadaster."""
+    state = lab_state(lab)
+    pinned = []
+    for short, spec in lab.cadaster.machines.items():
+        if spec.ssh.host_key:
+            address = lab.cadaster.address(short)
+            host = str(address) if spec.ssh.port == 22 else f"[{address}]:{spec.ssh.port}"
+            pinned.append(f"{host} {spec.ssh.host_key}\n")
+    if not pinned:
+        return state.known_hosts
+    combined = state.root / "known_hosts.all"
+    lab_lines = state.known_hosts.read_text() if state.known_hosts.exists() else ""
+    combined.write_text(lab_lines + "".join(pinned))
+    return combined
+
+
+def host_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
+    """Everything a deploy needs to know about one machine (connection data + elenta_* keys)."""
+    spec = lab.cadaster.machines[machine]
+    data: dict[str, Any] = {}
+    for hp in lab.placements.get(machine, []):
+        data.update(hp.placement.data)
+    try:
+        mac: str | None = lab.cadaster.mac(machine)
+    except KeyError:
+        mac = None
+    return {
+        **ssh_data(lab, machine, no_dns=no_dns),
+        "elenta_lab": str(lab.root.resolve()),
+        "elenta_machine": machine,
+        "elenta_kind": spec.kind,
+        "elenta_config": lab.host_config(machine),
+        "elenta_roles": lab.roles_of(machine),
+        "elenta_tags": machine_tags(lab, machine),
+        "elenta_subsystems": machine_subsystems(lab, machine),
+        "elenta_mac": mac,
+        "elenta_data": data,
+        "elenta_constellations": {
+            loaded.name: loaded.model.model_dump(mode="json", by_alias=True) for loaded in lab.constellations
+        },
+    }
+
+
+def group_name(prefix: str, name: str) -> str:
+    """A Python-identifier group name: `group_name("role", "db-a") == "role_db_a"`."""
+    return f"{prefix}_{name.replace('-', '_').replace('.', '_')}"
+
+
+def inventory_groups(
+    lab: Lab, *, no_dns: bool = False, select: Selection | dict | None = None
+) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """pyinfra groups for the lab: `all`, `role_<r>`, `tag_<t>`, `kind_<k>`, each `[(canon, data)]`.
+
+    `inventory_groups(load_lab("examples/lab"), no_dns=True)["role_dns"][0][0] == "toto.canon"`
+    """
+    groups: dict[str, list[tuple[str, dict[str, Any]]]] = {"all": []}
+    for machine in select_machines(lab, select):
+        data = host_data(lab, machine, no_dns=no_dns)
+        entry = (lab.canon(machine), data)
+        names = ["all"]
+        names += [group_name("role", r) for r in data["elenta_roles"]]
+        names += [group_name("tag", t) for t in data["elenta_tags"]]
+        names.append(group_name("kind", data["elenta_kind"]))
+        for name in names:
+            groups.setdefault(name, []).append(entry)
+    return groups
