@@ -1,0 +1,199 @@
+"""Netboot tasks: `elenta build-image …` and `elenta netboot list|gc|place|serve …`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from invoke import Context, task
+
+from elenta.model.errors import ElentaError
+from elenta.netboot.build import build_image as nix_build_image
+from elenta.netboot.build import write_image_dir
+from elenta.netboot.errors import NetbootError
+from elenta.netboot.introspect import SshTarget, introspect_mac
+from elenta.netboot.place import boot_target, machine_of_mac, place_built, place_lab, role_of_config
+from elenta.netboot.store import DEFAULT_GRACE, NetbootStore
+from elenta.tasks._common import lab_path, open_lab, reports_errors
+
+
+def _ssh_target(
+    lab_dir: str, machine: str, address: str, port: int, user: str, key: str, known: str
+) -> SshTarget:
+    """Where to reach a machine: explicit options first, then a running lab host's record."""
+    record_key = record_known = None
+    if not port:
+        try:
+            from elenta.lab.state import lab_state
+
+            state = lab_state(open_lab(lab_dir or None))
+            record = state.records().get(machine)
+            if record:
+                port, address = record.port, address or record.address
+                record_key, record_known = state.key, state.known_hosts
+        except ImportError:
+            pass
+    return SshTarget(
+        address,
+        port or 22,
+        user,
+        Path(key) if key else record_key,
+        Path(known) if known else record_known,
+    )
+
+
+@task(
+    name="build-image",
+    auto_shortflags=False,
+    help={
+        "config": "the role's flake reference, e.g. '.#netboot' (default with --canon: its hostConfig)",
+        "out": "place kernel, initrd and netboot.ipxe in this folder",
+        "mac": "place the image in --store under this MAC",
+        "canon": "place the image in --store under this machine's MAC (from the cadaster)",
+        "store": "the netboot store folder (with --mac or --canon)",
+        "introspect": "with --canon: ask the live machine over SSH for its MAC",
+        "ssh_address": "with --introspect: connect here instead of the cadaster address",
+        "ssh_port": "with --introspect: SSH port (default: the lab host's, else 22)",
+        "ssh_user": "with --introspect: SSH user (default root)",
+        "ssh_key": "with --introspect: private key file",
+        "known_hosts": "with --introspect: known_hosts file to use (new keys accepted)",
+        "lab": "the lab folder holding flake.nix and the cadaster (default: $ELENTA_LAB or examples/lab)",
+    },
+)
+@reports_errors
+def build_image(
+    c: Context,
+    config: str = "",
+    out: str = "",
+    mac: str = "",
+    canon: str = "",
+    store: str = "",
+    introspect: bool = False,
+    ssh_address: str = "",
+    ssh_port: int = 0,
+    ssh_user: str = "root",
+    ssh_key: str = "",
+    known_hosts: str = "",
+    lab: str = "",
+) -> None:
+    """Build a role's netboot image (kernel, initrd, iPXE script) and place it at a path or by MAC."""
+    forms = [bool(out), bool(mac), bool(canon)]
+    if sum(forms) != 1:
+        raise NetbootError(
+            "build-image: give exactly one of --out PATH, --mac MAC --store S, --canon C --store S"
+        )
+    if (mac or canon) and not store:
+        raise NetbootError("build-image: --mac and --canon need --store PATH")
+    if introspect and not canon:
+        raise NetbootError("build-image: --introspect goes with --canon")
+    machine = ""
+    if mac:
+        try:
+            machine = machine_of_mac(open_lab(lab or None), mac)
+        except (ElentaError, ValueError):
+            machine = ""  # a store outside any lab: the MAC alone is enough
+    if canon:
+        loaded = open_lab(lab or None)
+        target = boot_target(loaded, canon)
+        machine = target.machine
+        config = config or loaded.host_config(machine) or ""
+        mac = target.mac
+        if introspect:
+            address = ssh_address or str(loaded.cadaster.address(canon))
+            ssh = _ssh_target(lab, machine, address, ssh_port, ssh_user, ssh_key, known_hosts)
+            mac = introspect_mac(ssh, target.interface, canon)
+            if mac != target.mac:
+                print(f"note: {canon} reports MAC {mac}; the cadaster says {target.mac}")
+    if not config:
+        raise NetbootError("build-image: --config is required (e.g. --config '.#netboot')")
+    image = nix_build_image(config, lab_path(lab))
+    if out:
+        path = write_image_dir(image, Path(out))
+        print(f"built {config}: {', '.join(sorted(image.files))} in {path}")
+        return
+    placed = place_built(image, NetbootStore(Path(store)), mac, machine, role_of_config(config))
+    what = "placed" if placed.switched else "unchanged"
+    print(f"{what}: {placed.mac} {machine or '-'} {role_of_config(config)} generation {placed.generation}")
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f}h"
+    return f"{seconds / 86400:.0f}d"
+
+
+@task(
+    positional=["action"],
+    auto_shortflags=False,
+    help={
+        "action": "list | gc | place | serve",
+        "store": "the netboot store folder",
+        "keep": "gc: generations to keep per MAC, the current one included (default 3)",
+        "grace": f"gc: never remove a generation in use less than this many seconds ago "
+        f"({DEFAULT_GRACE:.0f})",
+        "lab": "place: the lab whose netbooting machines to build and place",
+        "address": "serve: address to listen on (default 127.0.0.1)",
+        "http_port": "serve: HTTP port (default 8080)",
+        "tftp_port": "serve: TFTP port (default 6969)",
+    },
+)
+@reports_errors
+def netboot(
+    c: Context,
+    action: str,
+    store: str = "",
+    keep: int = 3,
+    grace: float = DEFAULT_GRACE,
+    lab: str = "",
+    address: str = "127.0.0.1",
+    http_port: int = 8080,
+    tftp_port: int = 6969,
+) -> None:
+    """Look after a netboot store: list its images, collect old generations, place, serve."""
+    if not store:
+        raise NetbootError(f"netboot {action}: --store PATH is required")
+    root = Path(store)
+    nb = NetbootStore(root)
+    if action == "list":
+        rows = [("MAC", "MACHINE", "ROLE", "GENERATION", "AGE", "GENS")]
+        for e in nb.entries():
+            rows.append((e.mac, e.machine, e.role, e.generation[:12], _age(e.age), str(e.generations)))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    elif action == "gc":
+        report = nb.gc(keep=keep, grace=grace)
+        for path in report.removed:
+            print(f"removed {path}")
+        for path in report.kept_young:
+            print(f"kept {path} (in use less than {grace:.0f}s ago)")
+        print(f"gc: removed {len(report.removed)}, kept {len(report.kept_young)} inside the grace period")
+    elif action == "place":
+        for item in place_lab(open_lab(lab or None), root):
+            t = item.target
+            state = f"placed {item.placed.generation}" if item.placed else "unchanged (same inputs)"
+            print(f"{t.machine} {t.mac} {item.config}: {state}")
+    elif action == "serve":
+        from elenta.lab.netboot_server import start_tftpd
+        from elenta.netboot.http import serve_http
+
+        nb.init()
+        tftpd, tport = start_tftpd(root.absolute(), address, tftp_port)
+        http = serve_http(root.absolute(), address, http_port)
+        print(
+            f"serving {root}: tftp://{address}:{tport}/boot.ipxe http://{address}:{http.server_port}/boot.ipxe"
+        )
+        try:
+            while tftpd.poll() is None:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            http.shutdown()
+            tftpd.terminate()
+    else:
+        raise NetbootError(f"netboot: unknown action {action!r} (list, gc, place, serve)")
