@@ -1,0 +1,1 @@
+"""DNS beyond pure rendering: zone validation, serials, record diffs, verification and lookups."""
