@@ -148,7 +148,8 @@ class SwitchEmulator:
 
     def start(self, timeout: float = 20.0) -> SwitchEmulator:
         """Start the child process and wait until its SSH port accepts connections."""
-        command = [sys.executable, "-m", "elenta.lab.switch_emulator", "--host", self.host]
+        # Run the file itself, not `-m`: importing the `elenta.lab` package would cost a second.
+        command = [sys.executable, str(Path(__file__).resolve()), "--host", self.host]
         command += ["--port", str(self.port), "--username", self.username, "--model", self.model]
         command += ["--hostname", self.hostname]
         if self.reject:
