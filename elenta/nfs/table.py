@@ -133,27 +133,24 @@ def parse_exports(text: str) -> ParsedExports:
 def parse_exportfs_verbose(output: str) -> list[ExportEntry]:
     """Read `exportfs -v`: `<path>` then `<client>(<options>)`, on one line or two when the path is long.
 
-    `<world>` is reported as `*`. `parse_exportfs_verbose("/srv  \t127.0.1.4(ro)\n")` ->
-    `[ExportEntry("/srv", "127.0.1.4", ("ro",))]`
+    A line starting with `/` names a path (maybe followed by a tab and a client); any other line
+    is a client of the last path, so leading whitespace may be lost. `<world>` is reported as `*`.
+    `parse_exportfs_verbose("/srv  \t127.0.1.4(ro)\n")` -> `[ExportEntry("/srv", "127.0.1.4", ("ro",))]`
     """
     entries: list[ExportEntry] = []
     path: str | None = None
     for raw in output.splitlines():
-        if not raw.strip():
+        line = raw.strip()
+        if not line:
             continue
-        if raw[0].isspace():
-            if path is None:
-                continue
-            head, rest = None, raw.strip()
-        else:
-            head, sep, rest = raw.rpartition("\t")
+        rest = line
+        if line.startswith("/"):
+            head, sep, tail = line.rpartition("\t")
             if not sep:
-                path = raw.rstrip()
+                path = line
                 continue
-            head = head.rstrip()
-        if head is not None:
-            path = head
-        match = re.fullmatch(r"(?P<client>\S+?)\((?P<options>[^)]*)\)", rest.strip())
+            path, rest = head.rstrip(), tail.strip()
+        match = re.fullmatch(r"(?P<client>[^()\s]+)\((?P<options>[^()]*)\)", rest)
         if path is None or match is None:
             continue
         client = WORLD if match["client"] == "<world>" else match["client"]
