@@ -32,11 +32,12 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($python --version)"
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[test]"
+pip_install() { .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
+pip_install -e ".[test]"
 while read -r line; do
   line="${line%%#*}"
-  [ -n "${line// /}" ] && .venv/bin/python -m pip install -q $line
+  # shellcheck disable=SC2086 # a line may carry pip flags (--no-deps NAME)
+  [ -n "${line// /}" ] && pip_install $line
 done < <(cat .ci/deps/*.pip 2>/dev/null || true)
 for step in .ci/deps/*.sh; do
   [ -e "$step" ] || continue
