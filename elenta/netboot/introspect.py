@@ -30,16 +30,19 @@ class SshTarget:
         return [*argv, f"{self.user}@{self.address}", command]
 
 
-def choose_mac(macs: dict[str, str], interface: str | None, where: str) -> str:
-    """The MAC to boot by: the cadaster's interface if the machine has it, else its only NIC.
+def choose_mac(macs: dict[str, tuple[str, bool]], interface: str | None, where: str) -> str:
+    """The MAC to boot by: the cadaster's interface if the machine has it, else its only link up.
 
-    `choose_mac({"eth0": "52:54:00:00:01:05"}, "eth0", "hermes")` -> `"52:54:00:00:01:05"`.
+    `choose_mac({"eth0": ("52:54:00:00:01:05", True)}, "eth0", "hermes")` -> `"52:54:00:00:01:05"`.
     """
     if interface and interface in macs:
-        return macs[interface]
+        return macs[interface][0]
+    up = [mac for mac, is_up in macs.values() if is_up]
+    if len(up) == 1:
+        return up[0]
     if len(macs) == 1:
-        return next(iter(macs.values()))
-    listed = ", ".join(f"{k}={v}" for k, v in sorted(macs.items())) or "none"
+        return next(iter(macs.values()))[0]
+    listed = ", ".join(f"{k}={v[0]}{'' if v[1] else ' (down)'}" for k, v in sorted(macs.items())) or "none"
     raise NetbootError(
         f"{where}: cannot tell which interface boots: the cadaster names {interface or 'none'}, "
         f"the machine has {listed}"
