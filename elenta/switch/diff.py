@@ -71,9 +71,9 @@ def plan_change(
 
     `plan_change(show_run_output, render_switch(state), driver_for("cisco_ios")).remediation`
     """
-    running = get_hconfig(driver.hier_platform, running_text)
+    running = get_hconfig(driver.hier_driver(), running_text)
     desired = scoped_desired(
-        get_hconfig(driver.hier_platform, desired_text), running, driver, shutdown_unused
+        get_hconfig(driver.hier_driver(), desired_text), running, driver, shutdown_unused
     )
     unknown = tuple(
         child.text.split(" ", 1)[1]
@@ -86,6 +86,6 @@ def plan_change(
 
 def restore_lines(current_text: str, backup_text: str, driver: SwitchDriver) -> tuple[str, ...]:
     """Lines that bring the whole configuration from `current_text` back to `backup_text`."""
-    current = get_hconfig(driver.hier_platform, current_text)
-    backup = get_hconfig(driver.hier_platform, backup_text)
+    current = get_hconfig(driver.hier_driver(), current_text)
+    backup = get_hconfig(driver.hier_driver(), backup_text)
     return lines_of(WorkflowRemediation(current, backup).remediation_config)

@@ -8,9 +8,36 @@ Adding a platform is this class plus a template `elenta/render/templates/switch/
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from hier_config import Platform
+from hier_config import MatchRule
+from hier_config.models import IdempotentCommandsRule
+from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
+from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRules
+
+
+class HConfigDriverCiscoIOSSwitch(HConfigDriverCiscoIOS):
+    """hier-config's IOS rules, plus: a port's VLAN settings are replaced in place.
+
+    Without this, moving a port from VLAN 10 to 20 would push `no switchport access vlan 10`
+    first, dropping the port into VLAN 1 for a moment.
+    """
+
+    @staticmethod
+    def _instantiate_rules() -> HConfigDriverRules:
+        rules = HConfigDriverCiscoIOS._instantiate_rules()
+        for setting in (
+            "switchport access vlan ",
+            "switchport trunk native vlan ",
+            "switchport trunk allowed vlan ",
+        ):
+            rules.idempotent_commands.append(
+                IdempotentCommandsRule(
+                    match_rules=(MatchRule(startswith="interface "), MatchRule(startswith=setting))
+                )
+            )
+        return rules
 
 
 @dataclass(frozen=True)
@@ -19,7 +46,7 @@ class SwitchDriver:
 
     platform: str
     netmiko_device_type: str
-    hier_platform: Platform
+    hier_driver: Callable[[], HConfigDriverBase]  # parses configuration text for hier-config
     # A device reply that means the line was refused (matched per line, multi-line mode).
     error_pattern: str
     save_command: str
@@ -36,7 +63,7 @@ class SwitchDriver:
 CISCO_IOS = SwitchDriver(
     platform="cisco_ios",
     netmiko_device_type="cisco_ios",
-    hier_platform=Platform.CISCO_IOS,
+    hier_driver=HConfigDriverCiscoIOSSwitch,
     error_pattern=r"^\s*%\s*(Invalid|Incomplete|Ambiguous|Unknown|Error|Bad).*$|^No such command.*$"
     r"|^Command rejected.*$",
     save_command="write memory",
