@@ -63,7 +63,7 @@ def check_flake_ref(ref: str) -> str:
     >>> check_flake_ref(".#dns")
     '.#dns'
     """
-    if not _FLAKE_REF.match(ref):
+    if not isinstance(ref, str) or not _FLAKE_REF.match(ref):
         raise ValueError(
             f"{ref!r} is not a flake reference with an attribute such as '.#dns' "
             "(letters, digits and ._/:+@~- only)"
