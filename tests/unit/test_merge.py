@@ -19,9 +19,7 @@ TABLES = st.dictionaries(KEYS, VALUES, max_size=4)
 
 
 def _contributions(tables: list[dict]) -> list[Contribution]:
-    return [
-        Contribution(Source(f"c{i}.toml", ("machines", "toto")), table) for i, table in enumerate(tables)
-    ]
+    return [Contribution(Source(f"c{i}.toml", ("machines", "toto")), table) for i, table in enumerate(tables)]
 
 
 @settings(max_examples=150, deadline=None)
@@ -37,7 +35,8 @@ def test_result_and_conflicts_do_not_depend_on_input_order(tables, rnd):
 @given(st.lists(st.lists(LEAVES, max_size=3), min_size=1, max_size=4), st.randoms(use_true_random=False))
 def test_lists_concatenate_in_the_order_of_their_sources(lists, rnd):
     contributions = [
-        Contribution(Source(f"c{i}.toml", ("machines", "toto")), {"l": value}) for i, value in enumerate(lists)
+        Contribution(Source(f"c{i}.toml", ("machines", "toto")), {"l": value})
+        for i, value in enumerate(lists)
     ]
     rnd.shuffle(contributions)
     merged = merge(contributions)
