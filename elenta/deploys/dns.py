@@ -22,7 +22,7 @@ from elenta.render.knot import DEFAULT_DIR, knot_conf
 
 def wanted(host: Any) -> bool:
     """True for hosts whose roles ask for DNS: `"dns" in host.data.elenta_subsystems`."""
-    return "dns" in (host.data.get("elenta_subsystems") or ())
+    return "dns" in _as_list(host.data.get("elenta_subsystems"))
 
 
 def _as_list(value: Any) -> list[str]:

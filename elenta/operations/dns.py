@@ -119,9 +119,9 @@ def zones(
 
     yield f"mkdir -p {shlex.quote(paths['zones'])} {shlex.quote(paths['run'])} {shlex.quote(paths['db'])}"
     for zone in changed:
-        yield FileUploadCommand(io.StringIO(texts[zone]), f"{paths['zones']}/{zone}.zone.new")
+        yield FileUploadCommand(io.BytesIO(texts[zone].encode()), f"{paths['zones']}/{zone}.zone.new")
     if conf_changed:
-        yield FileUploadCommand(io.StringIO(conf_text), f"{paths['conf']}.new")
+        yield FileUploadCommand(io.BytesIO(conf_text.encode()), f"{paths['conf']}.new")
         yield f"knotc -c {shlex.quote(paths['conf'])}.new conf-check"
     for zone in changed:
         new_file = shlex.quote(f"{paths['zones']}/{zone}.zone.new")
