@@ -1,7 +1,7 @@
 """pyinfra operation installing zones and the Knot config on a DNS host, reloading and verifying.
 
 Order, so that nothing is half-applied: on the deployer, stamp serials against the served files,
-show the record-level diff, refuse >30% churn without `force`, run `named-checkzone -i local`; on
+run `named-checkzone -i local`, show the record-level diff, refuse >30% churn without `force`; on
 the host, upload `*.new`, check with `knotc conf-check` (and `kzonecheck` where installed), keep
 the old files as `*.prev`, swap, reload (or start Knot), then query every record set from the
 deployer. A zone that fails the check is rolled back to its `.prev` file and the server reloaded again.
@@ -13,6 +13,7 @@ import io
 import shlex
 from pathlib import Path
 
+from dns.exception import DNSException
 from pyinfra import host, logger
 from pyinfra.api import FileUploadCommand, FunctionCommand, Host, OperationError, operation
 
@@ -102,13 +103,15 @@ def zones(
     day = serial_date(reproducible)
     stamped = {zone: stamp(text, served.get(zone), day) for zone, text in zone_texts.items()}
     texts = {zone: s.text for zone, s in stamped.items()}
-    diffs = [diff_zone(zone, served.get(zone), texts[zone]) for zone in texts]
-    logger.info(f"{host.name}: DNS record changes\n{format_diffs(diffs)}")
     try:
+        check_zone_texts(texts)  # before anything else reads them: a refused zone goes nowhere
+        diffs = [diff_zone(zone, served.get(zone), texts[zone]) for zone in texts]
+        logger.info(f"{host.name}: DNS record changes\n{format_diffs(diffs)}")
         check_safety(diffs, force)
-        check_zone_texts(texts)
     except ElentaError as exc:
         raise OperationError(str(exc)) from None
+    except DNSException as exc:
+        raise OperationError(f"a zone file served on {host.name} cannot be parsed: {exc}") from None
 
     changed = [zone for zone, s in stamped.items() if s.changed]
     stale = [zone for zone in served if zone not in zone_texts]
