@@ -1,0 +1,88 @@
+"""Service discovery data: the whole compiled lab as JSON, so roles find their peers without DNS.
+
+Two kinds of artifact (subsystem `hostdata`):
+
+- lab-wide `discovery.json`: every machine (canon name, addresses, roles, configuration, guests,
+  data, services), every service by DNS name with its host's address, the machines of each role,
+  and each constellation's own `data`; plus `discovery.nix`, the Nix function that reads it;
+- per machine `host.json`: which machine this is, its own merged entry and addresses (a host's
+  own file stays small in a large lab, and changes only when that host's entry changes).
+
+A flake imports `discovery.nix` (see docs/plan.md):
+`(import ./.elenta/plans/latest/artifacts/hostdata/lab/discovery.nix { host = "toto"; }).self`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.machines import compiled_machines
+from elenta.model.lab import Lab
+
+
+def canonical_json(value: Any) -> bytes:
+    """JSON with sorted keys and a final newline, the same bytes for the same value.
+
+    `canonical_json({"b": 1, "a": 2})` -> `b'{\\n  "a": 2,\\n  "b": 1\\n}\\n'`
+    """
+    return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _addresses(lab: Lab) -> dict[str, dict[str, dict[str, str]]]:
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for record in lab.cadaster.addresses():
+        out.setdefault(record.machine, {})[record.interface] = {
+            "ip": str(record.ip),
+            "network": record.network,
+            **({"physical": record.physical} if record.physical else {}),
+        }
+    return out
+
+
+def discovery_data(lab: Lab) -> dict[str, Any]:
+    """The lab-wide discovery document: `discovery_data(lab)["services"]["www.example.lab"]["ip"]`."""
+    compiled = compiled_machines(lab).machines
+    addresses = _addresses(lab)
+    machines: dict[str, Any] = {}
+    roles: dict[str, list[str]] = {}
+    for name, entry in compiled.items():
+        primary = lab.cadaster.machines[name].primary_interface()
+        machines[name] = {
+            **entry.config,
+            "addresses": addresses.get(name, {}),
+            "ip": str(primary[1].ip) if primary else None,
+        }
+        for role in entry.config["roles"]:
+            roles.setdefault(role, []).append(name)
+    services: dict[str, Any] = {}
+    for name, entry in compiled.items():
+        for fqdn, service in entry.config["services"].items():
+            services[fqdn] = {**service, "host": name, "ip": machines[name]["ip"]}
+    constellations = {loaded.name: loaded.model.data for loaded in lab.constellations}
+    return {
+        "domain": lab.cadaster.domain,
+        "machines": machines,
+        "roles": roles,
+        "services": services,
+        "constellations": constellations,
+    }
+
+
+def discovery_nix() -> bytes:
+    """The Nix function that reads `discovery.json` (shipped as `elenta/compile/discovery.nix`)."""
+    return resources.files("elenta.compile").joinpath("discovery.nix").read_bytes()
+
+
+@artifact_builder("hostdata")
+def hostdata_artifacts(lab: Lab) -> Iterator[Artifact]:
+    """`discovery.json` + `discovery.nix` for the lab, and `host.json` per placed machine."""
+    data = discovery_data(lab)
+    yield Artifact("hostdata", None, "discovery.json", canonical_json(data))
+    yield Artifact("hostdata", None, "discovery.nix", discovery_nix())
+    for name, machine in data["machines"].items():
+        host = {"self": name, "canon": machine["canon"], "host": machine}
+        yield Artifact("hostdata", name, "host.json", canonical_json(host))

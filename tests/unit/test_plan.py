@@ -1,0 +1,206 @@
+"""Plans: byte-identical directories and hashes, one-line changes in the diff, sub-plans, artifacts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from elenta.compile import artifacts
+from elenta.compile.artifacts import Artifact
+from elenta.compile.diff import MACHINES, diff_plans, render_changes
+from elenta.compile.plan import PlanError, assemble_plan, build_plan, read_plan
+from elenta.model.errors import ModelError
+from elenta.model.lab import load_lab
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    # Other subsystems' builders may warn about the example lab; plans are what is tested here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@pytest.fixture
+def lab_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "lab"
+    shutil.copytree(REPO / "examples" / "lab", target, ignore=shutil.ignore_patterns(".elenta", "result*"))
+    return target
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()
+    }
+
+
+def edit(lab_dir: Path, old: str, new: str) -> None:
+    path = lab_dir / "constellations" / "homelab.toml"
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+
+
+def test_same_inputs_give_byte_identical_directories_and_hashes(lab_dir, tmp_path):
+    first = build_plan(load_lab(lab_dir))
+    second = build_plan(load_lab(lab_dir))
+    assert first.hash == second.hash
+    first.write(tmp_path / "a")
+    second.write(tmp_path / "b")
+    a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
+    assert a == b
+    assert "manifest.json" in a and (tmp_path / "a" / "plan.sha256").read_text().strip() == first.hash
+    assert read_plan(tmp_path / "a").hash == first.hash
+
+
+def test_the_manifest_holds_machines_and_every_artifact_hash(lab_dir):
+    plan = build_plan(load_lab(lab_dir))
+    manifest = json.loads(plan.manifest_bytes)
+    assert manifest["machines"]["toto"]["configuration"] == ".#dns"
+    assert manifest["machines"]["archimedes"]["vms"]["web1"]["cores"] == 2
+    hostdata = manifest["subsystems"]["hostdata"]
+    assert set(hostdata["lab"]) == {"discovery.json", "discovery.nix"}
+    assert hostdata["machines"]["toto"]["host.json"].startswith("sha256:")
+    assert b'"elenta_plan": 1' in plan.manifest_bytes and plan.manifest_bytes.endswith(b"}\n")
+
+
+def test_a_one_line_change_changes_the_hash_and_shows_exactly_that_change(lab_dir):
+    before = build_plan(load_lab(lab_dir))
+    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    after = build_plan(load_lab(lab_dir))
+    assert before.hash != after.hash
+    changes = diff_plans(before, after)
+    (machine_change,) = [c for c in changes if c.group == MACHINES]
+    assert (machine_change.machine, machine_change.op, machine_change.item) == (
+        "toto",
+        "~",
+        "data.zone_admin",
+    )
+    assert machine_change.detail == ('"hostmaster" -> "root"',)
+    # Every other change is an artifact carrying that same value, and says only that.
+    for change in changes:
+        assert change.op == "~"
+        if change.group == MACHINES:
+            continue
+        for line in change.detail:
+            assert "zone_admin" in line and '"hostmaster" -> "root"' in line
+    text = render_changes(changes)
+    assert '~ data.zone_admin: "hostmaster" -> "root"' in text
+    assert text.splitlines()[-1].startswith("Plan: 0 to add,")
+
+
+def test_adding_a_machine_and_a_vm_shows_additions(lab_dir):
+    before = build_plan(load_lab(lab_dir))
+    edit(
+        lab_dir,
+        'containers.cache = { config = ".#cache", cores = 1, memory = "1G" }',
+        'containers.cache = { config = ".#cache", cores = 1, memory = "1G" }\nvms.web2 = ".#web"',
+    )
+    after = build_plan(load_lab(lab_dir))
+    added = [c for c in diff_plans(before, after) if c.group == MACHINES]
+    assert {c.item for c in added} >= {"vms.web2.config", "vms.web2.cores"}
+    assert all(c.op == "+" and c.machine == "archimedes" for c in added)
+    back = [c for c in diff_plans(after, before) if c.group == MACHINES]
+    assert all(c.op == "-" for c in back) and len(back) == len(added)
+
+
+def test_no_changes_between_equal_plans(lab_dir):
+    plan = build_plan(load_lab(lab_dir))
+    assert diff_plans(plan, plan) == []
+    assert render_changes([]) == "No changes."
+
+
+def test_sub_plan_holds_one_machine_and_lab_wide_artifacts(lab_dir):
+    lab = load_lab(lab_dir)
+    whole = build_plan(lab)
+    sub = build_plan(lab, "toto.canon")
+    assert sub.scope == "toto" and sub.hash != whole.hash
+    assert list(sub.manifest["machines"]) == ["toto"]
+    for table in sub.manifest["subsystems"].values():
+        assert set(table["machines"]) <= {"toto"}
+    assert sub.artifact("hostdata", "toto", "host.json") == whole.artifact("hostdata", "toto", "host.json")
+    # Diffing the whole plan against the sub-plan, restricted to toto, shows nothing.
+    assert diff_plans(whole, sub) == []
+
+
+def test_sub_plan_of_an_unknown_machine_names_it(lab_dir):
+    with pytest.raises(ModelError, match=r"no machine named 'nobody\.canon'"):
+        build_plan(load_lab(lab_dir), "nobody.canon")
+
+
+def test_a_builder_registered_by_a_test_plugs_in(lab_dir, monkeypatch):
+    def build(lab):
+        yield Artifact("zz-test", "toto", "conf/x.txt", b"line 1\n")
+        yield Artifact("zz-test", None, "all.txt", f"{len(lab.cadaster.machines)}\n".encode())
+
+    monkeypatch.setitem(artifacts._BUILDERS, "zz-test", build)
+    plan = build_plan(load_lab(lab_dir))
+    assert plan.artifact("zz-test", "toto", "conf/x.txt") == b"line 1\n"
+    assert plan.manifest["subsystems"]["zz-test"]["lab"] == {
+        "all.txt": plan.manifest["subsystems"]["zz-test"]["lab"]["all.txt"]
+    }
+
+    def changed(lab):
+        yield Artifact("zz-test", "toto", "conf/x.txt", b"line 2\n")
+
+    monkeypatch.setitem(artifacts._BUILDERS, "zz-test", changed)
+    other = build_plan(load_lab(lab_dir))
+    changes = [c for c in diff_plans(plan, other) if c.group == "zz-test"]
+    assert [(c.machine, c.op, c.item) for c in changes] == [
+        ("(lab)", "-", "all.txt"),
+        ("toto", "~", "conf/x.txt"),
+    ]
+    assert changes[1].detail == ("-line 1", "+line 2")
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../x", "a/../../x", "", "a//b"])
+def test_artifact_paths_must_stay_inside_the_plan(path):
+    with pytest.raises(PlanError, match="zz"):
+        assemble_plan({}, [Artifact("zz", None, path, b"")], None)
+
+
+def test_an_artifact_built_twice_is_an_error():
+    with pytest.raises(PlanError, match="twice"):
+        assemble_plan({}, [Artifact("zz", "a", "x", b"1"), Artifact("zz", "a", "x", b"2")], None)
+
+
+def test_reading_a_tampered_plan_fails(lab_dir, tmp_path):
+    plan = build_plan(load_lab(lab_dir))
+    target = plan.write(tmp_path / "p")
+    (target / "artifacts" / "hostdata" / "machines" / "toto" / "host.json").write_text("{}")
+    with pytest.raises(PlanError, match="does not match its hash"):
+        read_plan(target)
+
+
+def test_writing_over_a_folder_that_is_not_a_plan_is_refused(lab_dir, tmp_path):
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "thesis.tex").write_text("x")
+    with pytest.raises(PlanError, match="not a plan directory"):
+        build_plan(load_lab(lab_dir)).write(tmp_path / "precious")
+    assert (tmp_path / "precious" / "thesis.tex").read_text() == "x"
+
+
+def test_rewriting_a_plan_directory_replaces_it(lab_dir, tmp_path):
+    plan = build_plan(load_lab(lab_dir))
+    plan.write(tmp_path / "p")
+    (tmp_path / "p" / "stale").write_text("old")
+    plan.write(tmp_path / "p")
+    assert not (tmp_path / "p" / "stale").exists()
+    assert read_plan(tmp_path / "p").hash == plan.hash
+
+
+def test_json_artifacts_diff_key_by_key(lab_dir):
+    before = build_plan(load_lab(lab_dir))
+    edit(lab_dir, "extraOpts = { primary = true }", "extraOpts = { primary = false }")
+    after = build_plan(load_lab(lab_dir))
+    discovery = [c for c in diff_plans(before, after) if c.item == "discovery.json"]
+    assert discovery[0].detail == (
+        '~ machines.nancy.services."db-a.example.lab".extraOpts.primary: true -> false',
+        '~ services."db-a.example.lab".extraOpts.primary: true -> false',
+    )
