@@ -96,5 +96,4 @@ def test_exportfs_verbose_fact(case: Path) -> None:
     data = json.loads(case.read_text())
     fact = ExportfsVerbose()
     assert fact.command() == data["command"]
-    assert fact.requires_command() == "exportfs"
     assert fact.process(data["output"]) == data["fact"]

@@ -1,0 +1,39 @@
+"""The NFS subsystem's deploy: the exports of every role a host carries, installed and loaded.
+
+Host data read (all optional but `elenta_lab`/`elenta_machine`, which the inventory sets):
+`elenta_nfs_exports_path` (default `/etc/exports.d/elenta.exports`), `elenta_nfs_check`
+(default true: check the file with the host's exportfs in a private namespace first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyinfra import host
+from pyinfra.api import deploy
+
+from elenta.model.lab import load_lab
+from elenta.operations import nfs as nfs_ops
+from elenta.render.nfs import exports_text
+
+
+def wanted(host: Any) -> bool:
+    """True for hosts whose roles ask for NFS: `"nfs" in host.data.elenta_subsystems`."""
+    return "nfs" in (host.data.get("elenta_subsystems") or ())
+
+
+def _truthy(value: Any, default: bool) -> bool:
+    return default if value is None else str(value).lower() in ("1", "true", "yes")
+
+
+@deploy("NFS exports")
+def apply() -> None:
+    """Render this host's exports from the lab, install them and run `exportfs -ra` when needed."""
+    lab = load_lab(host.data.get("elenta_lab"))
+    machine = host.data.get("elenta_machine")
+    nfs_ops.exports(
+        name="Install and load NFS exports",
+        content=exports_text(lab, machine),
+        path=host.data.get("elenta_nfs_exports_path") or nfs_ops.DEFAULT_PATH,
+        check=_truthy(host.data.get("elenta_nfs_check"), True),
+    )

@@ -1,0 +1,114 @@
+"""NFS exports on a real lab host: nancy's sshd in its own mount namespace, pyinfra over SSH.
+
+There is no NFS server in this kernel: `exportfs` parses the exports files, stats every path and
+writes /var/lib/nfs/etab (nancy's own, under its /var overlay); `exportfs -v` reads that back. The
+kernel's export table is never touched (see docs/nfs.md).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from elenta.facts.nfs import ExportfsVerbose
+from elenta.render.nfs import exports_text
+
+EXPORTS = "/etc/exports.d/elenta.exports"
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("exportfs") or Path("/usr/sbin/exportfs").exists()),
+    reason="needs exportfs (nfs-kernel-server / nfs-utils)",
+)
+
+
+def deploy_nfs(lab_hosts, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """Run `elenta.deploys.nfs` on nancy through the pyinfra CLI, in a child process."""
+    hosts = lab_hosts.inventory(no_dns=True, select={"canons": ["nancy.canon"]})["all"]
+    workdir.mkdir(exist_ok=True)
+    inventory = workdir / "inventory.py"
+    inventory.write_text(
+        f"import json\nnfs_servers = [tuple(h) for h in json.loads({json.dumps(json.dumps(hosts))})]\n"
+    )
+    deploy = workdir / "deploy_nfs.py"
+    deploy.write_text(
+        textwrap.dedent(
+            """\
+            from pyinfra import host
+            from elenta.deploys import nfs
+            if nfs.wanted(host):
+                nfs.apply()
+            """
+        )
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "pyinfra", str(inventory), str(deploy), "-y"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def outcome(result: subprocess.CompletedProcess[str]) -> dict[str, int]:
+    """The NFS operation's row of pyinfra's results table: hosts, success, error, no change."""
+    text = result.stdout + result.stderr
+    for line in text.splitlines():
+        tail = line.split()[-4:]
+        if "Install and load NFS exports" in line and all(c == "-" or c.isdigit() for c in tail):
+            cells = [0 if c == "-" else int(c) for c in tail]
+            return dict(zip(("hosts", "success", "error", "no change"), cells, strict=True))
+    raise AssertionError(f"no result row for the NFS operation in:\n{text}")
+
+
+def loaded(nancy) -> list[tuple[str, str, str]]:
+    """What nancy exports, through the same parser as the fact: `(path, client, ro|rw)`."""
+    fact = ExportfsVerbose().process(nancy.ssh(ExportfsVerbose().command()).splitlines())
+    assert fact is not None, "exportfs is missing on the lab host"
+    return sorted((e["path"], e["client"], "rw" if "rw" in e["options"] else "ro") for e in fact)
+
+
+def test_deploy_installs_loads_and_then_is_a_no_op(lab_hosts, tmp_path):
+    nancy = lab_hosts.hosts["nancy"]
+    nancy.ssh(f"rm -f {EXPORTS}; exportfs -ua; rm -rf /srv/media /srv/backup; mkdir -p /srv/media")
+
+    # /srv/backup is missing: the host's exportfs refuses the candidate; nothing is installed.
+    failed = deploy_nfs(lab_hosts, tmp_path / "run0")
+    assert failed.returncode != 0, failed.stdout
+    assert "Failed to stat /srv/backup" in failed.stdout + failed.stderr
+    assert nancy.ssh(f"test -e {EXPORTS}.elenta-new && echo left || echo clean").strip() == "clean"
+    assert nancy.ssh(f"cat {EXPORTS}") == ""  # the empty placeholder exports nothing
+    assert loaded(nancy) == []
+
+    nancy.ssh("mkdir -p /srv/backup")
+    first = deploy_nfs(lab_hosts, tmp_path / "run1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert nancy.ssh(f"cat {EXPORTS}") == exports_text(lab_hosts.lab, "nancy")
+    assert loaded(nancy) == [
+        ("/srv/backup", "127.0.1.2", "rw"),
+        ("/srv/media", "127.0.1.0/24", "ro"),
+        ("/srv/media", "127.0.1.4", "ro"),
+    ]
+    # What other hosts see is untouched: each host has its own /etc and /var.
+    assert lab_hosts.hosts["toto"].ssh(f"test -e {EXPORTS} && echo yes || echo no").strip() == "no"
+
+    assert outcome(first) == {"hosts": 1, "success": 1, "error": 0, "no change": 0}
+
+    etab = nancy.ssh("stat -c %i.%Y /var/lib/nfs/etab")
+    second = deploy_nfs(lab_hosts, tmp_path / "run2")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert outcome(second) == {"hosts": 1, "success": 0, "error": 0, "no change": 1}
+    assert nancy.ssh("stat -c %i.%Y /var/lib/nfs/etab") == etab  # exportfs did not run
+
+    # Unloaded behind elenta's back: the next run only reloads.
+    nancy.ssh("exportfs -ua")
+    assert loaded(nancy) == []
+    third = deploy_nfs(lab_hosts, tmp_path / "run3")
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert outcome(third)["success"] == 1
+    assert len(loaded(nancy)) == 3
