@@ -1,0 +1,133 @@
+"""Applying a plan: store it, record the run in the history, hand it to the deploy pipeline.
+
+The deploy pipeline (another subsystem) plugs in once, by registering the function that
+installs a plan on the hosts:
+
+    from elenta.compile.apply import ApplyRequest, apply_runner
+
+    @apply_runner
+    def run_deploy(request: ApplyRequest) -> None:   # raise an ElentaError on failure
+        ...  # request.lab, request.plan, request.plan_dir, request.mode, request.restore
+
+A pipeline that is entered some other way (`elenta deploy`) records its run with
+`with applying(lab, plan, action="deploy", mode="test"): ...`.
+
+`apply_plan(lab, plan)` applies a compiled plan; `rollback_plan(lab)` applies the previous one
+(with `restore=True`: the pipeline restores the pre-deploy backups of roles that declare one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from elenta.compile.history import ROLLBACK, History, Record, git_revision
+from elenta.compile.plan import Plan
+from elenta.compile.store import PlanStore
+from elenta.model.errors import ElentaError
+from elenta.model.lab import Lab
+
+# Modules that may register the deploy pipeline; each is imported if it exists.
+PIPELINE_MODULES = ("elenta.deploy", "elenta.apply", "elenta.deploys.pipeline")
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What the deploy pipeline is asked to do."""
+
+    lab: Lab
+    plan: Plan
+    plan_dir: Path
+    mode: str = "switch"  # test | switch | boot
+    restore: bool = False  # True on rollback: restore pre-deploy backups where a role declares one
+    action: str = "apply"
+
+
+ApplyRunner = Callable[[ApplyRequest], None]
+_RUNNER: list[ApplyRunner] = []
+
+
+class NoPipelineError(ElentaError):
+    """No deploy pipeline is registered, so a plan cannot be applied."""
+
+
+def apply_runner(runner: ApplyRunner) -> ApplyRunner:
+    """Register the deploy pipeline (decorator): `@apply_runner def run(request): ...`."""
+    _RUNNER[:] = [runner]
+    return runner
+
+
+def registered_runner() -> ApplyRunner:
+    """The registered deploy pipeline (importing the modules that may define it), or raise."""
+    if not _RUNNER:
+        for name in PIPELINE_MODULES:
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+    if not _RUNNER:
+        raise NoPipelineError(
+            "no deploy pipeline is registered (see elenta.compile.apply.apply_runner); "
+            "the plan is stored but nothing was applied"
+        )
+    return _RUNNER[0]
+
+
+@contextlib.contextmanager
+def applying(lab: Lab, plan: Plan, *, action: str = "apply", mode: str | None = None) -> Iterator[Record]:
+    """Store the plan and record a run around the block: `started`, then `ok` or `failed`.
+
+    `with applying(lab, plan, action="deploy", mode="test"): run_pyinfra(...)`
+    """
+    store = PlanStore(lab.state_dir)
+    store.save(plan, latest=False)
+    history = History(lab.state_dir)
+    started = history.start(plan.hash, plan.scope, action, revision=git_revision(lab.root), mode=mode)
+    try:
+        yield started
+    except BaseException as exc:
+        history.finish(started, ok=False, detail=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    history.finish(started, ok=True)
+
+
+def apply_plan(
+    lab: Lab,
+    plan: Plan,
+    *,
+    mode: str = "switch",
+    action: str = "apply",
+    restore: bool = False,
+    runner: ApplyRunner | None = None,
+) -> Record:
+    """Apply a plan through the deploy pipeline and record it: `apply_plan(lab, build_plan(lab))`.
+
+    Returns the `started` record of the run; raises what the pipeline raised (recorded `failed`).
+    """
+    run = runner or registered_runner()
+    plan_dir = PlanStore(lab.state_dir).path(plan.hash)
+    with applying(lab, plan, action=action, mode=mode) as started:
+        run(ApplyRequest(lab, plan, plan_dir, mode, restore, action))
+    return started
+
+
+def rollback_plan(lab: Lab, *, mode: str = "switch", runner: ApplyRunner | None = None) -> Record:
+    """Apply the plan before the current one (`elenta rollback` without `--canon`).
+
+    `rollback_plan(load_lab("examples/lab"))`; raises HistoryError when there is none.
+    """
+    store = PlanStore(lab.state_dir)
+    target = History(lab.state_dir).previous()
+    plan = store.load(target)
+    return apply_plan(lab, plan, mode=mode, action=ROLLBACK, restore=True, runner=runner)
+
+
+def applied_plan(lab: Lab, scope: str | None = None) -> Plan | None:
+    """The plan applied now (for `scope`: the last whole-lab or that machine's plan), or None.
+
+    `applied_plan(lab)` is what `elenta plan` diffs against.
+    """
+    current = History(lab.state_dir).current(scope)
+    return PlanStore(lab.state_dir).load(current) if current else None

@@ -1,0 +1,107 @@
+"""Tasks over plans: plan, diff, history, drift (`rollback` is shared: see `rollback_plan`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from invoke import Context, task
+
+from elenta.compile.apply import applied_plan
+from elenta.compile.diff import diff_plans, render_changes
+from elenta.compile.drift import find_drift, gather_facts
+from elenta.compile.history import History
+from elenta.compile.plan import build_plan
+from elenta.compile.store import PlanStore
+from elenta.report import table
+from elenta.tasks._common import open_lab, reports_errors
+
+LAB_HELP = "the lab folder (default: $ELENTA_LAB or examples/lab)"
+
+
+@task(
+    name="plan",
+    help={
+        "out": "also write the plan directory here",
+        "canon": "only this machine's sub-plan (toto.canon)",
+        "lab": LAB_HELP,
+    },
+)
+@reports_errors
+def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
+    """Compile cadaster + constellations into a checked plan; show what changes against the applied one."""
+    loaded = open_lab(lab or None)
+    plan = build_plan(loaded, canon or None)
+    stored = PlanStore(loaded.state_dir).save(plan)
+    if out:
+        plan.write(Path(out))
+    base = applied_plan(loaded, plan.scope)
+    against = f"applied plan {base.short}" if base else "nothing applied yet"
+    print(f"plan {plan.short} ({plan.scope or 'whole lab'}) in {out or stored}, against {against}:\n")
+    print(render_changes(diff_plans(base, plan)))
+
+
+@task(positional=["plan_a", "plan_b"], help={"plan_a": "a plan directory or hash", "lab": LAB_HELP})
+@reports_errors
+def diff(c: Context, plan_a: str, plan_b: str, lab: str = "") -> None:
+    """Show every change from PLAN_A to PLAN_B, grouped by subsystem and machine."""
+    store = PlanStore(open_lab(lab or None).state_dir)
+    print(render_changes(diff_plans(store.load(plan_a), store.load(plan_b))))
+
+
+@task(help={"lab": LAB_HELP, "json": "print the records as JSON lines"})
+@reports_errors
+def history(c: Context, lab: str = "", json_: bool = False) -> None:
+    """List every apply of a plan: time, action, plan, scope, result, who, revision."""
+    runs = History(open_lab(lab or None).state_dir).runs()
+    if json_:
+        for run in runs:
+            print(json.dumps({**run.started.__dict__, "result": run.result}, sort_keys=True))
+        return
+    rows = [
+        [
+            run.started.time,
+            run.started.action,
+            run.plan.removeprefix("sha256:")[:12],
+            run.started.scope or "lab",
+            run.result,
+            run.started.who,
+            (run.started.revision or "-")[:14],
+        ]
+        for run in runs
+    ]
+    print(
+        table(["time", "action", "plan", "scope", "result", "who", "revision"], rows)
+        if rows
+        else "no plan applied yet"
+    )
+
+
+@task(
+    help={
+        "plan": "compare this plan (directory or hash) instead of the applied one",
+        "facts": "read the facts from this JSON file instead of the hosts",
+        "lab": LAB_HELP,
+    }
+)
+@reports_errors
+def drift(c: Context, plan: str = "", facts: str = "", lab: str = "") -> None:
+    """List every difference between the applied plan and what the hosts report (exit 1 if any)."""
+    from invoke.exceptions import Exit
+
+    from elenta.compile.history import HistoryError
+
+    loaded = open_lab(lab or None)
+    store = PlanStore(loaded.state_dir)
+    history_ = History(loaded.state_dir)
+    target = store.load(plan) if plan else applied_plan(loaded)
+    if target is None:
+        raise HistoryError("no plan has been applied yet; give one with --plan")
+    revision = next((r.started.revision for r in reversed(history_.runs()) if r.plan == target.hash), None)
+    gathered = json.loads(Path(facts).read_text()) if facts else gather_facts(loaded, target)
+    found = find_drift(target, gathered, revision=revision)
+    for item in found:
+        print(item)
+    if found:
+        raise Exit(f"{len(found)} difference(s) from plan {target.short}", code=1)
+    print(f"no drift from plan {target.short} ({len(gathered)} host(s) checked)")
