@@ -7,16 +7,14 @@ kernel's export table is never touched (see docs/nfs.md).
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from elenta.facts.nfs import ExportfsVerbose
+from elenta.nfs.apply import apply_command
 from elenta.render.nfs import exports_text
 
 EXPORTS = "/etc/exports.d/elenta.exports"
@@ -27,31 +25,11 @@ pytestmark = pytest.mark.skipif(
 
 
 def deploy_nfs(lab_hosts, workdir: Path) -> subprocess.CompletedProcess[str]:
-    """Run `elenta.deploys.nfs` on nancy through the pyinfra CLI, in a child process."""
-    hosts = lab_hosts.inventory(no_dns=True, select={"canons": ["nancy.canon"]})["all"]
+    """Run `elenta nfs apply`'s pyinfra command (inventories/lab.py + elenta.deploys.nfs) on the lab."""
+    command, env = apply_command(lab_hosts.lab, no_dns=True)
     workdir.mkdir(exist_ok=True)
-    inventory = workdir / "inventory.py"
-    inventory.write_text(
-        f"import json\nnfs_servers = [tuple(h) for h in json.loads({json.dumps(json.dumps(hosts))})]\n"
-    )
-    deploy = workdir / "deploy_nfs.py"
-    deploy.write_text(
-        textwrap.dedent(
-            """\
-            from pyinfra import host
-            from elenta.deploys import nfs
-            if nfs.wanted(host):
-                nfs.apply()
-            """
-        )
-    )
     return subprocess.run(
-        [sys.executable, "-m", "pyinfra", str(inventory), str(deploy), "-y"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+        command, env=env, cwd=workdir, capture_output=True, text=True, timeout=180, check=False
     )
 
 
