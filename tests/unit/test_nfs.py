@@ -9,6 +9,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from invoke import Context
+from invoke.exceptions import Exit
 
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab, load_lab
@@ -23,6 +25,7 @@ from elenta.render.nfs import (
     render_exports,
     resolve_client,
 )
+from elenta.tasks.nfs import nfs
 
 REPO = Path(__file__).resolve().parents[2]
 CADASTER = """
@@ -311,3 +314,28 @@ def test_nixos_form_evaluates_to_the_same_text(tmp_path):
         check=True,
     )
     assert json.loads(done.stdout)["services"]["nfs"]["server"]["exports"] == text
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def test_elenta_nfs_plan_prints_each_nfs_host_exports(capsys):
+    nfs(Context(), "plan", lab=str(REPO / "examples" / "lab"))
+    out = capsys.readouterr().out
+    assert "nancy.canon: exports" in out
+    assert "/srv/backup 127.0.1.2(rw,sync,no_subtree_check)" in out
+
+
+def test_elenta_nfs_plan_fault_exits_2_naming_file_and_key(tmp_path):
+    make_lab(
+        tmp_path, '[roles.nfs]\nexports = [{ path = "/a", clients = ["toto"], options = ["rw", "ro"] }]\n'
+    )
+    with pytest.raises(Exit) as caught:
+        nfs(Context(), "plan", lab=str(tmp_path))
+    assert caught.value.code == 2
+    assert "a.toml: roles.nfs.exports[0].options: options 'ro' and 'rw' contradict" in str(
+        caught.value.message
+    )
+    with pytest.raises(Exit) as caught:
+        nfs(Context(), "frobnicate", lab=str(tmp_path))
+    assert caught.value.code == 2
