@@ -18,8 +18,16 @@ from elenta.render.nfs import exports_text
 
 
 def wanted(host: Any) -> bool:
-    """True for hosts whose roles ask for NFS: `"nfs" in host.data.elenta_subsystems`."""
-    return "nfs" in (host.data.get("elenta_subsystems") or ())
+    """True for hosts whose roles ask for NFS: `"nfs" in host.data.elenta_subsystems`, or a role
+    of `host.data.elenta_roles` that declares exports without `nfs = true`."""
+    if "nfs" in (host.data.get("elenta_subsystems") or ()):
+        return True
+    roles = set(host.data.get("elenta_roles") or ())
+    for constellation in (host.data.get("elenta_constellations") or {}).values():
+        declared = constellation.get("roles") or {}
+        if any((declared.get(role) or {}).get("exports") for role in roles):
+            return True
+    return False
 
 
 def _truthy(value: Any, default: bool) -> bool:

@@ -43,8 +43,19 @@ def _role_declarations(lab: Lab, role: str) -> Iterator[tuple[LoadedConstellatio
 
 
 def nfs_hosts(lab: Lab) -> list[str]:
-    """Machines that carry a role exporting something, in cadaster order: `nfs_hosts(lab) == ["nancy"]`."""
-    return [m for m in lab.cadaster.machines if any(_host_roles_with_exports(lab, m))]
+    """Machines carrying a role with `nfs = true` or with exports, in cadaster order: `["nancy"]`.
+
+    A host whose NFS role exports nothing gets an empty file, which unexports what elenta exported.
+    """
+    return [m for m in lab.cadaster.machines if any(_is_nfs_role(lab, r) for r in lab.roles_of(m))]
+
+
+def _is_nfs_role(lab: Lab, role: str) -> bool:
+    return any(
+        loaded.model.roles[role].nfs or loaded.model.roles[role].exports
+        for loaded in lab.constellations
+        if role in loaded.model.roles
+    )
 
 
 def _host_roles_with_exports(lab: Lab, machine: str) -> Iterator[str]:

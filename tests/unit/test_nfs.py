@@ -339,3 +339,25 @@ def test_elenta_nfs_plan_fault_exits_2_naming_file_and_key(tmp_path):
     with pytest.raises(Exit) as caught:
         nfs(Context(), "frobnicate", lab=str(tmp_path))
     assert caught.value.code == 2
+
+
+def test_a_role_with_exports_but_no_nfs_flag_is_still_deployed(tmp_path):
+    from elenta.deploys import nfs as nfs_deploy
+    from elenta.inventory import host_data
+
+    lab = make_lab(tmp_path, '[roles.nfs]\nexports = [{ path = "/srv/a", clients = ["toto"] }]\n')
+    assert nfs_hosts(lab) == ["nancy"]
+
+    class Host:
+        data = host_data(lab, "nancy", no_dns=True)
+
+    assert "nfs" not in Host.data["elenta_subsystems"]
+    assert nfs_deploy.wanted(Host)
+    Host.data = host_data(lab, "toto", no_dns=True)
+    assert not nfs_deploy.wanted(Host)
+
+
+def test_an_nfs_role_without_exports_renders_an_empty_file(tmp_path):
+    lab = make_lab(tmp_path, "[roles.nfs]\nnfs = true\n")
+    assert nfs_hosts(lab) == ["nancy"]
+    assert [line for line in exports_text(lab, "nancy").splitlines() if not line.startswith("#")] == []
