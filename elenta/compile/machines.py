@@ -95,8 +95,12 @@ def compile_machines(lab: Lab) -> CompiledMachines:
             service = {"role": hs.service.role, "extraOpts": hs.service.extra_opts}
             # Placed under the service's own key so two constellations sharing it merge or conflict.
             contributions.append(Contribution(source, {"services": {fqdn: service}}))
-        merged, found = merge_collect(contributions)
-        faults.extend(found)
+        if len(contributions) == 1:
+            # One source: nothing to merge (the top-level table is ours; nested values are not mutated).
+            merged = contributions[0].value
+        else:
+            merged, found = merge_collect(contributions)
+            faults.extend(found)
         config: dict[str, Any] = merged or {}
         support = _host_side(config, guests)
         if support:

@@ -14,7 +14,6 @@ No timestamps, sorted keys: the same inputs give byte-identical directories and 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from elenta.compile.artifacts import Artifact, build_artifacts
+from elenta.compile.canonical import canonical_bytes, sha256
 from elenta.compile.checks import check_lab
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
@@ -37,16 +37,6 @@ HASH_FILE = "plan.sha256"
 
 class PlanError(ElentaError):
     """A plan cannot be built, read or written (a bad artifact path, a damaged plan directory)."""
-
-
-def canonical_bytes(value: Any) -> bytes:
-    """The one byte form of JSON data in a plan: `canonical_bytes({"b": 1, "a": [2]})`."""
-    return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-def sha256(data: bytes) -> str:
-    """`sha256(b"")` -> `'sha256:e3b0c442…'`."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def artifact_file(subsystem: str, machine: str | None, path: str) -> str:

@@ -14,22 +14,14 @@ A flake imports `discovery.nix` (see docs/plan.md):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
 from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.canonical import canonical_bytes
 from elenta.compile.machines import compiled_machines
 from elenta.model.lab import Lab
-
-
-def canonical_json(value: Any) -> bytes:
-    """JSON with sorted keys and a final newline, the same bytes for the same value.
-
-    `canonical_json({"b": 1, "a": 2})` -> `b'{\\n  "a": 2,\\n  "b": 1\\n}\\n'`
-    """
-    return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def _addresses(lab: Lab) -> dict[str, dict[str, dict[str, str]]]:
@@ -81,8 +73,8 @@ def discovery_nix() -> bytes:
 def hostdata_artifacts(lab: Lab) -> Iterator[Artifact]:
     """`discovery.json` + `discovery.nix` for the lab, and `host.json` per placed machine."""
     data = discovery_data(lab)
-    yield Artifact("hostdata", None, "discovery.json", canonical_json(data))
+    yield Artifact("hostdata", None, "discovery.json", canonical_bytes(data))
     yield Artifact("hostdata", None, "discovery.nix", discovery_nix())
     for name, machine in data["machines"].items():
         host = {"self": name, "canon": machine["canon"], "host": machine}
-        yield Artifact("hostdata", name, "host.json", canonical_json(host))
+        yield Artifact("hostdata", name, "host.json", canonical_bytes(host))
