@@ -60,7 +60,10 @@ def generate(n: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         placements[f"m{i}"] = p
     roles = {
         "hypervisor": {"ports": [{"port": 22}, {"port": 16509}], "mounts": ["/var/lib/libvirt"]},
-        "worker": {"ports": [{"port": 22}, {"port": 9100}], "exports": [{"path": "/srv/scratch"}]},
+        "worker": {
+            "ports": [{"port": 22}, {"port": 9100}],
+            "exports": [{"path": "/srv/scratch", "clients": ["lab"]}],
+        },
         "web": {"ports": [{"port": 80}, {"port": 443}]},
     }
     services = {f"s{i}": {"role": "web", "host": f"m{i}"} for i in range(0, n, 10)}
