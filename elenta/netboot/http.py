@@ -25,12 +25,19 @@ class StoreRequestHandler(SimpleHTTPRequestHandler):
 
     server_version = "elenta-netboot"
 
-    def __init__(self, *args, store: NetbootStore, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, store: NetbootStore, access_log: Path | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.store = store
+        self.access_log = access_log
         super().__init__(*args, directory=str(store.root), **kwargs)
 
     def log_message(self, format: str, *args) -> None:  # type: ignore[no-untyped-def]
         pass
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per request, `<client> <path> <status>`, when an access log was asked for."""
+        if self.access_log is not None:
+            with open(self.access_log, "a") as log:
+                log.write(f"{self.client_address[0]} {self.path} {getattr(code, 'value', code)}\n")
 
     def list_directory(self, path):  # type: ignore[no-untyped-def]
         self.send_error(HTTPStatus.NOT_FOUND, "no listing")
@@ -63,12 +70,15 @@ class StoreRequestHandler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def serve_http(store_root: Path, address: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def serve_http(
+    store_root: Path, address: str = "127.0.0.1", port: int = 0, access_log: Path | None = None
+) -> ThreadingHTTPServer:
     """Start serving the store in a background thread: `srv = serve_http(root); srv.server_port`.
 
-    Stop it with `srv.shutdown(); srv.server_close()`.
+    Stop it with `srv.shutdown(); srv.server_close()`. With `access_log`, each request appends
+    `<client> <path> <status>` to that file.
     """
-    handler = partial(StoreRequestHandler, store=NetbootStore(store_root))
+    handler = partial(StoreRequestHandler, store=NetbootStore(store_root), access_log=access_log)
     server = ThreadingHTTPServer((address, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="netboot-http", daemon=True).start()
