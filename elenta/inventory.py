@@ -7,6 +7,8 @@ Connections are hermetic: a pinned known_hosts file with strict checking and an 
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,3 +208,20 @@ def inventory_groups(
         for name in names:
             groups.setdefault(name, []).append(entry)
     return groups
+
+
+def inventory_from_env(default_lab: Path | None = None) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """The groups for a pyinfra inventory file, from `ELENTA_LAB`, `ELENTA_NO_DNS`, `ELENTA_SELECT`.
+
+    `globals().update(inventory_from_env(Path("examples/lab")))` in `inventories/lab.py`.
+    """
+    from elenta.model.lab import load_lab
+
+    folder = os.environ.get("ELENTA_LAB") or default_lab
+    if folder is None:
+        raise SelectionError("ELENTA_LAB names no lab folder")
+    return inventory_groups(
+        load_lab(Path(folder)),
+        no_dns=os.environ.get("ELENTA_NO_DNS", "") not in ("", "0"),
+        select=json.loads(os.environ.get("ELENTA_SELECT") or "null"),
+    )

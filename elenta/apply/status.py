@@ -1,0 +1,98 @@
+"""Compliance: what each selected host runs and will boot, against what the plan wants.
+
+The same `NixosSystem` fact as the pyinfra operations, read over multiplexed OpenSSH in parallel
+(one round trip per host; the connection is kept for the deploy that follows).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from elenta.apply.build import BuiltSystem
+from elenta.apply.compliance import compliance, pending_change
+from elenta.apply.ssh import SshTarget, run_ssh
+from elenta.facts.nixos import nixos_system_command, parse_nixos_system
+
+
+@dataclass
+class HostStatus:
+    """One host's compliance: its facts (or why they could not be read) against the desired system."""
+
+    canon: str
+    desired: BuiltSystem
+    facts: dict[str, Any] | None
+    error: str | None
+    seconds: float
+
+    def pending(self, action: str) -> str | None:
+        """Why `action` would change this host (None: nothing to do)."""
+        if self.facts is None:
+            return self.error
+        return pending_change(action, self.facts, self.desired.path)
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        return compliance(self.facts, self.desired.path)
+
+
+def read_fact(target: SshTarget, desired: str | None) -> tuple[dict[str, Any] | None, str | None, float]:
+    """`(facts, error, seconds)` for one host: `read_fact(target, "/nix/store/…")`."""
+    started = time.monotonic()
+    proc = run_ssh(target, nixos_system_command(desired), timeout=30)
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        why = proc.stderr.strip().splitlines()
+        return None, (why[-1] if why else f"ssh exited {proc.returncode}"), seconds
+    return parse_nixos_system(proc.stdout.splitlines()), None, seconds
+
+
+def read_status(
+    targets: dict[str, SshTarget], desired: dict[str, BuiltSystem], *, parallel: int = 64
+) -> dict[str, HostStatus]:
+    """Read every host's facts at once: `read_status({"toto.canon": target}, {"toto.canon": built})`."""
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))) as pool:
+        futures = {
+            canon: pool.submit(read_fact, target, desired[canon].path) for canon, target in targets.items()
+        }
+    out = {}
+    for canon, future in futures.items():
+        facts, error, seconds = future.result()
+        out[canon] = HostStatus(canon, desired[canon], facts, error, seconds)
+    return out
+
+
+def short_path(path: str | None) -> str:
+    """`/nix/store/abcdefgh…-nixos-system-dns` -> `abcdefg…-nixos-system-dns`."""
+    if not path:
+        return "-"
+    base = path.removeprefix("/nix/store/")
+    return base[:7] + "…" + base[32:] if len(base) > 33 else base
+
+
+def status_rows(statuses: dict[str, HostStatus]) -> list[list[str]]:
+    """Table rows: host, desired revision and system, running, boots, compliance."""
+    rows = []
+    for canon, st in statuses.items():
+        if st.facts is None:
+            unknown = f"unknown: {st.error}"
+            rows.append([canon, st.desired.revision[:12], short_path(st.desired.path), "?", "?", unknown])
+            continue
+        cols = st.columns
+        boots = st.facts.get("next_boot") or st.facts.get("profile_system")
+        rows.append(
+            [
+                canon,
+                st.desired.revision[:12],
+                short_path(st.desired.path),
+                ("= " if cols["running_ok"] else "≠ ") + short_path(st.facts.get("current")),
+                ("= " if cols["boot_ok"] else "≠ ") + short_path(boots),
+                "in compliance" if cols["compliant"] else "OUT of compliance",
+            ]
+        )
+    return rows
+
+
+STATUS_HEADERS = ["host", "revision", "desired", "running", "boots", "compliance"]

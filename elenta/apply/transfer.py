@@ -1,0 +1,43 @@
+"""Copying a system closure to a host: the ONE place that runs `nix copy` (a test can replace it).
+
+Offline: the deployer's Nix has no substituters; the host's `nix-daemon --stdio` is reached over
+hermetic SSH given in NIX_SSHOPTS. Signatures are not checked (`--no-check-sigs`): the deployer
+built the paths itself.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from typing import Any
+
+from elenta.apply.record import note
+from elenta.apply.ssh import SshTarget
+from elenta.model.errors import ElentaError
+from elenta.nix import nix_environment
+
+
+class CopyError(ElentaError):
+    """`nix copy` to a host failed; the message names the host and Nix's error."""
+
+
+def copy_closure(system: str, target: SshTarget, timeout: float = 600) -> None:
+    """Copy `system` and its closure to the host: `copy_closure("/nix/store/…", target)`."""
+    env = nix_environment({"NIX_SSHOPTS": " ".join(shlex.quote(o) for o in target.options(fresh=True))})
+    proc = subprocess.run(
+        ["nix", "copy", "--no-check-sigs", "--to", f"ssh-ng://{target.destination}", system],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise CopyError(f"{target.name}: nix copy of {system} failed: {tail}")
+
+
+def copy_to_host(state: Any, host: Any, system: str) -> None:
+    """The pyinfra FunctionCommand body of `nixos.copy_closure` (runs on the deployer)."""
+    copy_closure(system, SshTarget.from_data(host.data, host.name))
+    note(host.name, "copied", system)

@@ -1,0 +1,182 @@
+"""NixOS activation as pyinfra operations: copy the closure, test/switch/boot, confirm, roll back.
+
+Each operation reads the `NixosSystem` fact and yields commands only when the host is not already
+where the plan wants it (a second run is a no-op and says so):
+
+    nixos.copy_closure(system="/nix/store/…-nixos-system-dns")
+    nixos.activate(system=…, action="switch", deploy_id="20250101-…", confirm_timeout=30)
+    nixos.confirm(deploy_id=…, checks=[…])      # from the deployer, over a fresh SSH connection
+    nixos.rollback_generation()                 # `elenta rollback`: previous profile generation
+
+A magic rollback: `activate` leaves `/run/elenta/<id>.rollback` and, for test/switch, a watchdog
+that runs it unless `/run/elenta/<id>.decided` was claimed first by `confirm`.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from pyinfra import host
+from pyinfra.api import FunctionCommand, OperationError, operation
+
+from elenta.apply.compliance import ACTIONS, pending_change
+from elenta.facts.nixos import BOOT_DEFAULT, CURRENT, PROFILE, NixosSystem
+
+RUN_DIR = "/run/elenta"
+
+
+def _check_store_path(system: str) -> str:
+    if not system.startswith("/nix/store/") or shlex.quote(system) != system:
+        raise OperationError(f"not a plain store path: {system!r}")
+    return system
+
+
+def _check_id(deploy_id: str) -> str:
+    if not deploy_id or shlex.quote(deploy_id) != deploy_id or "/" in deploy_id:
+        raise OperationError(f"unsafe deploy id: {deploy_id!r}")
+    return deploy_id
+
+
+@operation()
+def copy_closure(system: str):
+    """Copy a system's closure to the host with `nix copy`, unless the host has it already.
+
+    + system: the store path built on the deployer
+    """
+    _check_store_path(system)
+    facts = host.get_fact(NixosSystem, desired=system)
+    if facts["desired_present"]:
+        host.noop(f"{system} is already in the host's store")
+        return
+    from elenta.apply.transfer import copy_to_host
+
+    yield FunctionCommand(copy_to_host, (system,), {})
+
+
+def rollback_script(action: str) -> list[str]:
+    """Shell lines that write `$D.rollback`: put back what ran, the profile and the boot entry.
+
+    They capture the host's state at activation time (`$prev`, `$pboot`, `$pgen`).
+    """
+    body = ["#!/bin/sh", "set +e"]
+    if action in ("switch", "boot"):
+        body += [
+            f'if [ -n "$pgen" ]; then nix-env -p {PROFILE} --switch-generation "$pgen"; '
+            f"else rm -f {PROFILE}; fi",
+            f'if [ -n "$pboot" ]; then "$pboot/bin/switch-to-configuration" boot; '
+            f"else rm -f {BOOT_DEFAULT}; fi",
+        ]
+    if action in ("test", "switch"):
+        body.append(
+            f'if [ -n "$prev" ]; then "$prev/bin/switch-to-configuration" test; else rm -f {CURRENT}; fi'
+        )
+    body.append('touch "$D.rolled-back"')
+    quoted = " ".join(shlex.quote(line) for line in body[2:])
+    return [
+        f'printf \'%s\\n\' \'#!/bin/sh\' "D=$D" "prev=$prev" "pboot=$pboot" "pgen=$pgen" {quoted}'
+        ' > "$D.rollback"',
+    ]
+
+
+def activate_command(system: str, action: str, deploy_id: str, confirm_timeout: float) -> str:
+    """The one shell command that activates `system` with `action` and arms the magic rollback."""
+    lines = [
+        "set -e",
+        f"mkdir -p {RUN_DIR}",
+        f"D={RUN_DIR}/{deploy_id}",
+        f"prev=$(readlink {CURRENT} 2>/dev/null || true)",
+        f"pboot=$(readlink {BOOT_DEFAULT} 2>/dev/null || true)",
+        f"pgen=$(readlink {PROFILE} 2>/dev/null | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p')",
+        *rollback_script(action),
+    ]
+    if action in ("test", "switch") and confirm_timeout > 0:
+        watchdog = (
+            f'sleep {int(confirm_timeout)}; if mkdir "$D.decided" 2>/dev/null; then '
+            f'echo "no confirmation within {int(confirm_timeout)} s" > "$D.reason"; '
+            f'sh "$D.rollback" > "$D.rollback.log" 2>&1; fi'
+        )
+        lines.append(f"D=$D setsid sh -c {shlex.quote(watchdog)} </dev/null >/dev/null 2>&1 &")
+    if action in ("switch", "boot"):
+        lines.append(f"nix-env -p {PROFILE} --set {system}")
+    lines.append(
+        f"if ! {system}/bin/switch-to-configuration {action}; then "
+        'mkdir "$D.decided" 2>/dev/null; echo "activation failed" > "$D.reason"; '
+        'sh "$D.rollback" > "$D.rollback.log" 2>&1; echo "activation failed, rolled back" >&2; exit 1; fi'
+    )
+    return "\n".join(lines)
+
+
+@operation()
+def activate(system: str, action: str = "test", deploy_id: str = "manual", confirm_timeout: float = 0):
+    """Activate a system: test (run it), switch (profile + run + boot entry), boot (profile + boot).
+
+    + system: store path (already on the host: see copy_closure)
+    + action: test, switch or boot
+    + deploy_id: names the rollback files under /run/elenta
+    + confirm_timeout: seconds the host waits for `confirm` before it rolls itself back (0: no watchdog)
+    """
+    _check_store_path(system)
+    _check_id(deploy_id)
+    if action not in ACTIONS:
+        raise OperationError(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
+    facts = host.get_fact(NixosSystem, desired=system)
+    if pending_change(action, facts, system) is None:
+        host.noop(f"already {action}: {system}")
+        return
+    yield activate_command(system, action, deploy_id, confirm_timeout)
+
+
+def confirm_command(deploy_id: str) -> str:
+    """Claim the deploy for the deployer; fails (exit 3) when the watchdog rolled back first."""
+    d = f"{RUN_DIR}/{deploy_id}"
+    return (
+        f"if mkdir {d}.decided 2>/dev/null; then touch {d}.confirmed; echo confirmed; else "
+        f'echo "too late: $(cat {d}.reason 2>/dev/null || echo rolled back)" >&2; exit 3; fi'
+    )
+
+
+def rollback_now_command(deploy_id: str) -> str:
+    """Roll a deploy back at once (a failed health check), unless it was already decided."""
+    d = f"{RUN_DIR}/{deploy_id}"
+    return (
+        f"if mkdir {d}.decided 2>/dev/null; then sh {d}.rollback > {d}.rollback.log 2>&1; fi; "
+        "echo rolled-back"
+    )
+
+
+@operation(is_idempotent=False)
+def confirm(deploy_id: str, action: str = "test"):
+    """Run the health checks and confirm the deploy from the deployer over a fresh SSH connection.
+
+    + deploy_id: the id given to activate
+    + action: the activation's action (boot has nothing to confirm)
+    """
+    _check_id(deploy_id)
+    if action == "boot":
+        host.noop("boot changes nothing running: nothing to confirm")
+        return
+    from elenta.apply.confirm import confirm_host
+
+    yield FunctionCommand(confirm_host, (deploy_id,), {})
+
+
+def previous_generation(facts: dict) -> int | None:
+    """The generation before the current profile generation: `previous_generation(facts)`."""
+    current = facts.get("profile_generation")
+    older = [g for g in facts.get("generations") or [] if current is not None and g < current]
+    return max(older) if older else None
+
+
+@operation(is_idempotent=False)
+def rollback_generation():
+    """Switch the host to its previous system profile generation (`elenta rollback --canon X`)."""
+    facts = host.get_fact(NixosSystem)
+    previous = previous_generation(facts)
+    if previous is None:
+        raise OperationError(
+            f"no generation before {facts.get('profile_generation') or 'none'} in {PROFILE} to roll back to"
+        )
+    yield (
+        f"nix-env -p {PROFILE} --switch-generation {previous} && "
+        f'"$(readlink -f {PROFILE})/bin/switch-to-configuration" switch'
+    )

@@ -1,0 +1,93 @@
+"""`elenta deploy|switch|boot|status|rollback`: NixOS systems onto the lab's machines.
+
+elenta deploy --config '.#dns' --canon toto.canon --no-dns
+elenta switch --role dns            elenta boot --tag core
+elenta status                       elenta rollback --canon toto.canon
+"""
+
+from __future__ import annotations
+
+from invoke import task
+
+from elenta.apply.pipeline import lab_status, raise_for_report, run_deploy, status_table
+from elenta.inventory import Selection
+from elenta.tasks._common import open_lab, reports_errors
+
+SELECTION_HELP = {
+    "canon": "a machine's canon name (repeatable)",
+    "role": "every machine carrying this role (repeatable)",
+    "tag": "every machine with this tag (repeatable)",
+    "no-dns": "resolve addresses from the cadaster instead of the lab's DNS server",
+    "lab": "lab folder (default $ELENTA_LAB or examples/lab)",
+    "config": "flake reference to deploy instead of each machine's hostConfig, e.g. '.#dns'",
+    "only": "comma-separated subsystems to run (default nixos; 'all' for every subsystem)",
+    "confirm-timeout": "seconds a host waits for confirmation before it rolls itself back",
+}
+ITERABLE = ["canon", "role", "tag"]
+DEPLOY_HELP = SELECTION_HELP
+ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "lab")}
+STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout")}
+
+
+def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:
+    opened = open_lab(lab)
+    subsystems = ("nixos",) if not only else (() if only == "all" else tuple(only.split(",")))
+    report = run_deploy(
+        opened,
+        action,
+        Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ())),
+        no_dns=no_dns,
+        config=config or None,
+        subsystems=subsystems,
+        confirm_timeout=float(confirm_timeout),
+    )
+    print(report.table())
+    print(f"record: {report.folder}")
+    raise_for_report(report)
+
+
+@task(iterable=ITERABLE, help=SELECTION_HELP)
+@reports_errors
+def deploy(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", confirm_timeout=30, lab=""):
+    """Activate the planned systems now (switch-to-configuration test) where they differ."""
+    _run("test", lab, canon, role, tag, no_dns, config, only, confirm_timeout)
+
+
+@task(iterable=ITERABLE, help=SELECTION_HELP)
+@reports_errors
+def switch(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", confirm_timeout=30, lab=""):
+    """Set the system profile, activate and make it the boot default, where it differs."""
+    _run("switch", lab, canon, role, tag, no_dns, config, only, confirm_timeout)
+
+
+@task(iterable=ITERABLE, help=SELECTION_HELP)
+@reports_errors
+def boot(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", confirm_timeout=30, lab=""):
+    """Set the system profile and boot default only (takes effect at the next boot)."""
+    _run("boot", lab, canon, role, tag, no_dns, config, only, confirm_timeout)
+
+
+@task(iterable=["canon"], help=ROLLBACK_HELP)
+@reports_errors
+def rollback(c, canon=None, no_dns=False, lab=""):
+    """Switch the named machines to their previous system profile generation."""
+    if not canon:
+        from elenta.inventory import SelectionError
+
+        raise SelectionError("rollback needs --canon NAME (which machine to roll back)")
+    _run("rollback", lab, canon, None, None, no_dns, "", "", 0)
+
+
+@task(iterable=ITERABLE, help=STATUS_HELP)
+@reports_errors
+def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
+    """Per machine: desired revision and system against what runs and what will boot."""
+    opened = open_lab(lab)
+    selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))
+    statuses = lab_status(opened, selection, no_dns=no_dns, config=config or None)
+    print(status_table(statuses))
+    out = [c for c, st in statuses.items() if not st.columns["compliant"]]
+    if out:
+        from invoke.exceptions import Exit
+
+        raise Exit(f"out of compliance: {', '.join(out)}", code=1)
