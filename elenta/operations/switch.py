@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from netmiko import BaseConnection
-from netmiko.exceptions import ConfigInvalidException
+from netmiko.exceptions import ConfigInvalidException, NetmikoBaseException
+from paramiko.ssh_exception import SSHException
 
 from elenta.facts.switch import RunningConfig, read_fact
 from elenta.model.errors import ElentaError, ModelError
@@ -36,14 +37,21 @@ class SwitchPushError(ElentaError):
 
     exit_code = 4
 
-    def __init__(self, switch: str, line: str, reply: str, restored: bool, backup: Path | None) -> None:
+    def __init__(
+        self, switch: str, line: str | None, reply: str, restored: bool, backup: Path | None
+    ) -> None:
         self.switch, self.line, self.reply, self.restored, self.backup = switch, line, reply, restored, backup
         state = (
             "rolled back to the backup"
             if restored
-            else f"ROLLBACK INCOMPLETE: restore {backup} by hand (elenta net rollback)"
+            else "NOT rolled back: the switch may hold part of the change; `elenta net rollback` restores"
         )
-        super().__init__(f"switch {switch}: line {line!r} refused: {reply!r}; {state} ({backup})")
+        what = (
+            f"line {line!r} refused: {reply!r}"
+            if line is not None
+            else f"session lost during the push: {reply}"
+        )
+        super().__init__(f"switch {switch}: {what}; {state} ({backup})")
 
 
 class SwitchConfirmError(ElentaError):
@@ -157,6 +165,9 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
             line, reply = _refusal(exc)
             restored = _roll_back(connection, target, running)
             raise SwitchPushError(name, line, reply, restored, backup) from None
+        except (NetmikoBaseException, SSHException, OSError, EOFError) as exc:
+            # The session broke mid-push: the switch may hold part of the change.
+            raise SwitchPushError(name, None, f"{type(exc).__name__}: {exc}", False, backup) from None
         connection.save_config(cmd=driver.save_command)
         after = read_fact(connection, RunningConfig(driver))
         remaining = plan_change(after, desired_text(lab, name), driver, target.shutdown_unused)

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from netmiko import BaseConnection, ConnectHandler
-from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+from netmiko.exceptions import NetmikoAuthenticationException, NetmikoBaseException, NetmikoTimeoutException
+from paramiko.ssh_exception import SSHException
 
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
@@ -92,5 +93,7 @@ def open_session(target: SwitchTarget, timeout: float = 15.0) -> Iterator[BaseCo
     try:
         connection.enable()
         yield connection
+    except (NetmikoBaseException, SSHException, OSError, EOFError) as exc:
+        raise SwitchConnectionError(f"switch {target}: session failed: {type(exc).__name__}: {exc}") from None
     finally:
         connection.disconnect()
