@@ -32,6 +32,7 @@ from elenta.netboot.errors import NetbootError
 from elenta.render.netboot import (
     NIX_SCRIPT_NAME,
     SCRIPT_NAME,
+    BootSpec,
     generation_script,
     hexhyp,
     parse_ipxe_script,
@@ -48,6 +49,7 @@ STORE_CONFIG = "store.json"
 MACHINE = "machine.json"  # in a MAC folder: which machine and role boot by this MAC
 DEFAULT_GRACE = 30.0
 CHUNK = 1 << 20
+RESERVED = ("boot.ipxe", META, ACTIVATED, RETIRED)
 _MAC_DIR = re.compile(r"^[0-9a-f]{2}(-[0-9a-f]{2}){5}$")
 
 
@@ -119,6 +121,49 @@ def _copy_hashing(src: BinaryIO, dst: Path) -> str:
         out.flush()
         os.fsync(out.fileno())
     return digest.hexdigest()
+
+
+def combine_hashes(file_hashes: Mapping[str, str]) -> str:
+    """A generation's name from its files' SHA-256: `combine_hashes({"bzImage": "ab…", …})`."""
+    digest = hashlib.sha256()
+    for name in sorted(file_hashes):
+        digest.update(f"{name}\0{file_hashes[name]}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def image_generation(files: Mapping[str, Path]) -> str:
+    """The generation an image's files would get in any store: `image_generation(built.files)`."""
+    hashes = {}
+    for name, path in files.items():
+        digest = hashlib.sha256()
+        with open(path, "rb") as src:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+        hashes[name] = digest.hexdigest()
+    return combine_hashes(hashes)
+
+
+def check_names(files: Mapping[str, object], where: str) -> None:
+    """Image file names are plain names that are not the store's own: `check_names(files, mac)`."""
+    for name in files:
+        if not name or "/" in name or name.startswith(".") or name in RESERVED:
+            raise NetbootError(f"{where}: {name!r} cannot be an image file name")
+
+
+def check_image(files: Mapping[str, object], script_text: str, where: str) -> BootSpec:
+    """Refuse an image that cannot boot: no `netboot.ipxe`, a bad script, a file it loads missing.
+
+    `check_image({"bzImage": …, "initrd": …, "netboot.ipxe": …}, script, "/path")` -> its BootSpec.
+    """
+    check_names(files, where)
+    try:
+        spec = parse_ipxe_script(script_text)
+    except ValueError as exc:
+        raise NetbootError(f"{where}: {exc}") from None
+    missing = [n for n in (spec.kernel, *spec.initrds) if n not in files]
+    if missing:
+        raise NetbootError(f"{where}: loads {', '.join(missing)}, which the image does not have")
+    return spec
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -212,9 +257,7 @@ class NetbootStore:
         mac = _checked_mac(mac, self.root)
         if NIX_SCRIPT_NAME not in files:
             raise NetbootError(f"{mac}: an image needs {NIX_SCRIPT_NAME} (got {', '.join(sorted(files))})")
-        for name in files:
-            if "/" in name or name.startswith(".") or name in (SCRIPT_NAME, META, ACTIVATED, RETIRED):
-                raise NetbootError(f"{mac}: {name!r} cannot be an image file name")
+        check_names(files, mac)
         self.init()
         mac_dir = self.mac_dir(mac)
         generations = mac_dir / GENERATIONS
@@ -223,22 +266,17 @@ class NetbootStore:
             partial = generations / f"{PARTIAL}{uuid.uuid4().hex}"
             partial.mkdir()
             try:
-                digest = hashlib.sha256()
+                hashes = {}
                 for name in sorted(files):
                     with open(files[name], "rb") as src:
-                        file_hash = _copy_hashing(src, partial / name)
+                        hashes[name] = _copy_hashing(src, partial / name)
                     os.chmod(partial / name, 0o644)
-                    digest.update(f"{name}\0{file_hash}\n".encode())
-                generation = digest.hexdigest()[:32]
+                generation = combine_hashes(hashes)
                 try:
-                    spec = parse_ipxe_script((partial / NIX_SCRIPT_NAME).read_text())
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise NetbootError(f"{files[NIX_SCRIPT_NAME]}: {exc}") from None
-                missing = [n for n in (spec.kernel, *spec.initrds) if n not in files]
-                if missing:
-                    raise NetbootError(
-                        f"{files[NIX_SCRIPT_NAME]}: loads {', '.join(missing)}, which the image does not have"
-                    )
+                    script_text = (partial / NIX_SCRIPT_NAME).read_text()
+                except UnicodeDecodeError:
+                    script_text = ""
+                spec = check_image(files, script_text, str(files[NIX_SCRIPT_NAME]))
                 final = generations / generation
                 copied = not final.exists()
                 if copied:

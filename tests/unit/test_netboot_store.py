@@ -128,6 +128,9 @@ def test_bad_images_are_refused_and_leave_nothing(tmp_path: Path) -> None:
     (tmp_path / "bad.ipxe").write_text("kernel x\n")
     with pytest.raises(NetbootError, match=r"bad.ipxe: not an iPXE script"):
         store.place(MAC, {**files, "netboot.ipxe": tmp_path / "bad.ipxe"})
+    with pytest.raises(NetbootError, match=r"'\.\./escape' cannot be an image file name"):
+        store.place(MAC, {**files, "../escape": files["initrd"]})
+    assert not (store.mac_dir(MAC) / "generations" / "escape").exists()
     assert store.current(MAC) is None
     assert list((store.mac_dir(MAC) / "generations").iterdir()) == []
 
