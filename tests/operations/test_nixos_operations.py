@@ -1,0 +1,114 @@
+"""The NixOS operations and fact, pyinfra fixture style: facts in, commands out.
+
+Each `nixos.<operation>/<case>.json` holds `kwargs`, the `facts` the operation reads (by fact name),
+and the `commands` it must yield (a string, or `["function", name, args]` for a step that runs on
+the deployer), or `noop` (the no-op message) or `exception` (class name and message fragment).
+Each `nixos.NixosSystem/<case>.json` holds the fact command's output lines and the fact it gives.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyinfra.api import FunctionCommand, OperationError, StringCommand
+from pyinfra.context import ctx_host
+
+from elenta.facts.nixos import NixosSystem, nixos_system_command, parse_nixos_system
+from elenta.operations import nixos
+
+HERE = Path(__file__).parent
+OPERATIONS = ("copy_closure", "activate", "confirm", "rollback_generation")
+CASES = sorted(p for op in OPERATIONS for p in (HERE / f"nixos.{op}").glob("*.json"))
+FACT_CASES = sorted((HERE / "nixos.NixosSystem").glob("*.json"))
+
+
+class FakeHost:
+    """Just enough of a pyinfra Host for an operation body: facts from the fixture, noop recorded."""
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        self.facts = facts
+        self.noop_description: str | None = None
+        self.data: dict[str, Any] = {}
+        self.name = "toto.canon"
+
+    def get_fact(self, fact_cls: type, **kwargs: Any) -> Any:
+        name = f"nixos.{fact_cls.__name__}"
+        if name not in self.facts:
+            raise KeyError(f"missing test fact data: {name}")
+        return self.facts[name]
+
+    def noop(self, description: str) -> None:
+        self.noop_description = description
+
+
+def as_json(command: Any) -> Any:
+    """A yielded command in the fixture's form."""
+    if isinstance(command, str):
+        return command
+    if isinstance(command, StringCommand):
+        return command.get_raw_value()
+    if isinstance(command, FunctionCommand):
+        return ["function", command.function.__name__, list(command.args)]
+    raise AssertionError(f"unexpected command {command!r}")
+
+
+def run_case(path: Path) -> tuple[dict[str, Any], list[Any], FakeHost]:
+    case = json.loads(path.read_text())
+    operation = getattr(nixos, path.parent.name.split(".", 1)[1])
+    host = FakeHost(case.get("facts", {}))
+    with ctx_host.use(host):
+        commands = [as_json(c) for c in operation._inner(**case["kwargs"])]
+    return case, commands, host
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_operation(path: Path) -> None:
+    case = json.loads(path.read_text())
+    if "exception" in case:
+        with pytest.raises(OperationError, match=case["exception"]["match"]):
+            run_case(path)
+        return
+    _, commands, host = run_case(path)
+    assert commands == case.get("commands", [])
+    if "noop" in case:
+        assert host.noop_description == case["noop"]
+    else:
+        assert host.noop_description is None
+
+
+@pytest.mark.parametrize("path", FACT_CASES, ids=lambda p: p.stem)
+def test_fact(path: Path) -> None:
+    case = json.loads(path.read_text())
+    assert NixosSystem().process(case["output"]) == case["fact"]
+    assert parse_nixos_system(case["output"]) == case["fact"]
+
+
+def test_fact_command_is_one_round_trip_and_quotes_the_path() -> None:
+    command = nixos_system_command("/nix/store/abc-x")
+    assert "\n" not in command
+    assert "test -e /nix/store/abc-x" in command
+    assert "desired_present" not in nixos_system_command(None)
+
+
+def test_every_operation_has_cases() -> None:
+    for op in OPERATIONS:
+        assert list((HERE / f"nixos.{op}").glob("*.json")), f"no fixture for nixos.{op}"
+
+
+@pytest.mark.parametrize(
+    ("action", "sets_profile", "activates", "watchdog"),
+    [("test", False, "test", True), ("switch", True, "switch", True), ("boot", True, "boot", False)],
+)
+def test_activate_command_shape(action: str, sets_profile: bool, activates: str, watchdog: bool) -> None:
+    system = "/nix/store/aaaa-nixos-system-dns"
+    command = nixos.activate_command(system, action, "d1", 30)
+    assert ("nix-env -p /nix/var/nix/profiles/system --set " + system in command) is sets_profile
+    assert f"{system}/bin/switch-to-configuration {activates}" in command
+    assert ("setsid sh -c" in command) is watchdog
+    assert 'sh "$D.rollback"' in command  # activation failure rolls back at once
+    rollback = " ".join(nixos.rollback_script(action))
+    assert ("--switch-generation" in rollback) is sets_profile
+    assert ('switch-to-configuration" test' in rollback) is (action != "boot")
