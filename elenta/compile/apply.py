@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,17 +63,52 @@ def apply_runner(runner: ApplyRunner) -> ApplyRunner:
 
 
 def registered_runner() -> ApplyRunner:
-    """The registered deploy pipeline (importing the modules that may define it), or raise."""
+    """The registered deploy pipeline, else `pipeline_runner` when `elenta.apply.pipeline` exists."""
     if not _RUNNER:
         for name in PIPELINE_MODULES:
             if importlib.util.find_spec(name) is not None:
                 importlib.import_module(name)
-    if not _RUNNER:
-        raise NoPipelineError(
-            "no deploy pipeline is registered (see elenta.compile.apply.apply_runner); "
-            "the plan is stored but nothing was applied"
+    if _RUNNER:
+        return _RUNNER[0]
+    if importlib.util.find_spec("elenta.apply.pipeline") is not None:
+        return pipeline_runner
+    raise NoPipelineError(
+        "no deploy pipeline is registered (see elenta.compile.apply.apply_runner); "
+        "the plan is stored but nothing was applied"
+    )
+
+
+def pipeline_runner(request: ApplyRequest) -> None:
+    """Apply a plan with `elenta.apply.pipeline.run_deploy`, every subsystem, on the plan's machines.
+
+    When the plan is not what the lab compiles to now (a rollback to an older plan), the pipeline
+    runs on `replay_lab`: the plan's own inputs with the flake at the revision recorded for it.
+    """
+    from elenta.apply.pipeline import raise_for_report, run_deploy
+    from elenta.compile.plan import build_plan
+    from elenta.compile.replay import replay_lab
+    from elenta.inventory import Selection
+
+    lab = request.lab
+    scope = request.plan.scope
+    if build_plan(lab, scope).hash != request.plan.hash:
+        revision = next(
+            (r.started.revision for r in History(lab.state_dir).runs() if r.plan == request.plan.hash),
+            None,
         )
-    return _RUNNER[0]
+        lab = replay_lab(lab, request.plan, revision)
+    selection = Selection(canons=(lab.canon(scope),)) if scope else Selection()
+    saved = os.environ.get("ELENTA_STATE_DIR")
+    os.environ["ELENTA_STATE_DIR"] = str(request.lab.state_dir)
+    try:
+        report = run_deploy(lab, request.mode, selection, subsystems=())
+    finally:
+        if saved is None:
+            os.environ.pop("ELENTA_STATE_DIR", None)
+        else:
+            os.environ["ELENTA_STATE_DIR"] = saved
+    print(report.table())
+    raise_for_report(report)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,14 @@
 """One diff across every subsystem, grouped by subsystem and machine, like `terraform plan`.
 
-`changes = diff_plans(old, new)` compares machine entries key by key and artifacts file by
-file (JSON artifacts key by key, text artifacts line by line); `render_changes(changes)` prints
+`changes = diff_plans(old, new)` compares the input files line by line, machine entries key by
+key and artifacts file by file (JSON artifacts key by key, text artifacts line by line);
+`render_changes(changes)` prints
 
+    inputs
+      (lab)
+        ~ constellations/homelab.toml
+            -hostConfig = ".#dns"
+            +hostConfig = ".#dns2"
     machines
       toto
         ~ data.zone_admin: "hostmaster" -> "root"
@@ -26,6 +32,7 @@ from typing import Any
 from elenta.compile.plan import Plan, artifact_file
 from elenta.model.errors import key_path
 
+INPUTS = "inputs"
 MACHINES = "machines"
 LAB = "(lab)"
 MAX_DETAIL = 40
@@ -145,6 +152,17 @@ def diff_plans(old: Plan | None, new: Plan, scope: str | None = None) -> list[Ch
             after = flatten(new_machines.get(name, {})).get(key)
             text = {"+": _show(after), "-": _show(before), "~": f"{_show(before)} -> {_show(after)}"}[op]
             changes.append(Change(MACHINES, name, op, key, (text,)))
+    old_inputs = old.manifest.get("inputs", {}) if old else {}
+    new_inputs = new.manifest.get("inputs", {})
+    for path in sorted(set(old_inputs) | set(new_inputs)):
+        if path not in old_inputs:
+            changes.append(Change(INPUTS, LAB, "+", path))
+        elif path not in new_inputs:
+            changes.append(Change(INPUTS, LAB, "-", path))
+        elif old_inputs[path] != new_inputs[path]:
+            assert old is not None
+            detail = _content_detail(old.files[f"inputs/{path}"], new.files[f"inputs/{path}"])
+            changes.append(Change(INPUTS, LAB, "~", path, detail))
     old_art, new_art = _artifacts(old, scope), _artifacts(new, scope)
     for group, machine in sorted(set(old_art) | set(new_art)):
         a, b = old_art.get((group, machine), {}), new_art.get((group, machine), {})
@@ -159,7 +177,8 @@ def diff_plans(old: Plan | None, new: Plan, scope: str | None = None) -> list[Ch
                     _content(old, group, machine, path), _content(new, group, machine, path)
                 )
                 changes.append(Change(group, machine, "~", path, detail))
-    return sorted(changes, key=lambda c: (c.group != MACHINES, c.group, c.machine != LAB, c.machine))
+    rank = {INPUTS: 0, MACHINES: 1}
+    return sorted(changes, key=lambda c: (rank.get(c.group, 2), c.group, c.machine != LAB, c.machine))
 
 
 def summary(changes: list[Change]) -> str:

@@ -5,6 +5,9 @@ Layout of a plan directory:
     manifest.json                         machines (configuration, vms, containers, data, ...)
                                           and, per subsystem, every artifact's sha256
     plan.sha256                           the plan's hash: sha256 of manifest.json
+    inputs/cadaster.json, inputs/constellations/<name>.json
+                                          the validated inputs, a lab folder `load_lab` reads:
+                                          a plan is self-contained, so it can be applied again
     artifacts/<subsystem>/lab/<path>      lab-wide artifacts
     artifacts/<subsystem>/machines/<m>/<path>   artifacts for one machine
 
@@ -33,6 +36,7 @@ from elenta.model.lab import Lab
 FORMAT = 1
 MANIFEST = "manifest.json"
 HASH_FILE = "plan.sha256"
+INPUTS = "inputs"
 
 
 class PlanError(ElentaError):
@@ -121,10 +125,13 @@ class Plan:
 
 
 def assemble_plan(
-    machines: dict[str, dict[str, Any]], artifacts: Iterable[Artifact], scope: str | None
+    machines: dict[str, dict[str, Any]],
+    artifacts: Iterable[Artifact],
+    scope: str | None,
+    inputs: dict[str, bytes] | None = None,
 ) -> Plan:
-    """Build a Plan from machine entries and artifacts (pure): `assemble_plan({...}, [], None)`."""
-    files: dict[str, bytes] = {}
+    """Build a Plan from machine entries, artifacts and inputs (pure): `assemble_plan({...}, [], None)`."""
+    files: dict[str, bytes] = {f"{INPUTS}/{rel}": data for rel, data in (inputs or {}).items()}
     subsystems: dict[str, dict[str, Any]] = {}
     for artifact in artifacts:
         _check_artifact(artifact)
@@ -140,7 +147,13 @@ def assemble_plan(
             table["lab"] if artifact.machine is None else table["machines"].setdefault(artifact.machine, {})
         )
         where[artifact.path] = sha256(artifact.content)
-    manifest = {"elenta_plan": FORMAT, "scope": scope, "machines": machines, "subsystems": subsystems}
+    manifest = {
+        "elenta_plan": FORMAT,
+        "scope": scope,
+        "machines": machines,
+        "subsystems": subsystems,
+        "inputs": {rel: sha256(data) for rel, data in sorted((inputs or {}).items())},
+    }
     files[MANIFEST] = canonical_bytes(manifest)
     return Plan(manifest, files)
 
@@ -160,7 +173,29 @@ def build_plan(lab: Lab, canon: str | None = None) -> Plan:
             raise ModelError.one(lab.cadaster_file, ("machines",), exc.args[0]) from None
     artifacts = [a for a in build_artifacts(lab) if scope is None or a.machine in (None, scope)]
     entries = {name: entry.config for name, entry in machines.items() if scope is None or name == scope}
-    return assemble_plan(entries, artifacts, scope)
+    return assemble_plan(entries, artifacts, scope, plan_inputs(lab))
+
+
+def plan_inputs(lab: Lab) -> dict[str, bytes]:
+    """The cadaster and constellation files, byte for byte, as a lab folder inside `inputs/`.
+
+    `plan_inputs(lab)` -> `{"cadaster.toml": b"...", "constellations/homelab.toml": b"..."}`.
+    A `.nix` input is stored as the JSON it evaluated to (it may import files of its own).
+    """
+    out: dict[str, bytes] = {}
+    sources = [(Path(lab.cadaster_file), "", lab.cadaster)] + [
+        (Path(c.file), "constellations/", c.model) for c in lab.constellations
+    ]
+    for path, folder, model in sources:
+        if path.suffix.lower() == ".nix":
+            data = json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1)
+            rel, content = f"{folder}{path.stem}.json", (data + "\n").encode()
+        else:
+            rel, content = f"{folder}{path.name}", path.read_bytes()
+        if rel in out:
+            raise PlanError(f"two input files would both be {INPUTS}/{rel}; rename one")
+        out[rel] = content
+    return out
 
 
 def read_plan(directory: Path) -> Plan:
@@ -192,6 +227,11 @@ def read_plan(directory: Path) -> Plan:
                 if sha256(data) != digest:
                     raise PlanError(f"{directory}: artifact {rel} does not match its hash in {MANIFEST}")
                 files[rel] = data
+    for rel, digest in manifest.get("inputs", {}).items():
+        target = directory / INPUTS / rel
+        if not target.is_file() or sha256(target.read_bytes()) != digest:
+            raise PlanError(f"{directory}: input {INPUTS}/{rel} is missing or does not match {MANIFEST}")
+        files[f"{INPUTS}/{rel}"] = target.read_bytes()
     plan = Plan(manifest, files)
     hash_path = directory / HASH_FILE
     if hash_path.is_file() and hash_path.read_text().strip() != plan.hash:

@@ -84,9 +84,12 @@ def test_a_one_line_change_changes_the_hash_and_shows_exactly_that_change(lab_di
     )
     assert machine_change.detail == ('"hostmaster" -> "root"',)
     # Every other change is an artifact carrying that same value, and says only that.
+    (source,) = [c for c in changes if c.group == "inputs"]
+    assert source.item == "constellations/homelab.toml"
+    assert source.detail == ('-data = { zone_admin = "hostmaster" }', '+data = { zone_admin = "root" }')
     for change in changes:
         assert change.op == "~"
-        if change.group == MACHINES:
+        if change.group in (MACHINES, "inputs"):
             continue
         for line in change.detail:
             assert "zone_admin" in line and '"hostmaster" -> "root"' in line

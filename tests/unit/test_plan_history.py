@@ -213,3 +213,76 @@ def test_plan_task_reports_check_faults_with_exit_code(lab_dir, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "over-allocated" in err and "machines.archimedes.resources.cores" in err
+
+
+# -- replaying an older plan -------------------------------------------------------------------
+
+
+def test_a_replayed_plan_compiles_to_the_same_hash(lab_dir):
+    from elenta.compile.replay import replay_lab
+
+    lab = load_lab(lab_dir)
+    old = build_plan(lab)
+    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    lab = load_lab(lab_dir)
+    replayed = replay_lab(lab, old)
+    assert (replayed.root / "flake.nix").read_bytes() == (lab_dir / "flake.nix").read_bytes()
+    assert 'zone_admin = "hostmaster"' in (replayed.root / "constellations" / "homelab.toml").read_text()
+    assert build_plan(replayed).hash == old.hash
+    assert build_plan(lab).hash != old.hash
+
+
+def test_replay_takes_the_flake_from_the_recorded_git_revision(lab_dir):
+    import subprocess
+
+    from elenta.compile.history import git_revision
+    from elenta.compile.replay import replay_lab
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(lab_dir), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "lab")
+    revision = git_revision(lab_dir)
+    assert revision and not revision.endswith("+dirty")
+    lab = load_lab(lab_dir)
+    old = build_plan(lab)
+    (lab_dir / "flake.nix").write_text("# changed since\n")
+    replayed = replay_lab(lab, old, revision)
+    assert (replayed.root / "flake.nix").read_bytes() != b"# changed since\n"
+    assert (replayed.root / "nix" / "build-system.sh").is_file()
+    assert build_plan(replayed).hash == old.hash
+
+
+def test_pipeline_runner_deploys_the_replayed_lab_with_the_lab_state(lab_dir, monkeypatch):
+    import elenta.apply.pipeline as pipeline
+    from elenta.compile.apply import pipeline_runner
+
+    calls = []
+
+    class Report:
+        failed: list = []
+
+        def table(self):
+            return "host  result"
+
+    def fake_run_deploy(lab, action, selection, **kwargs):
+        import os
+
+        calls.append((lab, action, selection, kwargs, os.environ.get("ELENTA_STATE_DIR")))
+        return Report()
+
+    monkeypatch.setattr(pipeline, "run_deploy", fake_run_deploy)
+    lab = load_lab(lab_dir)
+    a = build_plan(lab)
+    apply_plan(lab, a, runner=Pipeline())
+    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    lab = load_lab(lab_dir)
+    apply_plan(lab, build_plan(lab), runner=pipeline_runner)
+    assert calls[-1][0].root == lab.root and calls[-1][1] == "switch" and calls[-1][2].empty
+    assert calls[-1][3] == {"subsystems": ()} and calls[-1][4] == str(lab.state_dir)
+    rollback_plan(lab, runner=pipeline_runner)
+    replayed = calls[-1][0]
+    assert replayed.root != lab.root and build_plan(replayed).hash == a.hash
+    assert History(lab.state_dir).current() == a.hash
