@@ -2,7 +2,9 @@
 
 Host data read (all optional but `elenta_lab`/`elenta_machine`, which the inventory sets):
 `elenta_nfs_exports_path` (default `/etc/exports.d/elenta.exports`), `elenta_nfs_check`
-(default true: check the file with the host's exportfs in a private namespace first).
+(default true: check the file with the host's exportfs in a private namespace first),
+`elenta_nfs_create_dirs` (default false: create exported directories that are missing). Each may
+also come from the machine's placement `data` in the constellation (`elenta_data`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,15 @@ def apply() -> None:
     nfs_ops.exports(
         name="Install and load NFS exports",
         content=exports_text(lab, machine),
-        path=host.data.get("elenta_nfs_exports_path") or nfs_ops.DEFAULT_PATH,
-        check=_truthy(host.data.get("elenta_nfs_check"), True),
+        path=_setting("elenta_nfs_exports_path") or nfs_ops.DEFAULT_PATH,
+        check=_truthy(_setting("elenta_nfs_check"), True),
+        create_directories=_truthy(_setting("elenta_nfs_create_dirs"), False),
     )
+
+
+def _setting(key: str) -> Any:
+    """Host data first (inventory, `--data`), then the machine's constellation placement data."""
+    value = host.data.get(key)
+    if value is None:
+        value = (host.data.get("elenta_data") or {}).get(key)
+    return value

@@ -45,10 +45,13 @@ def plan_report(lab: Lab) -> str:
     return "\n".join(parts)
 
 
-def apply_command(lab: Lab, no_dns: bool = False, path: str = "") -> tuple[list[str], dict[str, str]]:
+def apply_command(
+    lab: Lab, no_dns: bool = False, path: str = "", data: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The pyinfra command line and environment for `elenta nfs apply`.
 
-    Hosts come from `inventories/lab.py` narrowed to the machines carrying an NFS role.
+    Hosts come from `inventories/lab.py` narrowed to the machines carrying an NFS role; `data`
+    overrides host data (`{"elenta_nfs_create_dirs": "0"}`).
     """
     deploy_file = lab.state_dir / "nfs" / "deploy_nfs.py"
     deploy_file.parent.mkdir(parents=True, exist_ok=True)
@@ -58,8 +61,11 @@ def apply_command(lab: Lab, no_dns: bool = False, path: str = "") -> tuple[list[
     if no_dns:
         env["ELENTA_NO_DNS"] = "1"
     command = [sys.executable, "-m", "pyinfra", "-y", str(REPO / "inventories" / "lab.py"), str(deploy_file)]
+    overrides = dict(data or {})
     if path:
-        command += ["--data", f"elenta_nfs_exports_path={path}"]
+        overrides["elenta_nfs_exports_path"] = path
+    for key, value in overrides.items():
+        command += ["--data", f"{key}={value}"]
     return command, env
 
 

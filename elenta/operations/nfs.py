@@ -23,7 +23,7 @@ import shlex
 
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, OperationError, OperationValueError, operation
-from pyinfra.facts.files import Sha256File
+from pyinfra.facts.files import Directory, Sha256File
 
 from elenta.facts.nfs import ExportfsVerbose
 from elenta.nfs.table import ExportEntry, missing_from, parse_exports
@@ -56,12 +56,14 @@ def check_command(candidate: str, path: str) -> str:
 
 
 @operation()
-def exports(content: str, path: str = DEFAULT_PATH, check: bool = True):
+def exports(content: str, path: str = DEFAULT_PATH, check: bool = True, create_directories: bool = False):
     """Make `path` hold `content` and the host export exactly that.
 
     + content: the exports(5) text (e.g. `elenta.render.nfs.exports_text(lab, "nancy")`)
     + path: the file to install (default `/etc/exports.d/elenta.exports`)
     + check: check the candidate with the host's exportfs before installing it
+    + create_directories: create exported directories that do not exist (else the check refuses
+      them, as exportfs cannot stat them)
 
     `nfs.exports(name="NFS exports", content=text)`
     """
@@ -76,6 +78,10 @@ def exports(content: str, path: str = DEFAULT_PATH, check: bool = True):
     live = host.get_fact(ExportfsVerbose)
     if live is None:
         raise OperationError("exportfs is not installed on this host (nfs-utils; NixOS: services.nfs.server)")
+    if create_directories:
+        missing = sorted({e.path for e in parsed.entries if host.get_fact(Directory, path=e.path) is None})
+        if missing:
+            yield "mkdir -p " + " ".join(shlex.quote(p) for p in missing)
     installed = host.get_fact(Sha256File, path=path)
     wanted = hashlib.sha256(content.encode()).hexdigest()
     if installed != wanted:

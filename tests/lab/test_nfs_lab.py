@@ -24,9 +24,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def deploy_nfs(lab_hosts, workdir: Path) -> subprocess.CompletedProcess[str]:
+def deploy_nfs(lab_hosts, workdir: Path, **data: str) -> subprocess.CompletedProcess[str]:
     """Run `elenta nfs apply`'s pyinfra command (inventories/lab.py + elenta.deploys.nfs) on the lab."""
-    command, env = apply_command(lab_hosts.lab, no_dns=True)
+    command, env = apply_command(lab_hosts.lab, no_dns=True, data=data)
     workdir.mkdir(exist_ok=True)
     return subprocess.run(
         command, env=env, cwd=workdir, capture_output=True, text=True, timeout=180, check=False
@@ -55,17 +55,19 @@ def test_deploy_installs_loads_and_then_is_a_no_op(lab_hosts, tmp_path):
     nancy = lab_hosts.hosts["nancy"]
     nancy.ssh(f"rm -f {EXPORTS}; exportfs -ua; rm -rf /srv/media /srv/backup; mkdir -p /srv/media")
 
-    # /srv/backup is missing: the host's exportfs refuses the candidate; nothing is installed.
-    failed = deploy_nfs(lab_hosts, tmp_path / "run0")
+    # /srv/backup is missing and may not be created: the host's exportfs refuses the candidate,
+    # nothing is installed or loaded.
+    failed = deploy_nfs(lab_hosts, tmp_path / "run0", elenta_nfs_create_dirs="0")
     assert failed.returncode != 0, failed.stdout
     assert "Failed to stat /srv/backup" in failed.stdout + failed.stderr
     assert nancy.ssh(f"test -e {EXPORTS}.elenta-new && echo left || echo clean").strip() == "clean"
     assert nancy.ssh(f"cat {EXPORTS}") == ""  # the empty placeholder exports nothing
     assert loaded(nancy) == []
 
-    nancy.ssh("mkdir -p /srv/backup")
+    # The example lab lets the deploy create missing directories (nancy's placement data).
     first = deploy_nfs(lab_hosts, tmp_path / "run1")
     assert first.returncode == 0, first.stdout + first.stderr
+    assert nancy.ssh("test -d /srv/backup && echo made").strip() == "made"
     assert nancy.ssh(f"cat {EXPORTS}") == exports_text(lab_hosts.lab, "nancy")
     assert loaded(nancy) == [
         ("/srv/backup", "127.0.1.2", "rw"),
