@@ -3,8 +3,8 @@
 Host data read (all optional but `elenta_lab`/`elenta_machine`, which the inventory sets):
 `elenta_dns_dir` (default /var/lib/elenta-dns), `elenta_dns_listen` (Knot `address@port` list,
 default the DNS role's interface addresses on port 53), `elenta_dns_verify` (`address:port` queried
-after the reload, default the first listen address), `elenta_dns_user`, `elenta_dns_force`,
-`elenta_dns_reproducible`.
+after the reload, default the first listen address), `elenta_dns_verify_wait` (seconds, default 10),
+`elenta_dns_user`, `elenta_dns_force`, `elenta_dns_reproducible`.
 """
 
 from __future__ import annotations
@@ -57,4 +57,5 @@ def apply() -> None:
         force=_truthy(host.data.get("elenta_dns_force")),
         reproducible=_truthy(host.data.get("elenta_dns_reproducible")),
         record_to=str(lab.state_dir / "dns" / machine),
+        verify_wait=float(host.data.get("elenta_dns_verify_wait") or 10),
     )

@@ -58,8 +58,13 @@ def _verify_or_roll_back(
     paths: dict[str, str],
     conf_changed: bool,
     record_to: str | None,
+    wait: float,
 ) -> None:
-    problems = [p for zone, text in texts.items() for p in verify_zone(server, zone, text)]
+    problems: list[str] = []
+    for zone, text in texts.items():
+        problems = verify_zone(server, zone, text, wait=wait)
+        if problems:  # one zone failing is enough to roll back: don't wait on the others
+            break
     if problems:
         files = [f"{paths['zones']}/{z}.zone" for z in changed] + ([paths["conf"]] if conf_changed else [])
         restore = " && ".join(restore_command(f) for f in files) or "true"
@@ -67,6 +72,8 @@ def _verify_or_roll_back(
         raise OperationError(
             "DNS verification failed, previous zone files restored:\n  " + "\n  ".join(problems[:20])
         )
+    kept = " ".join(shlex.quote(f"{paths['zones']}/{z}.zone.prev") for z in changed)
+    host.run_shell_command(f"rm -f {kept} {shlex.quote(paths['conf'])}.prev")
     if record_to:
         folder = Path(record_to)
         folder.mkdir(parents=True, exist_ok=True)
@@ -84,6 +91,7 @@ def zones(
     force: bool = False,
     reproducible: bool = False,
     record_to: str | None = None,
+    verify_wait: float = 10.0,
 ):
     """Install, reload and verify a DNS host's zones and Knot config.
 
@@ -92,6 +100,7 @@ def zones(
     + verify_at: `address:port` to query every record set after the reload (from the deployer)
     + force: apply even when more than 30% of a zone's record sets would be deleted or modified
     + record_to: a local folder where the verified zones are copied (the next plan diffs against it)
+    + verify_wait: seconds to wait for the server to serve the new serials before rolling back
 
     `zones(zone_texts=lab_zone_texts(lab), conf_text=knot_conf(...), verify_at="127.0.1.53:53")`
     """
@@ -138,5 +147,5 @@ def zones(
         yield f"rm -f {shlex.quote(paths['zones'])}/{shlex.quote(zone)}.zone"
     if verify_at:
         yield FunctionCommand(
-            _verify_or_roll_back, (verify_at, texts, changed, paths, conf_changed, record_to), {}
+            _verify_or_roll_back, (verify_at, texts, changed, paths, conf_changed, record_to, verify_wait), {}
         )
