@@ -1,0 +1,175 @@
+"""The pyinfra inventory built from the example lab: hosts, data, groups, selection, addresses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import dns.message
+import dns.rrset
+import pytest
+
+from elenta.inventory import Selection, SelectionError, inventory_groups, select_machines
+from elenta.lab.state import HostRecord, lab_state
+from elenta.model.lab import load_lab
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "lab"
+
+
+@pytest.fixture
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ELENTA_STATE_DIR", str(tmp_path / "state"))
+    return load_lab(EXAMPLE)
+
+
+def test_one_host_per_ssh_machine_named_by_canon_name(lab) -> None:
+    groups = inventory_groups(lab, no_dns=True)
+    names = [name for name, _ in groups["all"]]
+    assert names == ["toto.canon", "nancy.canon", "archimedes.canon", "ifrit.canon"]
+    # The switch, router, modem and the netbooted hermes are not SSH hosts.
+    assert not {"sw1.canon", "wrt.canon", "modem.canon", "hermes.canon"} & set(names)
+
+
+def test_host_data_is_hermetic_and_carries_the_model(lab) -> None:
+    data = dict(inventory_groups(lab, no_dns=True)["all"])["toto.canon"]
+    assert data["ssh_hostname"] == "127.0.1.2"
+    assert data["ssh_port"] == 22
+    assert data["ssh_user"] == "root"
+    assert data["ssh_strict_host_key_checking"] == "yes"
+    assert Path(data["ssh_config_file"]).read_text() == ""
+    assert data["ssh_known_hosts_file"].startswith(str(lab.state_dir))
+    assert data["ssh_key"].startswith(str(lab.state_dir))
+    assert data["elenta_machine"] == "toto"
+    assert data["elenta_roles"] == ["dns"]
+    assert data["elenta_subsystems"] == ["nixos", "dns"]
+    assert data["elenta_mac"] == "52:54:00:00:01:02"
+    assert data["elenta_data"] == {"zone_admin": "hostmaster"}
+    assert data["elenta_lab"] == str(EXAMPLE.resolve())
+    assert "homelab" in data["elenta_constellations"]
+    json.dumps(data)  # pyinfra's debug-inventory prints it
+
+
+def test_groups_per_role_tag_and_kind(lab) -> None:
+    groups = inventory_groups(lab, no_dns=True)
+    members = {name: [h for h, _ in hosts] for name, hosts in groups.items()}
+    assert members["role_dns"] == ["toto.canon"]
+    assert members["role_nfs"] == ["nancy.canon"]
+    assert members["role_web"] == ["archimedes.canon"]
+    assert members["tag_core"] == ["toto.canon", "nancy.canon", "ifrit.canon"]
+    assert members["kind_nixos"] == members["all"]
+    assert dict(groups["all"])["nancy.canon"]["elenta_subsystems"] == ["nixos", "nfs"]
+
+
+def test_selection_is_a_union_in_cadaster_order(lab) -> None:
+    chosen = select_machines(lab, Selection(canons=("ifrit.canon",), roles=("dns",), tags=("storage",)))
+    assert chosen == ["toto", "nancy", "ifrit"]
+    assert select_machines(lab, {"roles": ["nfs"]}) == ["nancy"]
+    assert select_machines(lab, None) == ["toto", "nancy", "archimedes", "ifrit"]
+    groups = inventory_groups(lab, no_dns=True, select=Selection(roles=("dns",)))
+    assert [h for h, _ in groups["all"]] == ["toto.canon"]
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        (Selection(canons=("totto.canon",)), "did you mean toto.canon"),
+        (Selection(canons=("sw1.canon",)), "not deployed over SSH"),
+        (Selection(canons=("hermes.canon",)), "netbooted"),
+        (Selection(roles=("mail",)), "no SSH-deployed machine of the lab carries role 'mail'"),
+        (Selection(tags=("gpu",)), "tagged 'gpu'"),
+    ],
+)
+def test_bad_selection_is_named(lab, selection: Selection, message: str) -> None:
+    with pytest.raises(SelectionError, match=message) as info:
+        select_machines(lab, selection)
+    assert info.value.exit_code == 2
+
+
+def test_running_lab_host_port_comes_from_the_lab_state(lab) -> None:
+    state = lab_state(lab)
+    state.save({"toto": HostRecord("toto", "127.0.1.2", 40222, 1, "mnt:[1]")})
+    data = dict(inventory_groups(lab, no_dns=True)["all"])
+    assert data["toto.canon"]["ssh_port"] == 40222
+    assert data["nancy.canon"]["ssh_port"] == 22
+
+
+@pytest.fixture
+def dns_server() -> Iterator[tuple[str, dict[str, str]]]:
+    """A tiny authoritative DNS answerer on 127.0.0.1:<free port> (A records from a dict)."""
+    answers = {"toto.canon.": "127.0.9.2", "nancy.canon.": "127.0.9.3"}
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                wire, peer = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            query = dns.message.from_wire(wire)
+            response = dns.message.make_response(query)
+            name = query.question[0].name.to_text()
+            if name in answers:
+                response.answer.append(dns.rrset.from_text(name, 60, "IN", "A", answers[name]))
+            else:
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            sock.sendto(response.to_wire(), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{sock.getsockname()[1]}", answers
+    stop.set()
+    thread.join()
+    sock.close()
+
+
+def test_addresses_come_from_the_labs_dns_server_unless_no_dns(
+    tmp_path: Path, monkeypatch, dns_server
+) -> None:
+    server, answers = dns_server
+    lab_dir = tmp_path / "lab"
+    shutil.copytree(EXAMPLE, lab_dir, ignore=shutil.ignore_patterns(".elenta"))
+    cadaster = lab_dir / "cadaster.toml"
+    cadaster.write_text(
+        cadaster.read_text().replace('servers = ["127.0.1.53:53"]', f'servers = ["{server}"]')
+    )
+    monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
+    lab = load_lab(lab_dir)
+    select = Selection(canons=("toto.canon", "nancy.canon"))
+    via_dns = dict(inventory_groups(lab, select=select)["all"])
+    assert via_dns["toto.canon"]["ssh_hostname"] == answers["toto.canon."]
+    assert via_dns["nancy.canon"]["ssh_hostname"] == answers["nancy.canon."]
+    from_cadaster = dict(inventory_groups(lab, no_dns=True, select=select)["all"])
+    assert from_cadaster["toto.canon"]["ssh_hostname"] == "127.0.1.2"
+
+
+def test_pyinfra_sees_the_inventory_file(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin:" + str(Path(sys.executable).parent),
+        "ELENTA_NO_DNS": "1",
+        "ELENTA_STATE_DIR": str(tmp_path / "state"),
+        "HOME": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyinfra", "inventories/lab.py", "debug-inventory"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    out = proc.stdout + proc.stderr
+    assert "[toto.canon]" in out
+    assert "role_dns" in out and "tag_core" in out
+    assert '"elenta_roles"' in out
