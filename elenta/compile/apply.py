@@ -46,6 +46,7 @@ class ApplyRequest:
     mode: str = "switch"  # test | switch | boot
     restore: bool = False  # True on rollback: restore pre-deploy backups where a role declares one
     action: str = "apply"
+    subsystems: tuple[str, ...] = ()  # which subsystems to apply; () = every one
 
 
 ApplyRunner = Callable[[ApplyRequest], None]
@@ -101,7 +102,7 @@ def pipeline_runner(request: ApplyRequest) -> None:
     saved = os.environ.get("ELENTA_STATE_DIR")
     os.environ["ELENTA_STATE_DIR"] = str(request.lab.state_dir)
     try:
-        report = run_deploy(lab, request.mode, selection, subsystems=())
+        report = run_deploy(lab, request.mode, selection, subsystems=request.subsystems)
     finally:
         if saved is None:
             os.environ.pop("ELENTA_STATE_DIR", None)
@@ -136,6 +137,7 @@ def apply_plan(
     mode: str = "switch",
     action: str = "apply",
     restore: bool = False,
+    subsystems: tuple[str, ...] = (),
     runner: ApplyRunner | None = None,
 ) -> Record:
     """Apply a plan through the deploy pipeline and record it: `apply_plan(lab, build_plan(lab))`.
@@ -145,11 +147,13 @@ def apply_plan(
     run = runner or registered_runner()
     plan_dir = PlanStore(lab.state_dir).path(plan.hash)
     with applying(lab, plan, action=action, mode=mode) as started:
-        run(ApplyRequest(lab, plan, plan_dir, mode, restore, action))
+        run(ApplyRequest(lab, plan, plan_dir, mode, restore, action, subsystems))
     return started
 
 
-def rollback_plan(lab: Lab, *, mode: str = "switch", runner: ApplyRunner | None = None) -> Record:
+def rollback_plan(
+    lab: Lab, *, mode: str = "switch", subsystems: tuple[str, ...] = (), runner: ApplyRunner | None = None
+) -> Record:
     """Apply the plan before the current one (`elenta rollback` without `--canon`).
 
     `rollback_plan(load_lab("examples/lab"))`; raises HistoryError when there is none.
@@ -157,7 +161,9 @@ def rollback_plan(lab: Lab, *, mode: str = "switch", runner: ApplyRunner | None 
     store = PlanStore(lab.state_dir)
     target = History(lab.state_dir).previous()
     plan = store.load(target)
-    return apply_plan(lab, plan, mode=mode, action=ROLLBACK, restore=True, runner=runner)
+    return apply_plan(
+        lab, plan, mode=mode, action=ROLLBACK, restore=True, subsystems=subsystems, runner=runner
+    )
 
 
 def applied_plan(lab: Lab, scope: str | None = None) -> Plan | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from invoke import Context, task
 
-from elenta.compile.apply import applied_plan
+from elenta.compile.apply import applied_plan, apply_plan
 from elenta.compile.diff import diff_plans, render_changes
 from elenta.compile.drift import find_drift, gather_facts
 from elenta.compile.history import History
@@ -39,6 +39,24 @@ def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     against = f"applied plan {base.short}" if base else "nothing applied yet"
     print(f"plan {plan.short} ({plan.scope or 'whole lab'}) in {out or stored}, against {against}:\n")
     print(render_changes(diff_plans(base, plan)))
+
+
+@task(
+    positional=["plan"],
+    help={
+        "plan": "a stored plan (hash or directory; default: compile the lab now)",
+        "mode": "test, switch or boot (default switch)",
+        "canon": "without PLAN: apply only this machine's sub-plan",
+        "lab": LAB_HELP,
+    },
+)
+@reports_errors
+def apply(c: Context, plan: str = "", mode: str = "switch", canon: str = "", lab: str = "") -> None:
+    """Apply a plan through the deploy pipeline and record it in the history."""
+    loaded = open_lab(lab or None)
+    target = PlanStore(loaded.state_dir).load(plan) if plan else build_plan(loaded, canon or None)
+    apply_plan(loaded, target, mode=mode)
+    print(f"applied plan {target.short} ({target.scope or 'whole lab'}, {mode})")
 
 
 @task(positional=["plan_a", "plan_b"], help={"plan_a": "a plan directory or hash", "lab": LAB_HELP})

@@ -286,3 +286,16 @@ def test_pipeline_runner_deploys_the_replayed_lab_with_the_lab_state(lab_dir, mo
     replayed = calls[-1][0]
     assert replayed.root != lab.root and build_plan(replayed).hash == a.hash
     assert History(lab.state_dir).current() == a.hash
+
+
+def test_apply_task_applies_through_the_registered_pipeline(lab_dir, capsys, monkeypatch):
+    import elenta.compile.apply as apply_module
+
+    pipeline = Pipeline()
+    monkeypatch.setattr(apply_module, "_RUNNER", [pipeline])
+    run_cli("apply", "--lab", str(lab_dir), "--mode", "test")
+    assert "applied plan" in capsys.readouterr().out
+    (request,) = pipeline.requests
+    assert request.mode == "test" and request.plan.scope is None
+    run_cli("apply", request.plan.short, "--lab", str(lab_dir))
+    assert [r.result for r in History(load_lab(lab_dir).state_dir).runs()] == ["ok", "ok"]
