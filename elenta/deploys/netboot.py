@@ -1,0 +1,72 @@
+"""The netboot subsystem's deploy: on a host that serves a netboot store, every netbooting
+machine's image is built (`nix build`, on the deployer) and placed under its MAC.
+
+Host data (or the machine's placement `data` in the constellation): `elenta_netboot_store`, the
+store folder on that host (a host without it is not a netboot server); `elenta_netboot_http_base`
+(optional), where the top-level script sends clients for HTTP, e.g. `http://${next-server}:8080`.
+Only images whose content changed are uploaded; only a changed image moves `current`.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.operations import files
+
+from elenta.model.lab import load_lab
+from elenta.netboot.build import BuiltImage, build_image
+from elenta.netboot.errors import NetbootError
+from elenta.netboot.place import role_of_config
+from elenta.operations import netboot as netboot_ops
+from elenta.render.netboot import SCRIPT_NAME, netbooting_machines, top_script
+
+_BUILT: dict[str, BuiltImage] = {}
+
+
+def _setting(key: str, source: Any = None) -> Any:
+    """Host data first (inventory, `--data`), then the machine's constellation placement data."""
+    data = (source or host).data
+    value = data.get(key)
+    if value is None:
+        value = (data.get("elenta_data") or {}).get(key)
+    return value
+
+
+def wanted(host: Any) -> bool:
+    """True for hosts that serve a netboot store (`elenta_netboot_store` in their data)."""
+    return bool(_setting("elenta_netboot_store", host))
+
+
+def _built(config: str, flake_dir: Any) -> BuiltImage:
+    """Each configuration is built once per deploy, whichever hosts serve it."""
+    if config not in _BUILT:
+        _BUILT[config] = build_image(config, flake_dir)
+    return _BUILT[config]
+
+
+@deploy("Netboot images")
+def apply() -> None:
+    """Place every netbooting machine's current image in this host's store."""
+    lab = load_lab(host.data.get("elenta_lab"))
+    store = str(_setting("elenta_netboot_store")).rstrip("/")
+    files.directory(name="Netboot store", path=store, mode="755")
+    files.put(
+        name="Netboot top-level script (chains by MAC)",
+        src=io.BytesIO(top_script(_setting("elenta_netboot_http_base")).encode()),
+        dest=f"{store}/{SCRIPT_NAME}",
+        mode="644",
+    )
+    for machine, mac, config in netbooting_machines(lab):
+        if not config:
+            raise NetbootError(f"{lab.cadaster_file}: machines.{machine}: netboot = true but no hostConfig")
+        built = _built(config, lab.flake_dir)
+        netboot_ops.image(
+            name=f"Netboot image of {lab.canon(machine)} ({mac})",
+            store=store,
+            mac=mac,
+            files={name: str(path) for name, path in built.files.items()},
+            meta={"machine": machine, "role": role_of_config(config), **built.meta()},
+        )
