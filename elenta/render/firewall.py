@@ -157,16 +157,23 @@ def _dig(data: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any] | 
 
 
 def nixos_firewall(plan: FirewallPlan) -> dict[str, Any]:
-    """The NixOS `networking.firewall` options for a plan, ports sorted, protocols without ports left out.
+    """The NixOS `networking.firewall` options for a plan: ports sorted, protocols without ports and
+    per-interface ports already open everywhere left out.
 
     `nixos_firewall(firewall_plan(lab, "toto"))` -> `{"networking": {"firewall": {"interfaces":
     {"enp2s0": {"allowedTCPPorts": [53], "allowedUDPPorts": [53]}}}}}`
     """
     firewall: dict[str, Any] = {NIX_KEYS[p]: sorted(plan.everywhere[p]) for p in PROTOS if plan.everywhere[p]}
-    interfaces = {
-        name: {NIX_KEYS[p]: sorted(ports[p]) for p in PROTOS if ports[p]}
-        for name, ports in sorted(plan.interfaces.items())
-    }
+    interfaces: dict[str, Any] = {}
+    for name, ports in sorted(plan.interfaces.items()):
+        # A port open everywhere needs no per-interface entry.
+        own = {
+            NIX_KEYS[p]: sorted(ports[p] - plan.everywhere[p])
+            for p in PROTOS
+            if ports[p] - plan.everywhere[p]
+        }
+        if own:
+            interfaces[name] = own
     if interfaces:
         firewall["interfaces"] = interfaces
     return {"networking": {"firewall": firewall}}

@@ -86,6 +86,22 @@ def test_union_over_aliases_and_the_physical_name(tmp_path):
     assert len(firewall_plan(lab, "toto").warnings) == 2
 
 
+def test_a_port_open_everywhere_is_not_repeated_per_interface(tmp_path):
+    lab = make_lab(
+        tmp_path,
+        """
+        [machines.toto]
+        hostConfig = ".#dns"
+        [roles.dns]
+        ports = [
+          { port = 22, interface = "enp2s0_dns" }, { port = 22 }, { port = 53, interface = "enp2s0_dns" },
+        ]
+        """,
+    )
+    firewall = nixos_firewall(firewall_plan(lab, "toto"))["networking"]["firewall"]
+    assert firewall == {"allowedTCPPorts": [22], "interfaces": {"enp2s0": {"allowedTCPPorts": [53]}}}
+
+
 def test_unknown_interface_names_file_key_and_what_the_machine_has(tmp_path):
     lab = make_lab(
         tmp_path,
