@@ -42,7 +42,6 @@ def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
 
 
 @task(
-    positional=["plan"],
     help={
         "plan": "a stored plan (hash or directory; default: compile the lab now)",
         "mode": "test, switch or boot (default switch)",

@@ -297,5 +297,5 @@ def test_apply_task_applies_through_the_registered_pipeline(lab_dir, capsys, mon
     assert "applied plan" in capsys.readouterr().out
     (request,) = pipeline.requests
     assert request.mode == "test" and request.plan.scope is None
-    run_cli("apply", request.plan.short, "--lab", str(lab_dir))
+    run_cli("apply", "--plan", request.plan.short, "--lab", str(lab_dir))
     assert [r.result for r in History(load_lab(lab_dir).state_dir).runs()] == ["ok", "ok"]
