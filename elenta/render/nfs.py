@@ -127,37 +127,55 @@ def declared_entries(lab: Lab, machine: str) -> list[DeclaredEntry]:
     return out
 
 
+# Options that describe the exported filesystem rather than one client's access: every client of
+# a path must agree on them.
+PATH_WIDE = ("fsid", "mountpoint", "mp", "refer", "replicas")
+
+
 def _check_conflicts(machine: str, entries: Iterable[DeclaredEntry]) -> None:
-    faults: list[Fault] = []
+    faults: dict[tuple[str, str], Fault] = {}
+
+    def add(declared: DeclaredEntry, key: tuple[str | int, ...], message: str) -> None:
+        fault = Fault(declared.file, key_path(key), f"on {machine}, {message}")
+        faults.setdefault((fault.file, fault.key), fault)
+
     first: dict[tuple[str, str], DeclaredEntry] = {}
     fsids: dict[str, DeclaredEntry] = {}
+    path_wide: dict[str, DeclaredEntry] = {}
     for declared in entries:
         entry = declared.entry
-        key = (entry.path, entry.client)
-        other = first.setdefault(key, declared)
+        options_key = (*declared.key[:-2], "options")
+        other = first.setdefault((entry.path, entry.client), declared)
         if other is not declared and normalise(list(other.entry.options)) != normalise(list(entry.options)):
-            faults.append(
-                Fault(
-                    declared.file,
-                    key_path(declared.key),
-                    f"on {machine}, {entry.path} is exported to {entry.client} with options "
-                    f"{_options(entry)} here and {_options(other.entry)} at {other.where()}",
-                )
+            add(
+                declared,
+                declared.key,
+                f"{entry.path} is exported to {entry.client} with options "
+                f"{_options(entry)} here and {_options(other.entry)} at {other.where()}",
             )
         for option in entry.options:
             if option_name(option) == "fsid":
                 seen = fsids.setdefault(option, declared)
                 if seen.entry.path != entry.path:
-                    faults.append(
-                        Fault(
-                            declared.file,
-                            key_path((*declared.key[:-2], "options")),
-                            f"on {machine}, {option} is given to {entry.path} here and to "
-                            f"{seen.entry.path} at {seen.where()}",
-                        )
-                    )
+                    message = f"{option} is given to {entry.path} here and to {seen.entry.path}"
+                    add(declared, options_key, f"{message} at {seen.where()}")
+        mine = _path_wide(entry)
+        head = path_wide.setdefault(entry.path, declared)
+        theirs = _path_wide(head.entry)
+        if theirs != mine:
+            add(
+                declared,
+                options_key,
+                f"{entry.path} has {','.join(mine) or 'no ' + '/'.join(PATH_WIDE)} here and "
+                f"{','.join(theirs) or 'none of them'} at {head.where()}; these options describe the "
+                "exported filesystem and must agree for every client",
+            )
     if faults:
-        raise ModelError(faults)
+        raise ModelError(list(faults.values()))
+
+
+def _path_wide(entry: ExportEntry) -> tuple[str, ...]:
+    return tuple(sorted(o for o in entry.options if option_name(o) in PATH_WIDE))
 
 
 def _options(entry: ExportEntry) -> str:

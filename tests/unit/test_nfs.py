@@ -361,3 +361,36 @@ def test_an_nfs_role_without_exports_renders_an_empty_file(tmp_path):
     lab = make_lab(tmp_path, "[roles.nfs]\nnfs = true\n")
     assert nfs_hosts(lab) == ["nancy"]
     assert [line for line in exports_text(lab, "nancy").splitlines() if not line.startswith("#")] == []
+
+
+def test_path_wide_options_must_agree_across_clients(tmp_path):
+    lab = make_lab(
+        tmp_path,
+        """
+        [roles.nfs]
+        exports = [
+          { path = "/srv/a", clients = ["toto"], options = ["rw", "fsid=1"] },
+          { path = "/srv/a", clients = ["lab"], options = ["ro", "fsid=2"] },
+        ]
+        """,
+    )
+    with pytest.raises(ModelError) as caught:
+        exports_text(lab, "nancy")
+    assert len(caught.value.faults) == 1
+    fault = caught.value.faults[0]
+    assert fault.key == "roles.nfs.exports[1].options"
+    assert "fsid=2 here and fsid=1 at" in fault.message and "exports[0].clients[0]" in fault.message
+
+
+def test_rw_for_one_host_and_ro_for_its_network_is_fine(tmp_path):
+    text = make_lab_and_render(
+        tmp_path,
+        """
+        [roles.nfs]
+        exports = [
+          { path = "/srv/a", clients = ["toto"], options = ["rw", "fsid=1"] },
+          { path = "/srv/a", clients = ["lab"], options = ["ro", "fsid=1"] },
+        ]
+        """,
+    )
+    assert text.splitlines()[-1] == "/srv/a 127.0.1.2(rw,fsid=1) 127.0.1.0/24(ro,fsid=1)"
