@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.model.cadaster import AddressRecord
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
 
@@ -120,9 +121,9 @@ def zone_of(name: str, zones: Iterable[str]) -> str | None:
 # -- records from the model --------------------------------------------------------------------
 
 
-def address_records(lab: Lab) -> Iterator[Record]:
+def address_records(lab: Lab, entries: list[AddressRecord] | None = None) -> Iterator[Record]:
     """A/AAAA and PTR records of every cadaster address: `list(address_records(lab))`."""
-    for entry in lab.cadaster.addresses():
+    for entry in lab.cadaster.addresses() if entries is None else entries:
         origin = Origin(lab.cadaster_file, key_path(entry.key))
         rtype = "A" if entry.ip.version == 4 else "AAAA"
         for name in entry.names:
@@ -173,10 +174,10 @@ def dns_role_interfaces(lab: Lab, machine: str) -> list[str]:
     return out
 
 
-def server_names(lab: Lab) -> list[str]:
+def server_names(lab: Lab, entries: list[AddressRecord] | None = None) -> list[str]:
     """NS names: each DNS host's name on the interface its role listens on (`dns.toto.canon`)."""
     names: list[str] = []
-    entries = list(lab.cadaster.addresses())
+    entries = list(lab.cadaster.addresses()) if entries is None else entries
     for machine in dns_hosts(lab):
         wanted = dns_role_interfaces(lab, machine)
         picked = [
@@ -224,7 +225,8 @@ def build_zones(lab: Lab) -> dict[str, Zone]:
     """All zones of a lab with their records (unlinted): `build_zones(load_lab("examples/lab"))`."""
     cad = lab.cadaster
     names = zone_names(lab)
-    ns = server_names(lab)
+    entries = list(cad.addresses())
+    ns = server_names(lab, entries)
     if not ns:
         raise ModelError.one(
             lab.cadaster_file,
@@ -245,7 +247,7 @@ def build_zones(lab: Lab) -> dict[str, Zone]:
     ns_origin = Origin(lab.cadaster_file, "dns")
     for zone in zones.values():
         zone.records.extend(Record(zone.name, "NS", n + ".", ns_origin) for n in ns)
-    for record in [*address_records(lab), *domain_records(lab)]:
+    for record in [*address_records(lab, entries), *domain_records(lab)]:
         home = zone_of(record.name, names)
         if home is not None:
             zones[home].records.append(record)
@@ -266,7 +268,9 @@ def lint_zones(zones: dict[str, Zone]) -> list[Fault]:
     for zone in zones.values():
         for r in zone.records:
             by_name.setdefault(r.name, []).append(r)
-    for name, records in sorted(by_name.items()):
+    for name, records in by_name.items():
+        if len(records) == 1:
+            continue  # one record cannot clash with itself
         types = {r.rtype for r in records}
         claims = sorted({r.origin for r in records if r.rtype in ("A", "AAAA", "CNAME")})
         if "CNAME" in types and len(types) > 1:
@@ -297,7 +301,7 @@ def lint_zones(zones: dict[str, Zone]) -> list[Fault]:
                 faults.append(
                     Fault(r.origin.file, r.origin.key, f"PTR {r.name} -> {target} has no A/AAAA {ip}")
                 )
-    return faults
+    return sorted(faults, key=lambda f: (f.file, f.key, f.message))
 
 
 def _ptr_address(owner: str) -> str:
@@ -320,7 +324,8 @@ def check_zones(zones: dict[str, Zone]) -> dict[str, Zone]:
 
 
 def _sort_key(record: Record) -> tuple:
-    labels = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in reversed(record.name.split(".")))
+    # Labels from the right, numbers in numeric order (zero-padded digits sort before letters).
+    labels = [x.zfill(12) if x.isdigit() else x for x in reversed(record.name.split("."))]
     return (labels, TYPE_ORDER.get(record.rtype, 9), record.value)
 
 
