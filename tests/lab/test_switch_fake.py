@@ -252,3 +252,43 @@ def test_unknown_port_is_a_cadaster_error_and_nothing_is_pushed(tmp_path: Path, 
     with pytest.raises(ModelError, match=r'machines.sw1.switch.ports."FastEthernet0/99": switch sw1 has no'):
         apply_switch(lab, "sw1")
     assert running(lab, "sw1") == blank and backups(lab.state_dir, "sw1") == []
+
+
+def test_unused_ports_shut_down_when_the_switch_asks(tmp_path: Path, emulators) -> None:
+    sw1 = emulators("sw1")
+
+    def shut(data: dict) -> None:
+        data["machines"]["sw1"]["switch"]["shutdown_unused"] = True
+
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, shut)
+    apply_switch(lab, "sw1")
+    config = running(lab, "sw1")
+    assert section(config, "interface FastEthernet0/5") == [" shutdown"]
+    assert section(config, "interface GigabitEthernet0/2") == [" shutdown"]
+    assert " shutdown" not in section(config, "interface FastEthernet0/1")
+    assert apply_switch(lab, "sw1").change.empty
+
+
+def test_net_command_plan_apply_backup_rollback(tmp_path: Path, emulators, capsys) -> None:
+    """The `elenta net` task, run in this process (the CLI's exit code is checked above)."""
+    from elenta.cli import program
+
+    sw1 = emulators("sw1")
+    write_lab(tmp_path / "lab", {"sw1": sw1.port})
+
+    def net(*args: str) -> str:
+        capsys.readouterr()
+        program.run(["elenta", "net", *args, "--lab", str(tmp_path / "lab")], exit=False)
+        out, err = capsys.readouterr()
+        assert err == "" and PASSWORD not in out
+        return out
+
+    plan = net("plan", "--switch", "sw1")
+    assert plan.startswith("sw1: 27 line(s) to push:\n    vlan 10\n      name lab\n")
+    assert "  rollback:\n    no vlan 10\n" in plan
+    assert net("apply").startswith("sw1: pushed 27 line(s), saved, confirmed (backup: ")
+    assert net("apply", "--serial") == "sw1: no change\n"
+    assert net("plan") == "sw1: no change\n"
+    assert net("backup").startswith(f"saved {tmp_path / 'lab' / '.elenta' / 'switches' / 'sw1'}/")
+    assert net("rollback").startswith("sw1: restored 24 line(s), saved, confirmed")
+    assert net("plan").startswith("sw1: 27 line(s) to push:")
