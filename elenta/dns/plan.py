@@ -98,6 +98,7 @@ def apply_command(
     else:
         roles = sorted({n for c in lab.constellations for n, r in c.model.roles.items() if r.dns})
         env["ELENTA_SELECT"] = json.dumps({"roles": roles})
+        env["ELENTA_NO_DNS"] = "1"  # the DNS hosts are reached by their cadaster addresses, not by DNS
         target = str(REPO / "inventories" / "lab.py")
     command = [sys.executable, "-m", "pyinfra", "-y", target, str(deploy_file)]
     for key, value in data.items():
