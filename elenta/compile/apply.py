@@ -47,6 +47,7 @@ class ApplyRequest:
     restore: bool = False  # True on rollback: restore pre-deploy backups where a role declares one
     action: str = "apply"
     subsystems: tuple[str, ...] = ()  # which subsystems to apply; () = every one
+    no_dns: bool = False  # reach hosts by their cadaster addresses instead of the lab's DNS
 
 
 ApplyRunner = Callable[[ApplyRequest], None]
@@ -102,7 +103,9 @@ def pipeline_runner(request: ApplyRequest) -> None:
     saved = os.environ.get("ELENTA_STATE_DIR")
     os.environ["ELENTA_STATE_DIR"] = str(request.lab.state_dir)
     try:
-        report = run_deploy(lab, request.mode, selection, subsystems=request.subsystems)
+        report = run_deploy(
+            lab, request.mode, selection, subsystems=request.subsystems, no_dns=request.no_dns
+        )
     finally:
         if saved is None:
             os.environ.pop("ELENTA_STATE_DIR", None)
@@ -138,6 +141,7 @@ def apply_plan(
     action: str = "apply",
     restore: bool = False,
     subsystems: tuple[str, ...] = (),
+    no_dns: bool = False,
     runner: ApplyRunner | None = None,
 ) -> Record:
     """Apply a plan through the deploy pipeline and record it: `apply_plan(lab, build_plan(lab))`.
@@ -147,12 +151,17 @@ def apply_plan(
     run = runner or registered_runner()
     plan_dir = PlanStore(lab.state_dir).path(plan.hash)
     with applying(lab, plan, action=action, mode=mode) as started:
-        run(ApplyRequest(lab, plan, plan_dir, mode, restore, action, subsystems))
+        run(ApplyRequest(lab, plan, plan_dir, mode, restore, action, subsystems, no_dns))
     return started
 
 
 def rollback_plan(
-    lab: Lab, *, mode: str = "switch", subsystems: tuple[str, ...] = (), runner: ApplyRunner | None = None
+    lab: Lab,
+    *,
+    mode: str = "switch",
+    subsystems: tuple[str, ...] = (),
+    no_dns: bool = False,
+    runner: ApplyRunner | None = None,
 ) -> Record:
     """Apply the plan before the current one (`elenta rollback` without `--canon`).
 
@@ -162,7 +171,14 @@ def rollback_plan(
     target = History(lab.state_dir).previous()
     plan = store.load(target)
     return apply_plan(
-        lab, plan, mode=mode, action=ROLLBACK, restore=True, subsystems=subsystems, runner=runner
+        lab,
+        plan,
+        mode=mode,
+        action=ROLLBACK,
+        restore=True,
+        subsystems=subsystems,
+        no_dns=no_dns,
+        runner=runner,
     )
 
 

@@ -45,16 +45,27 @@ def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     help={
         "plan": "a stored plan (hash or directory; default: compile the lab now)",
         "mode": "test, switch or boot (default switch)",
-        "canon": "without PLAN: apply only this machine's sub-plan",
+        "canon": "without --plan: apply only this machine's sub-plan",
+        "only": "comma-separated subsystems to apply (default: every one)",
+        "no_dns": "reach hosts by their cadaster addresses instead of the lab's DNS",
         "lab": LAB_HELP,
     },
 )
 @reports_errors
-def apply(c: Context, plan: str = "", mode: str = "switch", canon: str = "", lab: str = "") -> None:
+def apply(
+    c: Context,
+    plan: str = "",
+    mode: str = "switch",
+    canon: str = "",
+    only: str = "",
+    no_dns: bool = False,
+    lab: str = "",
+) -> None:
     """Apply a plan through the deploy pipeline and record it in the history."""
     loaded = open_lab(lab or None)
     target = PlanStore(loaded.state_dir).load(plan) if plan else build_plan(loaded, canon or None)
-    apply_plan(loaded, target, mode=mode)
+    subsystems = tuple(s for s in only.split(",") if s)
+    apply_plan(loaded, target, mode=mode, subsystems=subsystems, no_dns=no_dns)
     print(f"applied plan {target.short} ({target.scope or 'whole lab'}, {mode})")
 
 
