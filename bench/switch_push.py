@@ -24,6 +24,7 @@ PASSWORD = "bench-pw"
 
 
 def desired() -> str:
+    """Every one of the 48 ports an access port on VLAN 10 with its own description."""
     out = ["vlan 10", " name lab", "!"]
     for n, port in enumerate(PORTS, start=1):
         out += [f"interface {port}", f" description host{n:02d}:eth0", " switchport access vlan 10"]
@@ -32,11 +33,13 @@ def desired() -> str:
 
 
 def target(emulator: SwitchEmulator) -> SwitchTarget:
+    """How elenta reaches the emulator: `target(emulator).port`."""
     credentials = SwitchCredentials("root", PASSWORD, PASSWORD)
     return SwitchTarget("bench", emulator.host, emulator.port, CISCO_IOS, credentials, False)
 
 
 def push(switch: SwitchTarget, lines: list[str]) -> None:
+    """One session: connect, enable, one `send_config_set`, `write memory`, disconnect."""
     with open_session(switch) as connection:
         connection.send_config_set(lines, error_pattern=CISCO_IOS.error_pattern)
         connection.save_config(cmd=CISCO_IOS.save_command)
@@ -53,6 +56,7 @@ def per_port(lines: list[str]) -> list[list[str]]:
 
 
 def main() -> None:
+    """Run both pushes and print the times and their ratio: `python bench/switch_push.py`."""
     with (
         SwitchEmulator(password=PASSWORD, model="cisco_2960_48TT_L") as one,
         SwitchEmulator(password=PASSWORD, model="cisco_2960_48TT_L") as many,

@@ -21,9 +21,13 @@ _HEADER = re.compile(r"^(Building configuration|Current configuration|\s*$)")
 class SwitchFact(Protocol, Generic[T]):
     """What a switch fact provides: the CLI command and the parser of its reply."""
 
-    def command(self) -> str: ...
+    def command(self) -> str:
+        """The CLI command to send: `fact.command() == "show running-config"`."""
+        ...
 
-    def process(self, output: str) -> T: ...
+    def process(self, output: str) -> T:
+        """The value the device's reply stands for: `fact.process(reply)`."""
+        ...
 
 
 class RunningConfig:
@@ -33,6 +37,7 @@ class RunningConfig:
         self.driver = driver
 
     def command(self) -> str:
+        """`RunningConfig(CISCO_IOS).command() == "show running-config"`."""
         return self.driver.show_running
 
     def process(self, output: str) -> str:
@@ -46,7 +51,9 @@ class RunningConfig:
 class CommandRunner(Protocol):
     """The part of a netmiko connection a fact needs."""
 
-    def send_command(self, command_string: str, **kwargs: object) -> str: ...
+    def send_command(self, command_string: str, **kwargs: object) -> str:
+        """Send one command and return the reply: `conn.send_command("show version")`."""
+        ...
 
 
 def read_fact(connection: CommandRunner, fact: SwitchFact[T]) -> T:

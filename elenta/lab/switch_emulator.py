@@ -60,12 +60,14 @@ def _core_class(model: str, reject: str | None) -> type:
         """Configuration mode that knows `end` (from any sub-mode: sub-modes fall back here)."""
 
         def do_end(self, *_: str) -> None:
+            """`end`: back to the enabled prompt (sub-modes hand unknown lines to this mode)."""
             self.is_done = True
 
     class RejectingShellSession(cisco_core.CiscoShellSession):
         """Answers a configuration line matching the reject pattern with an IOS error."""
 
         def receive(self, line: str) -> bool:
+            """One typed line: refused if it matches in configuration mode, else processed."""
             processor = self.command_processor
             in_config = False
             while processor.sub_processor is not None:
@@ -80,7 +82,10 @@ def _core_class(model: str, reject: str | None) -> type:
             return super().receive(line)
 
     class PatchedCore(bases[model]):  # type: ignore[misc, valid-type]
+        """The model's core with `end` in configuration mode and the rejecting session."""
+
         def new_command_processor(self) -> EnabledCommandProcessor:
+            """The command tree of the model, with configuration mode knowing `end`."""
             return EnabledCommandProcessor(
                 config=ConfigWithEnd(
                     config_vlan=ConfigVlanCommandProcessor(),
@@ -90,6 +95,7 @@ def _core_class(model: str, reject: str | None) -> type:
             )
 
         def launch(self, protocol: str, terminal_controller: object) -> object:
+            """A new CLI session for one SSH connection."""
             session = super().launch(protocol, terminal_controller)
             return RejectingShellSession(session.command_processor)
 

@@ -30,6 +30,7 @@ from elenta.switch.history import backups, save_backup
 from elenta.switch.session import SwitchTarget, open_session, switch_target
 
 R = TypeVar("R")
+MAX_PARALLEL = 32  # switch sessions at once
 
 
 class SwitchPushError(ElentaError):
@@ -239,7 +240,7 @@ def each_switch(
         except ElentaError as exc:
             return exc
 
-    workers = max(1, len(chosen)) if parallel else 1
+    workers = min(MAX_PARALLEL, max(1, len(chosen))) if parallel else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
         outcomes = list(pool.map(run, chosen))
     errors = [o for o in outcomes if isinstance(o, ElentaError)]
