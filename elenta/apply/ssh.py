@@ -65,7 +65,10 @@ class SshTarget:
         if fresh:
             opts += ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
         else:
-            tag = hashlib.sha256(f"{self.known_hosts}|{self.key}".encode()).hexdigest()[:10]
+            # A changed pin (known_hosts) or key never reuses a connection made under the old one.
+            tag = hashlib.sha256(
+                f"{self.known_hosts}|{self.key}|{_pins(self.known_hosts)}".encode()
+            ).hexdigest()[:10]
             opts += [
                 "-o",
                 "ControlMaster=auto",
@@ -79,6 +82,14 @@ class SshTarget:
     @property
     def destination(self) -> str:
         return f"{self.user}@{self.hostname}"
+
+
+def _pins(known_hosts: str) -> str:
+    try:
+        with open(known_hosts, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return ""
 
 
 def run_ssh(

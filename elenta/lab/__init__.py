@@ -6,7 +6,16 @@ over `/etc`, `/var`, `/srv`; `lab_down(lab)` stops them. Keys, ports and known_h
 `<state>/lab/` (`lab_state(lab)`), which the inventory reads.
 """
 
-from elenta.lab.hosts import LabHost, lab_down, lab_status, lab_up
+from elenta.lab.hosts import LabError, LabHost, lab_down, lab_status, lab_unavailable, lab_up
 from elenta.lab.state import LabState, lab_state
 
-__all__ = ["LabHost", "LabState", "lab_down", "lab_state", "lab_status", "lab_up"]
+__all__ = [
+    "LabError",
+    "LabHost",
+    "LabState",
+    "lab_down",
+    "lab_state",
+    "lab_status",
+    "lab_unavailable",
+    "lab_up",
+]

@@ -212,6 +212,20 @@ def _alive(record: HostRecord) -> bool:
         return False
 
 
+def lab_unavailable() -> str | None:
+    """Why lab hosts cannot run here (not root, a tool missing), or None: `if lab_unavailable(): ...`."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return "lab hosts need root (mount namespaces, sshd)"
+    for tool in ("unshare", "ssh", "ssh-keygen"):
+        if not shutil.which(tool):
+            return f"{tool} is not installed"
+    if not Path("/usr/sbin/sshd").exists():
+        return "sshd (openssh-server) is not installed"
+    return None
+
+
 def lab_machines(lab: Lab) -> list[str]:
     """The machines `lab up` starts: every NixOS machine deployed over SSH (not netbooted)."""
     return [m for m, spec in lab.cadaster.machines.items() if spec.kind == "nixos" and not spec.netboot]
@@ -222,6 +236,9 @@ def lab_up(lab: Lab, machines: list[str] | None = None) -> dict[str, LabHost]:
 
     `hosts = lab_up(load_lab("examples/lab"))`; `hosts["toto"].ssh("hostname")` -> `"toto\\n"`.
     """
+    reason = lab_unavailable()
+    if reason:
+        raise LabError(f"cannot start lab hosts: {reason}")
     state = lab_state(lab)
     state.root.mkdir(parents=True, exist_ok=True)
     state.ssh_config.write_text("")

@@ -16,7 +16,6 @@ tests/lab/ (this conftest applies there), e.g. `def test_x(lab_hosts): lab_hosts
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from elenta.lab import LabHost, lab_down, lab_up
+from elenta.lab import LabHost, lab_down, lab_unavailable, lab_up
 from elenta.model.lab import Lab, load_lab
 
 EXAMPLE_LAB = Path(__file__).resolve().parents[2] / "examples" / "lab"
@@ -45,16 +44,6 @@ class LabHosts:
         return inventory_groups(self.lab, no_dns=no_dns, select=select)
 
 
-def lab_can_run() -> str | None:
-    """Why real lab hosts cannot run here, or None when they can."""
-    if os.geteuid() != 0:
-        return "lab hosts need root (mount namespaces, sshd)"
-    for tool in ("sshd", "unshare", "ssh", "ssh-keygen"):
-        if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
-            return f"{tool} is not installed"
-    return None
-
-
 def copy_example_lab(target: Path) -> Path:
     """Copy the example lab (without its state) to `target`: `copy_example_lab(tmp / "lab")`."""
     shutil.copytree(EXAMPLE_LAB, target, ignore=shutil.ignore_patterns(".elenta", "result*"))
@@ -63,7 +52,7 @@ def copy_example_lab(target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def lab_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHosts]:
-    reason = lab_can_run()
+    reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
     with pytest.MonkeyPatch.context() as mp:
