@@ -28,7 +28,7 @@ _BUILT: dict[str, BuiltImage] = {}
 
 def _setting(key: str, source: Any = None) -> Any:
     """Host data first (inventory, `--data`), then the machine's constellation placement data."""
-    data = (source or host).data
+    data = (host if source is None else source).data
     value = data.get(key)
     if value is None:
         value = (data.get("elenta_data") or {}).get(key)

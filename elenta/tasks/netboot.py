@@ -8,6 +8,7 @@ from pathlib import Path
 from invoke import Context, task
 
 from elenta.model.errors import ElentaError
+from elenta.netboot.apply import deploy as netboot_deploy
 from elenta.netboot.build import build_image as nix_build_image
 from elenta.netboot.build import write_image_dir
 from elenta.netboot.errors import NetbootError
@@ -130,8 +131,10 @@ def _age(seconds: float) -> str:
     positional=["action"],
     auto_shortflags=False,
     help={
-        "action": "list | gc | place | serve",
-        "store": "the netboot store folder",
+        "action": "list | gc | place | serve | deploy",
+        "store": "the netboot store folder (deploy: on the serving host; default its elenta_netboot_store)",
+        "on": "deploy: the canon name of the host serving the store (default: those with a store in data)",
+        "no_dns": "deploy: reach hosts by their cadaster address, not through the lab's DNS",
         "keep": "gc: generations to keep per MAC, the current one included (default 3)",
         "grace": f"gc: never remove a generation in use less than this many seconds ago "
         f"({DEFAULT_GRACE:.0f})",
@@ -152,8 +155,18 @@ def netboot(
     address: str = "127.0.0.1",
     http_port: int = 8080,
     tftp_port: int = 6969,
+    on: str = "",
+    no_dns: bool = False,
 ) -> None:
-    """Look after a netboot store: list its images, collect old generations, place, serve."""
+    """Look after a netboot store: list its images, collect old generations, place, serve, deploy."""
+    if action == "deploy":
+        loaded = open_lab(lab or None)
+        try:
+            servers = [loaded.machine_name(on)] if on else None
+        except KeyError as exc:
+            raise NetbootError(f"{loaded.cadaster_file}: machines: --on {exc.args[0]}") from None
+        print(netboot_deploy(loaded, servers, no_dns=no_dns, store=store).rstrip())
+        return
     if not store:
         raise NetbootError(f"netboot {action}: --store PATH is required")
     root = Path(store)
@@ -196,4 +209,4 @@ def netboot(
             http.shutdown()
             tftpd.terminate()
     else:
-        raise NetbootError(f"netboot: unknown action {action!r} (list, gc, place, serve)")
+        raise NetbootError(f"netboot: unknown action {action!r} (list, gc, place, serve, deploy)")
