@@ -279,3 +279,30 @@ def test_build_image_introspect_asks_the_live_machine_over_ssh(lab_hosts, tmp_pa
     )  # fmt: skip
     assert refused.returncode == 3
     assert "toto.canon: SSH to root@127.0.1.2:1 failed" in refused.stderr
+
+
+@needs_tftpd
+@pytest.mark.parametrize("grace", [30.0, 0.0], ids=["grace-30s", "no-grace"])
+def test_gc_grace_period_keeps_a_boot_in_progress_working(tmp_path: Path, grace: float) -> None:
+    """A client fetched its script; two new images are placed and gc --keep 1 runs before it asks
+    for the kernel. With the 30 s grace period it still gets it; with none, the boot breaks."""
+    store = NetbootStore(tmp_path / "store")
+    mac = MACS[0]
+    first_kernel = os.urandom(100_000)
+    store.place(mac, write_image(tmp_path / "g1", "g1", first_kernel))
+    servers = start_netboot_servers(store.root)
+    try:
+        script = http_get(servers, "52-54-00-00-01-05/boot.ipxe")  # the boot starts
+        for tag in ("g2", "g3"):
+            store.place(mac, write_image(tmp_path / tag, tag, os.urandom(100_000)))
+        store.gc(keep=1, grace=grace)
+        kernel = f"52-54-00-00-01-05/{kernel_named_in(script)}"
+        if grace:
+            assert http_get(servers, kernel) == first_kernel
+            assert tftp_tftpy(servers, kernel, tmp_path / "k") == first_kernel
+        else:
+            with pytest.raises(urllib.error.HTTPError) as info:
+                http_get(servers, kernel)
+            assert info.value.code == 404
+    finally:
+        servers.stop()
