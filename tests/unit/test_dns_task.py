@@ -1,0 +1,76 @@
+"""`elenta dns plan|apply` as a user runs it: output, exit codes, and the pyinfra command it builds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from elenta.dns.plan import DEPLOY_FILE, apply_command, plan_report
+from elenta.model.lab import load_lab
+from elenta.render.dns import lab_zone_texts
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "lab"
+
+
+def elenta(*args: str, state: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from elenta.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "ELENTA_STATE_DIR": str(state),
+        },
+        timeout=120,
+    )
+
+
+def test_dns_plan_of_the_example_lab(tmp_path):
+    result = elenta("dns", "plan", "--lab", str(EXAMPLE), state=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("warning: zone canon is the public top-level domain .canon")
+    assert "7 zones valid (named-checkzone -i local, elenta lint); served by toto" in out
+    assert "  zone canon: 16 new, 0 changed, 0 removed" in out
+    assert "    + toto A 127.0.1.2" in out
+
+
+def test_dns_plan_diffs_against_the_zones_last_verified(tmp_path, monkeypatch):
+    monkeypatch.setenv("ELENTA_STATE_DIR", str(tmp_path))
+    lab = load_lab(EXAMPLE)
+
+    served = tmp_path / "dns" / "toto"
+    served.mkdir(parents=True)
+    for zone, text in lab_zone_texts(lab, serial=2026010100).items():
+        (served / f"{zone}.zone").write_text(text.replace("hermes IN A 127.0.1.5", "hermes IN A 127.0.1.6"))
+    report = plan_report(lab)
+    assert (
+        "  zone canon: 0 new, 1 changed, 0 removed\n    - hermes A 127.0.1.6\n    + hermes A 127.0.1.5"
+        in report
+    )
+    bumped = report.split("new serials: ")[1].splitlines()[0]
+    assert [entry.split()[0] for entry in bumped.split(", ")] == ["canon", "canon.lan"]  # the PTR kept .5
+
+
+def test_unknown_action(tmp_path):
+    result = elenta("dns", "frobnicate", "--lab", str(EXAMPLE), state=tmp_path)
+    assert result.returncode == 2
+    assert "unknown action 'frobnicate'" in result.stderr
+
+
+def test_apply_command_targets_the_dns_role_by_cadaster_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("ELENTA_STATE_DIR", str(tmp_path))
+    command, env = apply_command(load_lab(EXAMPLE), force=True)
+    assert command[1:4] == ["-m", "pyinfra", "-y"]
+    assert command[4] == str(REPO / "inventories" / "lab.py")
+    assert Path(command[5]).read_text() == DEPLOY_FILE
+    assert "elenta_dns_force=1" in command
+    assert json.loads(env["ELENTA_SELECT"]) == {"roles": ["dns"]}
+    assert env["ELENTA_NO_DNS"] == "1"
+    local, _ = apply_command(load_lab(EXAMPLE), local=True, directory="/d", listen="127.0.0.1@5353")
+    assert local[4] == "@local"
+    assert {"elenta_machine=toto", "elenta_dns_dir=/d", "elenta_dns_listen=127.0.0.1@5353"} <= set(local)
