@@ -7,14 +7,17 @@ set -euo pipefail
 cache=/var/cache/elenta-netboot
 mkdir -p "$cache"
 cd "$cache"
+# `apt-get download` needs package lists; fetch them once if this machine has none yet.
+download() { apt-get download "$1" || { apt-get update -qq && apt-get download "$1"; }; }
 if [ ! -x busybox-static/bin/busybox ]; then
-  apt-get download busybox-static
+  download busybox-static
   dpkg-deb -x busybox-static_*.deb busybox-static
   rm -f busybox-static_*.deb
 fi
 if ! ls kernel/boot/vmlinuz-* >/dev/null 2>&1; then
+  apt-cache show linux-image-amd64 >/dev/null 2>&1 || apt-get update -qq
   pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-  apt-get download "$pkg"
+  download "$pkg"
   dpkg-deb --fsys-tarfile "${pkg}"_*.deb | tar -x --wildcards './boot/vmlinuz-*'
   mkdir -p kernel && mv boot kernel/
   rm -f "${pkg}"_*.deb
