@@ -212,7 +212,7 @@ def test_reader_flags_what_exportfs_would_reject_or_take_silently():
     text = textwrap.dedent(
         """\
         # a comment
-        /srv/a 127.0.1.4(ro,no_subtree_check) 127.0.1.0/24(ro)  # trailing comment
+        /srv/a 127.0.1.4(ro,no_subtree_check) 127.0.1.0/24(ro)
         "/srv/with space" *(ro)
         /srv/b 127.0.1.4(ro,bogus) \\
             127.0.1.5(rw,ro)
@@ -234,6 +234,13 @@ def test_reader_flags_what_exportfs_would_reject_or_take_silently():
     assert any(m.startswith("7: ") and "not absolute" in m for m in messages)
     assert any(m.startswith("8: ") and "no client" in m for m in messages)
     assert len(messages) == 5
+
+
+def test_a_comment_after_an_entry_is_a_fault_as_for_exportfs():
+    # exportfs 2.6: "/srv/m 127.0.1.4(ro) # note" -> "syntax error: bad option list", exit 1.
+    parsed = parse_exports("# fine\n/srv/m 127.0.1.4(ro) # note\n")
+    assert [n for n, _ in parsed.faults] == [2]
+    assert "starts a comment only at the start of a line" in parsed.faults[0][1]
 
 
 def test_render_never_writes_a_space_before_parenthesis_and_reads_back():
