@@ -13,7 +13,7 @@ command its image lacks). Run it as a program:
 
     python -m elenta.lab.switch_emulator --host 127.0.0.1 --port 2222 --password s3cret
 
-or from Python: `with SwitchEmulator(port=free_port(), password="s3cret") as sw: ...`.
+or from Python: `with SwitchEmulator(password="s3cret") as sw: ...` (a free port on loopback).
 """
 
 from __future__ import annotations
@@ -31,13 +31,6 @@ from types import TracebackType
 
 DEFAULT_MODEL = "cisco_2960_24TT_L"
 MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now: `free_port("127.0.0.1")`."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _core_class(model: str, reject: str | None) -> type:
@@ -128,7 +121,7 @@ def serve(
 class SwitchEmulator:
     """A fake-switches Cisco emulator in a child process, stopped on exit.
 
-    `with SwitchEmulator(port=free_port(), password="pw") as sw: print(sw.host, sw.port)`
+    `with SwitchEmulator(password="pw") as sw: print(sw.host, sw.port)` (port: a free one)
     """
 
     def __init__(
@@ -143,7 +136,11 @@ class SwitchEmulator:
         log: Path | None = None,
     ) -> None:
         self.host = host
-        self.port = port or free_port(host)
+        if port is None:
+            from elenta.lab.hosts import free_port  # here, not at the top: the child process skips it
+
+            port = free_port(host)
+        self.port = port
         self.username = username
         self.password = password
         self.model = model
