@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -195,6 +197,7 @@ def netboot(
         from elenta.netboot.http import serve_http
 
         nb.init()
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop both servers on TERM too
         tftpd, tport = start_tftpd(root.absolute(), address, tftp_port)
         http = serve_http(root.absolute(), address, http_port)
         print(
@@ -208,5 +211,6 @@ def netboot(
         finally:
             http.shutdown()
             tftpd.terminate()
+            tftpd.wait()
     else:
         raise NetbootError(f"netboot: unknown action {action!r} (list, gc, place, serve, deploy)")

@@ -306,3 +306,35 @@ def test_gc_grace_period_keeps_a_boot_in_progress_working(tmp_path: Path, grace:
             assert info.value.code == 404
     finally:
         servers.stop()
+
+
+@needs_tftpd
+def test_netboot_serve_command_serves_and_stops_on_term(served_store, tmp_path: Path) -> None:
+    store, _servers, kernels = served_store
+    from elenta.lab.netboot_server import free_udp_port
+
+    tftp_port = free_udp_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from elenta.cli import main; main()", "netboot", "serve",
+         "--store", str(store.root), "--http-port", "0", "--tftp-port", str(tftp_port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith(f"serving {store.root}: tftp://127.0.0.1:{tftp_port}/boot.ipxe http://"), line
+        http_url = line.split()[-1].rsplit("/", 1)[0]
+        folder = MACS[0].replace(":", "-")
+        with urllib.request.urlopen(f"{http_url}/{folder}/boot.ipxe", timeout=10) as answer:
+            script = answer.read()
+        got = tmp_path / "k"
+        tftpy.TftpClient("127.0.0.1", tftp_port).download(
+            f"{folder}/{kernel_named_in(script)}", str(got), timeout=5
+        )
+        assert got.read_bytes() == kernels[MACS[0]]
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    tftpd = subprocess.run(["pgrep", "-f", f"in.tftpd --foreground --address 127.0.0.1:{tftp_port} "],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert tftpd.stdout.strip() == "", "in.tftpd outlived `elenta netboot serve`"
