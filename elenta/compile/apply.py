@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from elenta.compile.history import ROLLBACK, History, Record, git_revision
+from elenta.compile.history import ROLLBACK, History, Record
 from elenta.compile.plan import Plan
 from elenta.compile.store import PlanStore
 from elenta.model.errors import ElentaError
@@ -94,11 +94,7 @@ def pipeline_runner(request: ApplyRequest) -> None:
     lab = request.lab
     scope = request.plan.scope
     if build_plan(lab, scope).hash != request.plan.hash:
-        revision = next(
-            (r.started.revision for r in History(lab.state_dir).runs() if r.plan == request.plan.hash),
-            None,
-        )
-        lab = replay_lab(lab, request.plan, revision)
+        lab = replay_lab(lab, request.plan, History(lab.state_dir).revision_of(request.plan.hash))
     selection = Selection(canons=(lab.canon(scope),)) if scope else Selection()
     saved = os.environ.get("ELENTA_STATE_DIR")
     os.environ["ELENTA_STATE_DIR"] = str(request.lab.state_dir)
@@ -115,6 +111,17 @@ def pipeline_runner(request: ApplyRequest) -> None:
     raise_for_report(report)
 
 
+def lab_revision(lab: Lab) -> str | None:
+    """The lab's git revision as the deploy pipeline stamps systems with it (None outside git).
+
+    `lab_revision(lab)` -> `'1af1e40…'` or `'1af1e40…-dirty'`; drift compares it with what hosts report.
+    """
+    from elenta.apply.build import git_revision
+
+    revision = git_revision(lab.flake_dir)
+    return None if revision == "unknown" else revision
+
+
 @contextlib.contextmanager
 def applying(lab: Lab, plan: Plan, *, action: str = "apply", mode: str | None = None) -> Iterator[Record]:
     """Store the plan and record a run around the block: `started`, then `ok` or `failed`.
@@ -124,7 +131,7 @@ def applying(lab: Lab, plan: Plan, *, action: str = "apply", mode: str | None = 
     store = PlanStore(lab.state_dir)
     store.save(plan, latest=False)
     history = History(lab.state_dir)
-    started = history.start(plan.hash, plan.scope, action, revision=git_revision(lab.root), mode=mode)
+    started = history.start(plan.hash, plan.scope, action, revision=lab_revision(lab), mode=mode)
     try:
         yield started
     except BaseException as exc:

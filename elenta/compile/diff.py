@@ -80,10 +80,12 @@ def diff_values(old: dict[str, Any], new: dict[str, Any]) -> Iterator[tuple[str,
             yield "~", key, f"~ {key}: {_show(a[key])} -> {_show(b[key])}"
 
 
-def _artifacts(plan: Plan | None, scope: str | None) -> dict[tuple[str, str], dict[str, str]]:
+def _files(plan: Plan | None, scope: str | None) -> dict[tuple[str, str], dict[str, str]]:
+    """The plan's inputs and artifacts: `{(group, machine): {path: sha256}}`."""
     out: dict[tuple[str, str], dict[str, str]] = {}
     if plan is None:
         return out
+    out[(INPUTS, LAB)] = dict(plan.manifest.get("inputs", {}))
     for subsystem, table in plan.manifest.get("subsystems", {}).items():
         out[(subsystem, LAB)] = dict(table.get("lab", {}))
         for machine, paths in table.get("machines", {}).items():
@@ -92,8 +94,10 @@ def _artifacts(plan: Plan | None, scope: str | None) -> dict[tuple[str, str], di
     return out
 
 
-def _content(plan: Plan, subsystem: str, machine: str, path: str) -> bytes:
-    return plan.files[artifact_file(subsystem, None if machine == LAB else machine, path)]
+def _content(plan: Plan, group: str, machine: str, path: str) -> bytes:
+    if group == INPUTS:
+        return plan.files[f"{INPUTS}/{path}"]
+    return plan.files[artifact_file(group, None if machine == LAB else machine, path)]
 
 
 def _content_detail(old: bytes, new: bytes) -> tuple[str, ...]:
@@ -152,18 +156,7 @@ def diff_plans(old: Plan | None, new: Plan, scope: str | None = None) -> list[Ch
             after = flatten(new_machines.get(name, {})).get(key)
             text = {"+": _show(after), "-": _show(before), "~": f"{_show(before)} -> {_show(after)}"}[op]
             changes.append(Change(MACHINES, name, op, key, (text,)))
-    old_inputs = old.manifest.get("inputs", {}) if old else {}
-    new_inputs = new.manifest.get("inputs", {})
-    for path in sorted(set(old_inputs) | set(new_inputs)):
-        if path not in old_inputs:
-            changes.append(Change(INPUTS, LAB, "+", path))
-        elif path not in new_inputs:
-            changes.append(Change(INPUTS, LAB, "-", path))
-        elif old_inputs[path] != new_inputs[path]:
-            assert old is not None
-            detail = _content_detail(old.files[f"inputs/{path}"], new.files[f"inputs/{path}"])
-            changes.append(Change(INPUTS, LAB, "~", path, detail))
-    old_art, new_art = _artifacts(old, scope), _artifacts(new, scope)
+    old_art, new_art = _files(old, scope), _files(new, scope)
     for group, machine in sorted(set(old_art) | set(new_art)):
         a, b = old_art.get((group, machine), {}), new_art.get((group, machine), {})
         for path in sorted(set(a) | set(b)):

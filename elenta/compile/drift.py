@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from elenta.compile.diff import diff_values, flatten
@@ -190,3 +191,29 @@ def gather_facts(lab: Lab, plan: Plan, *, reader: Reader | None = None, workers:
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(machines) or 1))) as pool:
         results = list(pool.map(lambda m: read(lab, m), machines))
     return dict(zip(machines, results, strict=True))
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """What `elenta drift` found: the plan compared, the differences, how many hosts answered."""
+
+    plan: Plan
+    drifts: list[Drift]
+    hosts: int
+
+
+def check_drift(lab: Lab, plan_ref: str = "", facts_file: str = "") -> DriftReport:
+    """Compare the applied plan (or `plan_ref`) with facts from the hosts (or a JSON file).
+
+    `check_drift(lab).drifts`; raises HistoryError when no plan was applied and none is given.
+    """
+    from elenta.compile.apply import applied_plan
+    from elenta.compile.history import History, HistoryError
+    from elenta.compile.store import PlanStore
+
+    plan = PlanStore(lab.state_dir).load(plan_ref) if plan_ref else applied_plan(lab)
+    if plan is None:
+        raise HistoryError("no plan has been applied yet; give one with --plan")
+    facts = json.loads(Path(facts_file).read_text()) if facts_file else gather_facts(lab, plan)
+    revision = History(lab.state_dir).revision_of(plan.hash)
+    return DriftReport(plan, find_drift(plan, facts, revision=revision), len(facts))

@@ -14,7 +14,6 @@ import getpass
 import json
 import os
 import socket
-import subprocess
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -61,28 +60,6 @@ class Run:
     @property
     def plan(self) -> str:
         return self.started.plan
-
-
-def git_revision(directory: Path) -> str | None:
-    """The git commit of the lab (`+dirty` when it has uncommitted changes), None outside git.
-
-    `git_revision(Path("examples/lab"))` -> `'1af1e40…+dirty'`
-    """
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-        )
-        if head.returncode != 0:
-            return None
-        dirty = subprocess.run(
-            ["git", "-C", str(directory), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def who() -> str:
@@ -172,6 +149,10 @@ class History:
             else:
                 finished[record.run] = record
         return [Run(s, finished.get(s.run)) for s in started.values()]
+
+    def revision_of(self, plan: str) -> str | None:
+        """The lab revision recorded when `plan` was last applied: `history.revision_of(plan.hash)`."""
+        return next((r.started.revision for r in reversed(self.runs()) if r.plan == plan), None)
 
     def generations(self, scope: str | None = None) -> list[str]:
         """The stack of applied plans (oldest first): each successful apply of the whole lab pushes

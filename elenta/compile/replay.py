@@ -29,7 +29,7 @@ def _is_input(name: str) -> bool:
 
 def _export_revision(root: Path, revision: str, target: Path) -> bool:
     """Extract the lab folder at a clean git revision into `target`; False when that is not possible."""
-    if not revision or revision.endswith(("+dirty", "-dirty")) or revision == "unknown":
+    if not revision or revision.endswith("dirty") or revision == "unknown":
         return False
     prefix = subprocess.run(
         ["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True, check=False

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 from invoke import Context, task
+from invoke.exceptions import Exit
 
 from elenta.compile.apply import applied_plan, apply_plan
 from elenta.compile.diff import diff_plans, render_changes
-from elenta.compile.drift import find_drift, gather_facts
+from elenta.compile.drift import check_drift
 from elenta.compile.history import History
 from elenta.compile.plan import build_plan
 from elenta.compile.store import PlanStore
@@ -115,21 +116,9 @@ def history(c: Context, lab: str = "", json_: bool = False) -> None:
 @reports_errors
 def drift(c: Context, plan: str = "", facts: str = "", lab: str = "") -> None:
     """List every difference between the applied plan and what the hosts report (exit 1 if any)."""
-    from invoke.exceptions import Exit
-
-    from elenta.compile.history import HistoryError
-
-    loaded = open_lab(lab or None)
-    store = PlanStore(loaded.state_dir)
-    history_ = History(loaded.state_dir)
-    target = store.load(plan) if plan else applied_plan(loaded)
-    if target is None:
-        raise HistoryError("no plan has been applied yet; give one with --plan")
-    revision = next((r.started.revision for r in reversed(history_.runs()) if r.plan == target.hash), None)
-    gathered = json.loads(Path(facts).read_text()) if facts else gather_facts(loaded, target)
-    found = find_drift(target, gathered, revision=revision)
-    for item in found:
+    report = check_drift(open_lab(lab or None), plan, facts)
+    for item in report.drifts:
         print(item)
-    if found:
-        raise Exit(f"{len(found)} difference(s) from plan {target.short}", code=1)
-    print(f"no drift from plan {target.short} ({len(gathered)} host(s) checked)")
+    if report.drifts:
+        raise Exit(f"{len(report.drifts)} difference(s) from plan {report.plan.short}", code=1)
+    print(f"no drift from plan {report.plan.short} ({report.hosts} host(s) checked)")

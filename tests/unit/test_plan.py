@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-import warnings
 from pathlib import Path
 
 import pytest
+from conftest_plan import edit_constellation
 
 from elenta.compile import artifacts
 from elenta.compile.artifacts import Artifact
@@ -16,35 +15,18 @@ from elenta.compile.plan import PlanError, assemble_plan, build_plan, read_plan
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    # Other subsystems' builders may warn about the example lab; plans are what is tested here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore")  # other subsystems' builders may warn
 
 
 @pytest.fixture
-def lab_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "lab"
-    shutil.copytree(REPO / "examples" / "lab", target, ignore=shutil.ignore_patterns(".elenta", "result*"))
-    return target
+def lab_dir(example_lab_copy: Path) -> Path:
+    return example_lab_copy
 
 
 def tree(directory: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()
     }
-
-
-def edit(lab_dir: Path, old: str, new: str) -> None:
-    path = lab_dir / "constellations" / "homelab.toml"
-    text = path.read_text()
-    assert text.count(old) == 1
-    path.write_text(text.replace(old, new))
 
 
 def test_same_inputs_give_byte_identical_directories_and_hashes(lab_dir, tmp_path):
@@ -72,7 +54,7 @@ def test_the_manifest_holds_machines_and_every_artifact_hash(lab_dir):
 
 def test_a_one_line_change_changes_the_hash_and_shows_exactly_that_change(lab_dir):
     before = build_plan(load_lab(lab_dir))
-    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    edit_constellation(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
     after = build_plan(load_lab(lab_dir))
     assert before.hash != after.hash
     changes = diff_plans(before, after)
@@ -100,7 +82,7 @@ def test_a_one_line_change_changes_the_hash_and_shows_exactly_that_change(lab_di
 
 def test_adding_a_machine_and_a_vm_shows_additions(lab_dir):
     before = build_plan(load_lab(lab_dir))
-    edit(
+    edit_constellation(
         lab_dir,
         'containers.cache = { config = ".#cache", cores = 1, memory = "1G" }',
         'containers.cache = { config = ".#cache", cores = 1, memory = "1G" }\nvms.web2 = ".#web"',
@@ -200,7 +182,7 @@ def test_rewriting_a_plan_directory_replaces_it(lab_dir, tmp_path):
 
 def test_json_artifacts_diff_key_by_key(lab_dir):
     before = build_plan(load_lab(lab_dir))
-    edit(lab_dir, "extraOpts = { primary = true }", "extraOpts = { primary = false }")
+    edit_constellation(lab_dir, "extraOpts = { primary = true }", "extraOpts = { primary = false }")
     after = build_plan(load_lab(lab_dir))
     discovery = [c for c in diff_plans(before, after) if c.item == "discovery.json"]
     assert discovery[0].detail == (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import warnings
 from pathlib import Path
 
@@ -132,41 +131,26 @@ def test_gather_facts_reads_each_nixos_machine_of_the_plan(lab, plan):
     assert sorted(seen) == sorted(facts) == sorted(plan.manifest["machines"])
 
 
-def test_drift_task_with_a_facts_file(tmp_path, plan, capsys):
-    lab_dir = tmp_path / "lab"
-    shutil.copytree(REPO / "examples" / "lab", lab_dir, ignore=shutil.ignore_patterns(".elenta", "result*"))
-    out_dir = tmp_path / "plan"
-    plan.write(out_dir)
+def test_drift_task_with_a_facts_file(example_lab_copy, tmp_path, plan, capsys):
+    out_dir = plan.write(tmp_path / "plan")
     facts = facts_matching(plan)
-    (tmp_path / "facts.json").write_text(json.dumps(facts))
-    program.run(
-        [
-            "elenta",
-            "drift",
-            "--lab",
-            str(lab_dir),
-            "--plan",
-            str(out_dir),
-            "--facts",
-            str(tmp_path / "facts.json"),
-        ],
-        exit=False,
-    )
+    facts_file = tmp_path / "facts.json"
+    argv = [
+        "elenta",
+        "drift",
+        "--lab",
+        str(example_lab_copy),
+        "--plan",
+        str(out_dir),
+        "--facts",
+        str(facts_file),
+    ]
+    facts_file.write_text(json.dumps(facts))
+    program.run(argv, exit=False)
     assert "no drift from plan" in capsys.readouterr().out
     facts["toto"]["host"]["host"]["configuration"] = ".#old"
-    (tmp_path / "facts.json").write_text(json.dumps(facts))
+    facts_file.write_text(json.dumps(facts))
     with pytest.raises(SystemExit) as exit_:
-        program.run(
-            [
-                "elenta",
-                "drift",
-                "--lab",
-                str(lab_dir),
-                "--plan",
-                str(out_dir),
-                "--facts",
-                str(tmp_path / "facts.json"),
-            ]
-        )
+        program.run(argv)
     assert exit_.value.code == 1
     assert 'toto: hostdata: host.configuration: plan has ".#dns", host has ".#old"' in capsys.readouterr().out

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
-import warnings
 from pathlib import Path
 
 import pytest
+from conftest_plan import edit_constellation
 
 from elenta.cli import program
 from elenta.compile.apply import ApplyRequest, applied_plan, apply_plan, applying, rollback_plan
@@ -16,27 +15,13 @@ from elenta.compile.plan import PlanError, build_plan
 from elenta.compile.store import PlanStore
 from elenta.model.lab import load_lab
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.filterwarnings("ignore")  # other subsystems' builders may warn
 
 
 @pytest.fixture
-def lab_dir(tmp_path: Path, monkeypatch) -> Path:
-    target = tmp_path / "lab"
-    shutil.copytree(REPO / "examples" / "lab", target, ignore=shutil.ignore_patterns(".elenta", "result*"))
+def lab_dir(example_lab_copy: Path, monkeypatch) -> Path:
     monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
-    return target
-
-
-def edit(lab_dir: Path, old: str, new: str) -> None:
-    path = lab_dir / "constellations" / "homelab.toml"
-    path.write_text(path.read_text().replace(old, new))
+    return example_lab_copy
 
 
 class Pipeline:
@@ -85,7 +70,7 @@ def test_a_failed_apply_is_recorded_and_not_current(lab_dir):
     pipeline = Pipeline()
     first = build_plan(lab)
     apply_plan(lab, first, runner=pipeline)
-    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    edit_constellation(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
     lab = load_lab(lab_dir)
     pipeline.fail = True
     with pytest.raises(RuntimeError):
@@ -113,11 +98,11 @@ def test_rollback_applies_the_previous_plan_and_walks_back_like_generations(lab_
     lab = load_lab(lab_dir)
     a = build_plan(lab)
     apply_plan(lab, a, runner=pipeline)
-    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "b"')
+    edit_constellation(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "b"')
     lab = load_lab(lab_dir)
     b = build_plan(lab)
     apply_plan(lab, b, runner=pipeline)
-    edit(lab_dir, 'zone_admin = "b"', 'zone_admin = "c"')
+    edit_constellation(lab_dir, 'zone_admin = "b"', 'zone_admin = "c"')
     lab = load_lab(lab_dir)
     c = build_plan(lab)
     apply_plan(lab, c, runner=pipeline)
@@ -175,7 +160,7 @@ def test_plan_task_shows_the_diff_against_the_applied_plan(lab_dir, capsys, tmp_
     capsys.readouterr()
     run_cli("plan", "--lab", str(lab_dir))
     assert "No changes." in capsys.readouterr().out
-    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    edit_constellation(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
     run_cli("plan", "--lab", str(lab_dir), "--out", str(tmp_path / "out"))
     out = capsys.readouterr().out
     assert '~ data.zone_admin: "hostmaster" -> "root"' in out and "against applied plan" in out
@@ -191,7 +176,7 @@ def test_diff_and_history_tasks(lab_dir, capsys, tmp_path):
     lab = load_lab(lab_dir)
     a = build_plan(lab)
     apply_plan(lab, a, runner=Pipeline())
-    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    edit_constellation(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
     b = build_plan(load_lab(lab_dir))
     b.write(tmp_path / "b")
     capsys.readouterr()
@@ -207,7 +192,9 @@ def test_diff_and_history_tasks(lab_dir, capsys, tmp_path):
 
 
 def test_plan_task_reports_check_faults_with_exit_code(lab_dir, capsys):
-    edit(lab_dir, 'vms.web1 = { config = ".#web", cores = 2,', 'vms.web1 = { config = ".#web", cores = 20,')
+    edit_constellation(
+        lab_dir, 'vms.web1 = { config = ".#web", cores = 2,', 'vms.web1 = { config = ".#web", cores = 20,'
+    )
     with pytest.raises(SystemExit) as exit_:
         program.run(["elenta", "plan", "--lab", str(lab_dir)])
     assert exit_.value.code == 2
@@ -223,7 +210,7 @@ def test_a_replayed_plan_compiles_to_the_same_hash(lab_dir):
 
     lab = load_lab(lab_dir)
     old = build_plan(lab)
-    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    edit_constellation(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
     lab = load_lab(lab_dir)
     replayed = replay_lab(lab, old)
     assert (replayed.root / "flake.nix").read_bytes() == (lab_dir / "flake.nix").read_bytes()
@@ -235,7 +222,7 @@ def test_a_replayed_plan_compiles_to_the_same_hash(lab_dir):
 def test_replay_takes_the_flake_from_the_recorded_git_revision(lab_dir):
     import subprocess
 
-    from elenta.compile.history import git_revision
+    from elenta.compile.apply import lab_revision
     from elenta.compile.replay import replay_lab
 
     def git(*args):
@@ -244,9 +231,9 @@ def test_replay_takes_the_flake_from_the_recorded_git_revision(lab_dir):
     git("init", "-q")
     git("-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
     git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "lab")
-    revision = git_revision(lab_dir)
-    assert revision and not revision.endswith("+dirty")
     lab = load_lab(lab_dir)
+    revision = lab_revision(lab)
+    assert revision and not revision.endswith("dirty")
     old = build_plan(lab)
     (lab_dir / "flake.nix").write_text("# changed since\n")
     replayed = replay_lab(lab, old, revision)
@@ -277,11 +264,11 @@ def test_pipeline_runner_deploys_the_replayed_lab_with_the_lab_state(lab_dir, mo
     lab = load_lab(lab_dir)
     a = build_plan(lab)
     apply_plan(lab, a, runner=Pipeline())
-    edit(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
+    edit_constellation(lab_dir, 'zone_admin = "hostmaster"', 'zone_admin = "root"')
     lab = load_lab(lab_dir)
     apply_plan(lab, build_plan(lab), runner=pipeline_runner)
     assert calls[-1][0].root == lab.root and calls[-1][1] == "switch" and calls[-1][2].empty
-    assert calls[-1][3] == {"subsystems": ()} and calls[-1][4] == str(lab.state_dir)
+    assert calls[-1][3] == {"subsystems": (), "no_dns": False} and calls[-1][4] == str(lab.state_dir)
     rollback_plan(lab, runner=pipeline_runner)
     replayed = calls[-1][0]
     assert replayed.root != lab.root and build_plan(replayed).hash == a.hash
