@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 import warnings
 from pathlib import Path
@@ -149,3 +150,52 @@ def test_artifact_per_host_with_warnings_raised_and_recorded():
     assert toto["warnings"][0].startswith("constellations/homelab.toml: roles.dns.ports[0].interface")
     ifrit = json.loads(artifacts["ifrit"].content)
     assert ifrit["networking"]["firewall"] == {"interfaces": {"lan0": {"allowedTCPPorts": [22]}}}
+
+
+FLAKE = """
+{
+  outputs = { self }: {
+    nixosConfigurations.dns.config = {
+      networking.firewall.interfaces.enp2s0_dns.allowedUDPPorts = [ 53 ];
+      networking.firewall.interfaces.enp2s0.allowedTCPPorts = [ 22 ];
+    };
+    nixosConfigurations.plain.config.networking.hostName = "plain";
+  };
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("nix") is None, reason="needs nix (nix-bin)")
+def test_evaluated_host_configuration_opening_an_alias_is_found(tmp_path):
+    from elenta.firewall.evaluate import configuration_warnings, evaluated_interfaces
+
+    lab = make_lab(tmp_path, '[machines.toto]\nhostConfig = ".#dns"\n')
+    (tmp_path / "flake.nix").write_text(FLAKE)
+    assert evaluated_interfaces(lab, ".#plain") == {}
+    found = configuration_warnings(lab)
+    assert len(found) == 1
+    assert found[0].file == str(tmp_path / "flake.nix")
+    assert found[0].key == "nixosConfigurations.dns.config.networking.firewall.interfaces.enp2s0_dns"
+    assert "never matches" in found[0].message and "'enp2s0'" in found[0].message
+
+    from invoke import Context
+    from invoke.exceptions import Exit
+
+    from elenta.tasks.firewall import firewall
+
+    with pytest.raises(Exit) as caught:
+        firewall(Context(), "check", lab=str(tmp_path))
+    assert caught.value.code == 1
+
+
+def test_firewall_task_plan_prints_physical_openings(capsys):
+    from invoke import Context
+
+    from elenta.tasks.firewall import firewall
+
+    firewall(Context(), "plan", machine=["toto.canon"], lab=str(REPO / "examples" / "lab"))
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        'toto.canon: {"interfaces": {"enp2s0": {"allowedTCPPorts": [53], "allowedUDPPorts": [53]}}}'
+    )
+    assert "warning:" in out and "nancy" not in out

@@ -1,0 +1,49 @@
+"""`elenta firewall plan|check`: openings per physical interface, and configurations naming aliases."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+from invoke import Context, task
+from invoke.exceptions import Exit
+
+from elenta.firewall.evaluate import configuration_warnings
+from elenta.render.firewall import firewall_plan, nixos_firewall
+from elenta.tasks._common import open_lab, reports_errors
+
+
+@task(
+    positional=["action"],
+    iterable=["machine"],
+    help={
+        "action": "plan (the NixOS openings per machine, with warnings) or check (evaluate the host "
+        "configurations and fail when one opens ports on an alias interface)",
+        "machine": "only this machine (repeatable; default: every NixOS machine)",
+        "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
+    },
+)
+@reports_errors
+def firewall(c: Context, action: str, machine: list[str] | None = None, lab: str = "") -> None:
+    """Firewall openings on physical interfaces: `elenta firewall plan`, `elenta firewall check`."""
+    loaded = open_lab(lab or None)
+    names = [loaded.machine_name(m) for m in machine] if machine else None
+    if action == "plan":
+        for short, spec in loaded.cadaster.machines.items():
+            if spec.kind != "nixos" or (names and short not in names):
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                plan = firewall_plan(loaded, short)
+            print(f"{loaded.canon(short)}: {json.dumps(nixos_firewall(plan)['networking']['firewall'])}")
+            for fault in plan.warnings:
+                print(f"  warning: {fault}")
+    elif action == "check":
+        found = configuration_warnings(loaded, names)
+        for fault in found:
+            print(f"warning: {fault}")
+        if found:
+            raise Exit(f"{len(found)} configuration(s) open ports on an alias interface", code=1)
+        print("no host configuration opens ports on an alias interface")
+    else:
+        raise Exit(f"error: unknown action {action!r}: use `elenta firewall plan` or `… check`", code=2)
