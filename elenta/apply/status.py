@@ -1,7 +1,7 @@
 """Compliance: what each selected host runs and will boot, against what the plan wants.
 
-The same `NixosSystem` fact as the pyinfra operations, read over multiplexed OpenSSH in parallel
-(one round trip per host; the connection is kept for the deploy that follows).
+The same `NixosSystem` fact as the pyinfra operations, read on every host at once (threads, one
+in-process SSH connection and one command per host).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from elenta.apply.build import BuiltSystem
 from elenta.apply.compliance import compliance, pending_change
-from elenta.apply.ssh import SshTarget, run_ssh
+from elenta.apply.ssh import SshTarget, run_paramiko
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 
 
@@ -41,7 +41,7 @@ class HostStatus:
 def read_fact(target: SshTarget, desired: str | None) -> tuple[dict[str, Any] | None, str | None, float]:
     """`(facts, error, seconds)` for one host: `read_fact(target, "/nix/store/…")`."""
     started = time.monotonic()
-    proc = run_ssh(target, nixos_system_command(desired), timeout=30)
+    proc = run_paramiko(target, nixos_system_command(desired), timeout=30)
     seconds = time.monotonic() - started
     if proc.returncode != 0:
         why = proc.stderr.strip().splitlines()

@@ -126,7 +126,7 @@ def _namespace_script(host_dir: Path, machine: str) -> str:
         "set -e",
         "mount --make-rprivate /",
         f"hostname {shlex.quote(machine)}",
-        f"mkdir -p {h}/nix {h}/boot",
+        f"mkdir -p {h}/nix {h}/boot /boot",
         f"mount --bind {h}/nix /nix",
         f"mount --bind {h}/boot /boot",
         "mount -t tmpfs -o mode=0755 elenta-run /run",
