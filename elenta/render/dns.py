@@ -93,7 +93,9 @@ def reverse_zone(cidr: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
     a /20 is served by its /16 zone, a /26 by its /24 zone.
     """
     step = 8 if cidr.version == 4 else 4
-    prefix = max(step, cidr.prefixlen - cidr.prefixlen % step)
+    if cidr.prefixlen < step:  # wider than one first octet (nibble): only the whole tree holds it
+        return "in-addr.arpa" if cidr.version == 4 else "ip6.arpa"
+    prefix = cidr.prefixlen - cidr.prefixlen % step
     net = cidr.supernet(new_prefix=prefix) if prefix < cidr.prefixlen else cidr
     labels = net.network_address.reverse_pointer.split(".")
     # reverse_pointer names the whole address; keep the labels of the prefix and the arpa suffix.

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from elenta.compile.artifacts import build_artifacts
 from elenta.dns.check import check_zone_texts
@@ -17,11 +19,13 @@ from elenta.render.dns import (
     Soa,
     Zone,
     ZoneError,
+    _ptr_address,
     build_zones,
     lab_zone_texts,
     lint_zones,
     public_suffix,
     resolver_rules,
+    reverse_name,
     reverse_zone,
     tld_warnings,
     zone_of,
@@ -209,3 +213,19 @@ def test_knot_conf_passes_knots_own_check(tmp_path):
     knotc = shutil.which("knotc") or "/usr/sbin/knotc"
     proc = subprocess.run([knotc, "-c", str(conf), "conf-check"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@given(
+    st.one_of(
+        st.builds(ipaddress.IPv4Address, st.integers(0, 2**32 - 1)),
+        st.builds(ipaddress.IPv6Address, st.integers(0, 2**128 - 1)),
+    ),
+    st.integers(0, 128),
+)
+def test_ptr_owner_round_trips_and_sits_in_its_networks_reverse_zone(ip, prefix):
+    prefix = min(prefix, ip.max_prefixlen)
+    network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+    owner = reverse_name(ip)
+    assert _ptr_address(owner) == str(ip)
+    zone = reverse_zone(network)
+    assert owner == zone or owner.endswith("." + zone)
