@@ -9,8 +9,17 @@ from invoke import Context, task
 from invoke.exceptions import Exit
 
 from elenta.firewall.evaluate import configuration_warnings
+from elenta.model.errors import ModelError
+from elenta.model.lab import Lab
 from elenta.render.firewall import firewall_plan, nixos_firewall
 from elenta.tasks._common import open_lab, reports_errors
+
+
+def _machine(lab: Lab, name: str) -> str:
+    try:
+        return lab.machine_name(name)
+    except KeyError as exc:
+        raise ModelError.one(lab.cadaster_file, "machines", f"--machine: {exc.args[0]}") from None
 
 
 @task(
@@ -27,7 +36,7 @@ from elenta.tasks._common import open_lab, reports_errors
 def firewall(c: Context, action: str, machine: list[str] | None = None, lab: str = "") -> None:
     """Firewall openings on physical interfaces: `elenta firewall plan`, `elenta firewall check`."""
     loaded = open_lab(lab or None)
-    names = [loaded.machine_name(m) for m in machine] if machine else None
+    names = [_machine(loaded, m) for m in machine] if machine else None
     if action == "plan":
         for short, spec in loaded.cadaster.machines.items():
             if spec.kind != "nixos" or (names and short not in names):

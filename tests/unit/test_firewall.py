@@ -199,3 +199,15 @@ def test_firewall_task_plan_prints_physical_openings(capsys):
         'toto.canon: {"interfaces": {"enp2s0": {"allowedTCPPorts": [53], "allowedUDPPorts": [53]}}}'
     )
     assert "warning:" in out and "nancy" not in out
+
+
+def test_firewall_task_unknown_machine_is_a_clean_error():
+    from invoke import Context
+    from invoke.exceptions import Exit
+
+    from elenta.tasks.firewall import firewall
+
+    with pytest.raises(Exit) as caught:
+        firewall(Context(), "plan", machine=["tot"], lab=str(REPO / "examples" / "lab"))
+    assert caught.value.code == 2
+    assert "cadaster.toml: machines: --machine: no machine named 'tot'" in str(caught.value.message)
