@@ -33,6 +33,8 @@ def knot_conf(
     paths = layout(directory)
     lines = [
         "# rendered by elenta from the lab model: do not edit",
+        "# Authoritative only: Knot never recurses or forwards, so the lab's names are answered here",
+        "# and nothing else is (REFUSED); see dns/resolver/* for the lab's resolvers.",
         "server:",
         f'    rundir: "{paths["run"]}"',
         f'    pidfile: "{paths["run"]}/knot.pid"',
