@@ -1,6 +1,6 @@
 # elenta service discovery: read the compiled lab from a plan, in pure evaluation.
 #
-#   let discovery = import ./.elenta/plans/latest/artifacts/hostdata/lab/discovery.nix {
+#   let discovery = import ./plan/artifacts/hostdata/lab/discovery.nix {   # elenta plan --out plan
 #         host = "toto";                      # optional: which machine is evaluating
 #       };
 #   in discovery.services."db-a.example.lab".ip   # -> "127.0.1.3"

@@ -8,8 +8,8 @@ Two kinds of artifact (subsystem `hostdata`):
 - per machine `host.json`: which machine this is, its own merged entry and addresses (a host's
   own file stays small in a large lab, and changes only when that host's entry changes).
 
-A flake imports `discovery.nix` (see docs/plan.md):
-`(import ./.elenta/plans/latest/artifacts/hostdata/lab/discovery.nix { host = "toto"; }).self`.
+A flake imports `discovery.nix` from a plan written next to it (`elenta plan --out plan`, see
+docs/plan.md): `(import ./plan/artifacts/hostdata/lab/discovery.nix { host = "toto"; }).self`.
 """
 
 from __future__ import annotations
