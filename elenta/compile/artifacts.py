@@ -23,12 +23,18 @@ from elenta.model.lab import Lab
 
 @dataclass(frozen=True)
 class Artifact:
-    """One file of a plan: which subsystem, for which machine (None: lab-wide), where, what."""
+    """One file of a plan: which subsystem, for which machine (None: lab-wide), where, what.
+
+    `installed_at`, when a machine's artifact is installed as one file on it (e.g.
+    `/etc/exports.d/elenta.exports`), lets the plan refuse two artifacts at one host path and lets
+    `elenta drift` compare the installed file's hash with the plan.
+    """
 
     subsystem: str
     machine: str | None
     path: str
     content: bytes
+    installed_at: str | None = None
 
 
 ArtifactBuilder = Callable[[Lab], Iterable[Artifact]]

@@ -16,6 +16,7 @@ A key that is missing (or None, for `guests`/`nixos`) was not gathered and is no
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -120,12 +121,18 @@ def find_drift(plan: Plan, facts: Facts, *, revision: str | None = None) -> list
 _MARK = "@@elenta-drift@@"
 
 
-def drift_command() -> str:
-    """One shell snippet printing the NixOS system fact, the host data and the running guests."""
+def drift_command(installed: list[str] | None = None) -> str:
+    """One shell snippet printing the NixOS system fact, the host data, the running guests and
+    the sha256 of each installed artifact path: `drift_command(["/etc/exports.d/elenta.exports"])`."""
     from elenta.facts.nixos import nixos_system_command
 
+    hashes = [
+        f"(sha256sum -- {shlex.quote(p)} 2>/dev/null || echo - {shlex.quote(p)})" for p in installed or []
+    ]
     return "; ".join(
         [
+            f"echo {_MARK}installed",
+            *hashes,
             f"echo {_MARK}nixos",
             nixos_system_command(),
             f"echo {_MARK}host",
@@ -162,22 +169,33 @@ def parse_drift_output(text: str) -> dict[str, Any]:
         lines = [x.strip() for x in sections.get(kind, []) if x.strip()]
         guests[kind] = None if kind not in sections or lines == ["@@none"] else lines
     facts["guests"] = guests
+    if "installed" in sections:
+        facts["installed"] = {}
+        for line in sections["installed"]:
+            digest, _, path = line.strip().partition(" ")
+            path = path.strip().lstrip("*")
+            if path:
+                facts["installed"][path] = None if digest == "-" else f"sha256:{digest}"
     return facts
 
 
-Reader = Callable[[Lab, str], dict[str, Any]]
+Reader = Callable[[Lab, str, dict[str, str]], dict[str, Any]]
 
 
-def read_host_over_ssh(lab: Lab, machine: str) -> dict[str, Any]:
-    """One machine's facts through the deployer's SSH (one round trip)."""
+def read_host_over_ssh(lab: Lab, machine: str, installed: dict[str, str]) -> dict[str, Any]:
+    """One machine's facts through the deployer's SSH (one round trip); `installed` maps host
+    paths to `subsystem/path` artifact names."""
     from elenta.apply.ssh import SshTarget, run_ssh
     from elenta.inventory import ssh_data
 
     target = SshTarget.from_data(ssh_data(lab, machine, no_dns=True), machine)
-    proc = run_ssh(target, drift_command(), timeout=30)
+    proc = run_ssh(target, drift_command(sorted(installed)), timeout=30)
     if proc.returncode != 0 or _MARK not in proc.stdout:
         return {"reachable": False, "error": (proc.stderr.strip() or f"exit {proc.returncode}")[:300]}
-    return parse_drift_output(proc.stdout)
+    facts = parse_drift_output(proc.stdout)
+    by_path = facts.pop("installed", {})
+    facts["artifacts"] = {name: by_path.get(path) for path, name in installed.items() if path in by_path}
+    return facts
 
 
 def gather_facts(lab: Lab, plan: Plan, *, reader: Reader | None = None, workers: int = 16) -> Facts:
@@ -189,7 +207,8 @@ def gather_facts(lab: Lab, plan: Plan, *, reader: Reader | None = None, workers:
         if m in lab.cadaster.machines and lab.cadaster.machines[m].kind == "nixos"
     ]
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(machines) or 1))) as pool:
-        results = list(pool.map(lambda m: read(lab, m), machines))
+        installed = plan.manifest.get("installed", {})
+        results = list(pool.map(lambda m: read(lab, m, installed.get(m, {})), machines))
     return dict(zip(machines, results, strict=True))
 
 

@@ -124,6 +124,21 @@ class Plan:
         return directory
 
 
+def _install(installed: dict[str, dict[str, str]], artifact: Artifact) -> None:
+    """Record where a machine's artifact is installed; two artifacts at one host path collide."""
+    where = artifact.installed_at or ""
+    if artifact.machine is None or not where.startswith("/") or posixpath.normpath(where) != where:
+        raise PlanError(
+            f"subsystem {artifact.subsystem!r}: artifact {artifact.path!r} is installed at {where!r}: "
+            "only a machine's artifact has an install path, and it must be absolute and normalised"
+        )
+    table = installed.setdefault(artifact.machine, {})
+    name = f"{artifact.subsystem}/{artifact.path}"
+    if where in table:
+        raise PlanError(f"{artifact.machine}: {where} would be written by both {table[where]} and {name}")
+    table[where] = name
+
+
 def assemble_plan(
     machines: dict[str, dict[str, Any]],
     artifacts: Iterable[Artifact],
@@ -133,6 +148,7 @@ def assemble_plan(
     """Build a Plan from machine entries, artifacts and inputs (pure): `assemble_plan({...}, [], None)`."""
     files: dict[str, bytes] = {f"{INPUTS}/{rel}": data for rel, data in (inputs or {}).items()}
     subsystems: dict[str, dict[str, Any]] = {}
+    installed: dict[str, dict[str, str]] = {}
     for artifact in artifacts:
         _check_artifact(artifact)
         rel = artifact_file(artifact.subsystem, artifact.machine, artifact.path)
@@ -147,6 +163,8 @@ def assemble_plan(
             table["lab"] if artifact.machine is None else table["machines"].setdefault(artifact.machine, {})
         )
         where[artifact.path] = sha256(artifact.content)
+        if artifact.installed_at is not None:
+            _install(installed, artifact)
     manifest = {
         "elenta_plan": FORMAT,
         "scope": scope,
@@ -154,6 +172,8 @@ def assemble_plan(
         "subsystems": subsystems,
         "inputs": {rel: sha256(data) for rel, data in sorted((inputs or {}).items())},
     }
+    if installed:
+        manifest["installed"] = installed
     files[MANIFEST] = canonical_bytes(manifest)
     return Plan(manifest, files)
 

@@ -34,6 +34,27 @@ def test_drift_reads_every_nixos_host_in_one_round_trip(lab_hosts):
     assert "toto: hostdata: /etc/elenta/host.json: plan has the plan's host data, host has none" in found
 
 
+def test_drift_compares_installed_artifacts_by_hash(lab_hosts, monkeypatch):
+    from elenta.compile import artifacts
+    from elenta.compile.artifacts import Artifact
+
+    def build(lab):
+        yield Artifact("zz-test", "toto", "motd", b"planned\n", installed_at="/etc/elenta-test-motd")
+        yield Artifact("zz-test", "nancy", "motd", b"planned\n", installed_at="/etc/elenta-test-motd")
+
+    monkeypatch.setitem(artifacts._BUILDERS, "zz-test", build)
+    plan = build_plan(lab_hosts.lab)
+    lab_hosts.hosts["toto"].ssh("printf 'planned\\n' > /etc/elenta-test-motd")
+    lab_hosts.hosts["nancy"].ssh("printf 'edited by hand\\n' > /etc/elenta-test-motd")
+    try:
+        found = [d for d in find_drift(plan, gather_facts(lab_hosts.lab, plan)) if d.subsystem == "zz-test"]
+    finally:
+        for name in ("toto", "nancy"):
+            lab_hosts.hosts[name].ssh("rm -f /etc/elenta-test-motd")
+    assert [(d.machine, d.item) for d in found] == [("nancy", "motd")]
+    assert found[0].expected == plan.manifest["subsystems"]["zz-test"]["machines"]["nancy"]["motd"]
+
+
 def test_apply_then_rollback_through_the_pipeline(lab_hosts):
     lab = lab_hosts.lab
     path = lab_hosts.path / "constellations" / "homelab.toml"

@@ -189,3 +189,22 @@ def test_json_artifacts_diff_key_by_key(lab_dir):
         '~ machines.nancy.services."db-a.example.lab".extraOpts.primary: true -> false',
         '~ services."db-a.example.lab".extraOpts.primary: true -> false',
     )
+
+
+def test_two_artifacts_installed_at_one_host_path_collide():
+    one = Artifact("nfs", "nancy", "exports", b"a", installed_at="/etc/exports.d/elenta.exports")
+    two = Artifact("zz", "nancy", "x", b"b", installed_at="/etc/exports.d/elenta.exports")
+    with pytest.raises(PlanError, match="both nfs/exports and zz/x"):
+        assemble_plan({}, [one, two], None)
+    elsewhere = Artifact("zz", "toto", "x", b"b", installed_at="/etc/exports.d/elenta.exports")
+    plan = assemble_plan({}, [one, elsewhere], None)
+    assert plan.manifest["installed"] == {
+        "nancy": {"/etc/exports.d/elenta.exports": "nfs/exports"},
+        "toto": {"/etc/exports.d/elenta.exports": "zz/x"},
+    }
+
+
+@pytest.mark.parametrize(("machine", "where"), [(None, "/etc/x"), ("toto", "etc/x"), ("toto", "/etc/../x")])
+def test_install_paths_belong_to_a_machine_and_are_absolute(machine, where):
+    with pytest.raises(PlanError, match="installed at"):
+        assemble_plan({}, [Artifact("zz", machine, "x", b"", installed_at=where)], None)

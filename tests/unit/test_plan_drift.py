@@ -123,7 +123,7 @@ def test_parse_drift_output_without_host_data():
 def test_gather_facts_reads_each_nixos_machine_of_the_plan(lab, plan):
     seen = []
 
-    def reader(lab_, machine):
+    def reader(lab_, machine, installed):
         seen.append(machine)
         return {"reachable": True}
 
@@ -154,3 +154,27 @@ def test_drift_task_with_a_facts_file(example_lab_copy, tmp_path, plan, capsys):
         program.run(argv)
     assert exit_.value.code == 1
     assert 'toto: hostdata: host.configuration: plan has ".#dns", host has ".#old"' in capsys.readouterr().out
+
+
+def test_parse_installed_artifact_hashes():
+    text = "@@elenta-drift@@installed\nabc123  /etc/a.conf\n- /etc/b.conf\ndef456 */etc/c d\n"
+    facts = parse_drift_output(text + "@@elenta-drift@@nixos\n")
+    assert facts["installed"] == {
+        "/etc/a.conf": "sha256:abc123",
+        "/etc/b.conf": None,
+        "/etc/c d": "sha256:def456",
+    }
+
+
+def test_gather_passes_each_machine_its_installed_paths(lab, plan):
+    from elenta.compile.plan import Plan
+
+    manifest = dict(plan.manifest, installed={"nancy": {"/etc/exports.d/elenta.exports": "nfs/exports"}})
+    seen = {}
+
+    def reader(lab_, machine, installed):
+        seen[machine] = installed
+        return {"reachable": True}
+
+    gather_facts(lab, Plan(manifest, plan.files), reader=reader)
+    assert seen["nancy"] == {"/etc/exports.d/elenta.exports": "nfs/exports"} and seen["toto"] == {}
