@@ -215,6 +215,8 @@ class Cadaster(_Strict):
                 sub, short = head.split(".", 1)
                 if short in self.machines and self.network_by_subdomain(short, sub):
                     return CanonRef(short, None, sub)
+                if short in self.machines and (alias := self.alias_by_label(short, sub)):
+                    return CanonRef(short, None, None, alias)
         known = [self.canon(m) for m in self.machines]
         close = difflib.get_close_matches(text, known + list(self.machines), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
@@ -228,11 +230,23 @@ class Cadaster(_Strict):
                 return iface.network
         return None
 
+    def alias_by_label(self, machine: str, label: str) -> str | None:
+        """The alias interface of `machine` whose DNS label is `label` (`dns` for `dns.toto.canon`)."""
+        for iface in self.machines[machine].interfaces.values():
+            for alias_name, alias in iface.aliases.items():
+                if alias_label(alias_name, alias) == label:
+                    return alias_name
+        return None
+
     def address(self, name: str) -> IPAddress:
         """The IP a name stands for in the cadaster: `cadaster.address("toto.canon")`."""
         ref = self.resolve(name)
         machine = self.machines[ref.machine]
         for iface in machine.interfaces.values():
+            if ref.alias:
+                if ref.alias in iface.aliases:
+                    return iface.aliases[ref.alias].ip
+                continue
             net = self.networks.get(iface.network)
             if ref.subdomain and self.network_by_subdomain(ref.machine, ref.subdomain) != iface.network:
                 continue
@@ -240,7 +254,8 @@ class Cadaster(_Strict):
                 continue
             if not ref.subdomain and not ref.link:
                 primary = machine.primary_interface()
-                assert primary is not None
+                if primary is None:
+                    break
                 return primary[1].ip
             return iface.ip
         raise KeyError(f"{name!r} has no address in the cadaster")
@@ -253,6 +268,7 @@ class Cadaster(_Strict):
             iface
             for iface in machine.interfaces.values()
             if iface.mac
+            and (ref.alias is None or ref.alias in iface.aliases)
             and (ref.link is None or self.networks[iface.network].link == ref.link)
             and (
                 ref.subdomain is None
@@ -286,7 +302,7 @@ class Cadaster(_Strict):
                 key = ("machines", short, "interfaces", if_name)
                 yield AddressRecord(short, if_name, iface.network, iface.ip, tuple(names), iface.mac, key)
                 for alias_name, alias in iface.aliases.items():
-                    label = alias.name or alias_name.split("_")[-1]
+                    label = alias_label(alias_name, alias)
                     yield AddressRecord(
                         short,
                         alias_name,
@@ -299,6 +315,15 @@ class Cadaster(_Strict):
                     )
 
 
+def alias_label(alias_name: str, alias: Alias) -> str:
+    """The DNS label of an alias interface: its `name`, else what follows the last `_`.
+
+    >>> alias_label("enp2s0_dns", Alias(ip="127.0.1.53"))
+    'dns'
+    """
+    return alias.name or alias_name.split("_")[-1]
+
+
 @dataclass(frozen=True)
 class CanonRef:
     """What a name points at: a machine, and optionally a link type or a network subdomain."""
@@ -306,6 +331,7 @@ class CanonRef:
     machine: str
     link: str | None
     subdomain: str | None
+    alias: str | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ def test_example_lab_loads_with_roles_and_names() -> None:
     assert str(cadaster.address("home.ifrit.canon")) == "127.0.2.254"
     assert str(cadaster.address("archimedes.canon.wifi")) == "127.0.3.4"
     assert cadaster.mac("archimedes.canon.wifi") == "52:54:00:00:03:04"
+    assert str(cadaster.address("dns.toto.canon")) == "127.0.1.53"
+    assert cadaster.mac("dns.toto.canon") == "52:54:00:00:01:02"
     names = {n: str(a.ip) for a in cadaster.addresses() for n in a.names}
     assert names["dns.toto.canon"] == "127.0.1.53"
     assert names["ifrit.canon.lan"] == "127.0.1.254"
