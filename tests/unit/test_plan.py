@@ -208,3 +208,23 @@ def test_two_artifacts_installed_at_one_host_path_collide():
 def test_install_paths_belong_to_a_machine_and_are_absolute(machine, where):
     with pytest.raises(PlanError, match="installed at"):
         assemble_plan({}, [Artifact("zz", machine, "x", b"", installed_at=where)], None)
+
+
+def test_two_processes_with_different_hash_seeds_write_identical_plans(lab_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, ELENTA_STATE_DIR=str(tmp_path / f"state{seed}"))
+        argv = ["plan", "--lab", str(lab_dir), "--out", str(tmp_path / seed)]
+        proc = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", "from elenta.cli import main; main()", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "1" / "manifest.json").is_file()
+    assert tree(tmp_path / "1") == tree(tmp_path / "2")
