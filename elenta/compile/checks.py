@@ -124,7 +124,7 @@ def check_resources(lab: Lab, machines: Machines) -> list[Fault]:
 
 
 def check_kinds(lab: Lab, machines: Machines) -> list[Fault]:
-    """Only NixOS machines carry a NixOS configuration, VMs or containers."""
+    """Only NixOS machines carry a NixOS configuration, VMs, containers or domain services."""
     faults: list[Fault] = []
     for name, entry in machines.items():
         kind = lab.cadaster.machines[name].kind
@@ -139,6 +139,15 @@ def check_kinds(lab: Lab, machines: Machines) -> list[Fault]:
                     key_path(source.key),
                     f"{noun} {guest!r} is placed on {name!r}, a {kind!r} ({where}); "
                     "only machines of kind 'nixos' can host guests",
+                )
+            )
+        for hs in lab.services.get(name, []):
+            faults.append(
+                Fault(
+                    hs.constellation.file,
+                    key_path(("domains", hs.domain, "services", hs.name, "host")),
+                    f"service {hs.name}.{hs.domain} (role {hs.service.role!r}) is placed on {name!r}, "
+                    f"a {kind!r} ({where}); only machines of kind 'nixos' run roles",
                 )
             )
         for hp in lab.placements.get(name, []):

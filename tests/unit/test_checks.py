@@ -151,6 +151,13 @@ def test_nixos_configuration_on_a_switch(tmp_path):
     assert "machines.sw1.hostConfig" in fault and "cadaster.toml: machines.sw1.kind" in fault
 
 
+def test_domain_service_on_a_switch(tmp_path):
+    lab = write_lab(tmp_path, a='[domains."example.lab".services.www]\nrole = "web"\nhost = "sw1"\n')
+    (fault,) = faults_of(lab)
+    assert 'a.toml: domains."example.lab".services.www.host' in fault
+    assert "cadaster.toml: machines.sw1.kind" in fault
+
+
 # -- ports -------------------------------------------------------------------------------------
 
 PLACE_TWO_ROLES = """
