@@ -63,13 +63,6 @@ def write_lab(folder: Path, size: int) -> Path:
     return folder
 
 
-def close_masters(targets: list[SshTarget]) -> None:
-    for target in targets:
-        subprocess.run(
-            ["ssh", *target.options(), "-O", "exit", target.destination], capture_output=True, check=False
-        )
-
-
 def timed(func, repeat: int) -> float:
     samples = []
     for _ in range(repeat):
@@ -97,8 +90,7 @@ def bench_size(size: int, repeat: int, root: Path) -> dict[str, float]:
 
         command = nixos_system_command()
         fresh = [
-            " ".join(shlex.quote(a) for a in ["ssh", *t.options(fresh=True), t.destination, command])
-            + " >/dev/null"
+            " ".join(shlex.quote(a) for a in ["ssh", *t.options(), t.destination, command]) + " >/dev/null"
             for t in targets
         ]
         seq_script = "\n".join(fresh)
@@ -118,7 +110,6 @@ def bench_size(size: int, repeat: int, root: Path) -> dict[str, float]:
             "seq loop": timed(lambda: subprocess.run(["sh", "-c", seq_script], check=True), repeat),
             "par loop": timed(lambda: subprocess.run(["sh", "-c", par_script], check=True), repeat),
         }
-        close_masters(targets)
         return results
     finally:
         lab_down(lab)

@@ -6,13 +6,12 @@ longer answers SSH), the host's watchdog rolls it back by itself when the timeou
 
 from __future__ import annotations
 
-import shlex
 import socket
 import urllib.request
 from typing import Any
 
 from elenta.apply.record import note
-from elenta.apply.ssh import SshTarget, run_ssh
+from elenta.apply.ssh import SshTarget, run_paramiko
 from elenta.model.constellation import HealthCheck
 from elenta.model.errors import ElentaError
 from elenta.model.lab import load_lab
@@ -38,27 +37,16 @@ def describe(check: HealthCheck) -> str:
     return f"http {check.http}"
 
 
-def run_check(check: HealthCheck, target: SshTarget) -> str | None:
-    """Run one check; None when it passes, else why it failed."""
-    if check.command is not None:
-        timeout = max(1, int(check.timeout))
-        proc = run_ssh(
-            target, f"timeout {timeout} sh -c {shlex.quote(check.command)}", fresh=True, timeout=timeout + 10
-        )
-        if proc.returncode != 0:
-            return f"{describe(check)} exited {proc.returncode} {proc.stderr.strip()[:200]}".strip()
-        return None
+def probe(check: HealthCheck, target: SshTarget) -> str | None:
+    """Run a TCP or HTTP probe from the deployer; None when it passes, else why it failed."""
     if check.tcp is not None:
         try:
             with socket.create_connection((target.hostname, check.tcp), timeout=check.timeout):
                 return None
         except OSError as exc:
             return f"{describe(check)}: {exc}"
-    url = (
-        check.http
-        if check.http and check.http.startswith("http://")
-        else f"http://{target.hostname}{check.http}"
-    )
+    http = check.http or "/"
+    url = http if http.startswith("http://") else f"http://{target.hostname}{http}"
     try:
         with urllib.request.urlopen(url, timeout=check.timeout) as response:
             if response.status >= 400:
@@ -69,24 +57,29 @@ def run_check(check: HealthCheck, target: SshTarget) -> str | None:
 
 
 def confirm_deploy(target: SshTarget, deploy_id: str, checks: list[HealthCheck]) -> None:
-    """Check, then confirm; raise RolledBack (after rolling back) when the host is not healthy."""
+    """Probe from the deployer, then check and confirm on the host over ONE fresh connection.
+
+    Raises RolledBack (after the rollback) when a check fails or the host cannot be confirmed.
+    """
     for check in checks:
-        failure = run_check(check, target)
-        if failure:
-            run_ssh(target, rollback_now_command(deploy_id), fresh=True)
-            note(target.name, "rolled-back", f"health check failed: {failure}", result="rolled-back")
-            raise RolledBack(f"{target.name}: rolled back: health check failed: {failure}")
-    proc = run_ssh(target, confirm_command(deploy_id), fresh=True)
+        if check.command is None:
+            failure = probe(check, target)
+            if failure:
+                run_paramiko(target, rollback_now_command(deploy_id))
+                note(target.name, "rolled-back", f"health check failed: {failure}", result="rolled-back")
+                raise RolledBack(f"{target.name}: rolled back: health check failed: {failure}")
+    commands = [(c.command, c.timeout) for c in checks if c.command is not None]
+    budget = sum(timeout for _, timeout in commands) + 30
+    proc = run_paramiko(target, confirm_command(deploy_id, commands), timeout=budget)
     if proc.returncode == 0:
         note(target.name, "confirmed", "over a fresh SSH connection")
         return
-    if proc.returncode == 3:
-        reason = proc.stderr.strip()
+    reason = proc.stderr.strip() or f"exit {proc.returncode}"
+    if proc.returncode in (3, 4):
         note(target.name, "rolled-back", reason, result="rolled-back")
         raise RolledBack(f"{target.name}: rolled back: {reason}")
-    why = proc.stderr.strip() or f"ssh exited {proc.returncode}"
-    note(target.name, "unconfirmed", f"{why}; the host rolls itself back", result="rolled-back")
-    raise RolledBack(f"{target.name}: could not confirm ({why}); the host rolls itself back")
+    note(target.name, "unconfirmed", f"{reason}; the host rolls itself back", result="rolled-back")
+    raise RolledBack(f"{target.name}: could not confirm ({reason}); the host rolls itself back")
 
 
 def confirm_host(state: Any, host: Any, deploy_id: str) -> None:

@@ -1,14 +1,14 @@
 """The deployer's own SSH, hermetic like pyinfra's: pinned known_hosts, strict, empty config.
 
-`SshTarget.from_data(host.data)` then `run_ssh(target, "true", fresh=True)` (OpenSSH; multiplexed
-through a ControlMaster kept 60 s unless `fresh=True`), or `run_paramiko(target, "true")` (in
-process, as pyinfra connects: about a tenth of the client CPU of an `ssh` process, which is what
-lets fact reads on many hosts at once beat a parallel `ssh` loop).
+`SshTarget.from_data(host.data)` then `run_ssh(target, "true")` (an OpenSSH process), or
+`run_paramiko(target, "true")` (in process, as pyinfra connects: about a tenth of the client CPU
+of an `ssh` process, which is what lets fact reads on many hosts at once beat a parallel `ssh`
+loop). Every call opens a new connection: the confirmation after an activation must prove that
+a NEW connection still works.
 """
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +40,7 @@ class SshTarget:
             config=get("ssh_config_file") or "/dev/null",
         )
 
-    def options(self, *, fresh: bool = False) -> list[str]:
+    def options(self) -> list[str]:
         """ssh options (no destination): strict host keys, the lab key, no agent, no user config."""
         opts = [
             "-F",
@@ -63,22 +63,11 @@ class SshTarget:
             "ConnectTimeout=5",
             "-o",
             "LogLevel=ERROR",
+            "-o",
+            "ControlMaster=no",
+            "-o",
+            "ControlPath=none",
         ]
-        if fresh:
-            opts += ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
-        else:
-            # A changed pin (known_hosts) or key never reuses a connection made under the old one.
-            tag = hashlib.sha256(
-                f"{self.known_hosts}|{self.key}|{_pins(self.known_hosts)}".encode()
-            ).hexdigest()[:10]
-            opts += [
-                "-o",
-                "ControlMaster=auto",
-                "-o",
-                f"ControlPath=/tmp/elenta-{tag}-%C",
-                "-o",
-                "ControlPersist=60",
-            ]
         return opts
 
     @property
@@ -86,22 +75,12 @@ class SshTarget:
         return f"{self.user}@{self.hostname}"
 
 
-def _pins(known_hosts: str) -> str:
-    try:
-        with open(known_hosts, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError:
-        return ""
-
-
-def run_ssh(
-    target: SshTarget, command: str, *, fresh: bool = False, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
+def run_ssh(target: SshTarget, command: str, *, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run `command` on the host; never raises on a non-zero exit (check `returncode`).
 
-    `run_ssh(target, "readlink /run/current-system", fresh=True).stdout`
+    `run_ssh(target, "readlink /run/current-system").stdout`
     """
-    argv = ["ssh", *target.options(fresh=fresh), target.destination, command]
+    argv = ["ssh", *target.options(), target.destination, command]
     try:
         return subprocess.run(
             argv, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL

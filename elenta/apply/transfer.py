@@ -23,7 +23,7 @@ class CopyError(ElentaError):
 
 def copy_closure(system: str, target: SshTarget, timeout: float = 600) -> None:
     """Copy `system` and its closure to the host: `copy_closure("/nix/store/…", target)`."""
-    env = nix_environment({"NIX_SSHOPTS": " ".join(shlex.quote(o) for o in target.options(fresh=True))})
+    env = nix_environment({"NIX_SSHOPTS": " ".join(shlex.quote(o) for o in target.options())})
     proc = subprocess.run(
         ["nix", "copy", "--no-check-sigs", "--to", f"ssh-ng://{target.destination}", system],
         env=env,

@@ -126,13 +126,30 @@ def activate(system: str, action: str = "test", deploy_id: str = "manual", confi
     yield activate_command(system, action, deploy_id, confirm_timeout)
 
 
-def confirm_command(deploy_id: str) -> str:
-    """Claim the deploy for the deployer; fails (exit 3) when the watchdog rolled back first."""
+def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = None) -> str:
+    """One host-side command: run the health check commands, then claim the deploy, else roll back.
+
+    Exit 0: confirmed. Exit 4: a check failed and the host was rolled back at once. Exit 3: too
+    late, the watchdog had already rolled back. `checks` are `(command, timeout)` pairs.
+    """
     d = f"{RUN_DIR}/{deploy_id}"
-    return (
-        f"if mkdir {d}.decided 2>/dev/null; then touch {d}.confirmed; echo confirmed; else "
-        f'echo "too late: $(cat {d}.reason 2>/dev/null || echo rolled back)" >&2; exit 3; fi'
-    )
+    lines = ['fail=""']
+    for command, timeout in checks or []:
+        quoted = shlex.quote(command)
+        lines.append(
+            f'if [ -z "$fail" ]; then timeout {max(1, int(timeout))} sh -c {quoted} >/dev/null 2>&1 '
+            rf'|| fail="command \`"{quoted}"\` exited $?"; fi'
+        )
+    lines += [
+        'if [ -n "$fail" ]; then',
+        f"  if mkdir {d}.decided 2>/dev/null; then sh {d}.rollback > {d}.rollback.log 2>&1; fi",
+        '  echo "health check failed: $fail" >&2; exit 4',
+        "fi",
+        f"if mkdir {d}.decided 2>/dev/null; then touch {d}.confirmed; echo confirmed; else",
+        f'  echo "too late: $(cat {d}.reason 2>/dev/null || echo rolled back)" >&2; exit 3',
+        "fi",
+    ]
+    return "\n".join(lines)
 
 
 def rollback_now_command(deploy_id: str) -> str:

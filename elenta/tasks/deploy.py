@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from invoke import task
 
-from elenta.apply.pipeline import lab_status, raise_for_report, run_deploy, status_table
-from elenta.inventory import Selection
 from elenta.tasks._common import open_lab, reports_errors
+
+# The pipeline (and pyinfra under it) is imported inside the tasks: `elenta --help` stays quick.
 
 SELECTION_HELP = {
     "canon": "a machine's canon name (repeatable)",
@@ -30,6 +30,9 @@ STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "con
 
 
 def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:
+    from elenta.apply.pipeline import raise_for_report, run_deploy
+    from elenta.inventory import Selection
+
     opened = open_lab(lab)
     subsystems = ("nixos",) if not only else (() if only == "all" else tuple(only.split(",")))
     report = run_deploy(
@@ -82,6 +85,9 @@ def rollback(c, canon=None, no_dns=False, lab=""):
 @reports_errors
 def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
     """Per machine: desired revision and system against what runs and what will boot."""
+    from elenta.apply.pipeline import lab_status, status_table
+    from elenta.inventory import Selection
+
     opened = open_lab(lab)
     selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))
     statuses = lab_status(opened, selection, no_dns=no_dns, config=config or None)

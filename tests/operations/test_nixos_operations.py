@@ -112,3 +112,12 @@ def test_activate_command_shape(action: str, sets_profile: bool, activates: str,
     rollback = " ".join(nixos.rollback_script(action))
     assert ("--switch-generation" in rollback) is sets_profile
     assert ('switch-to-configuration" test' in rollback) is (action != "boot")
+
+
+def test_confirm_command_checks_then_claims_or_rolls_back() -> None:
+    command = nixos.confirm_command("d9", [("test -L /run/current-system", 10.0)])
+    assert "timeout 10 sh -c 'test -L /run/current-system'" in command
+    assert command.index("timeout 10") < command.index("touch /run/elenta/d9.confirmed")
+    assert "sh /run/elenta/d9.rollback" in command and "exit 4" in command
+    assert "exit 3" in command  # the watchdog won the race
+    assert "timeout" not in nixos.confirm_command("d9")
