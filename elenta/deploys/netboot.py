@@ -10,18 +10,24 @@ Only images whose content changed are uploaded; only a changed image moves `curr
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 from typing import Any
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import files
+from pyinfra.operations import files, python
 
+from elenta.apply.record import host_events, note
+from elenta.apply.settings import ENV_DEPLOY_DIR
+from elenta.facts.netboot import NetbootStoreState
 from elenta.model.lab import load_lab
 from elenta.netboot.build import BuiltImage, build_image
 from elenta.netboot.errors import NetbootError
 from elenta.netboot.place import role_of_config
+from elenta.netboot.store import image_generation
 from elenta.operations import netboot as netboot_ops
-from elenta.render.netboot import SCRIPT_NAME, netbooting_machines, top_script
+from elenta.render.netboot import SCRIPT_NAME, hexhyp, netbooting_machines, top_script
 
 _BUILT: dict[str, BuiltImage] = {}
 
@@ -59,10 +65,15 @@ def apply() -> None:
         dest=f"{store}/{SCRIPT_NAME}",
         mode="644",
     )
+    placed = []
     for machine, mac, config in netbooting_machines(lab):
         if not config:
             raise NetbootError(f"{lab.cadaster_file}: machines.{machine}: netboot = true but no hostConfig")
         built = _built(config, lab.flake_dir)
+        generation = image_generation(built.files)
+        state = host.get_fact(NetbootStoreState, store=store, mac_folder=hexhyp(mac))
+        if state["current"] != generation:
+            placed.append(f"{machine} {generation[:12]}")
         netboot_ops.image(
             name=f"Netboot image of {lab.canon(machine)} ({mac})",
             store=store,
@@ -70,3 +81,22 @@ def apply() -> None:
             files={name: str(path) for name, path in built.files.items()},
             meta={"machine": machine, "role": role_of_config(config), **built.meta()},
         )
+    # The deploy record (`elenta deploy --only netboot`): written once the operations above ran.
+    python.call(
+        name="Record the netboot result",
+        function=record_result,
+        host_name=host.name,
+        detail=f"placed {', '.join(placed)}" if placed else "every netboot image current",
+        changed=bool(placed),
+    )
+
+
+def record_result(host_name: str, detail: str, changed: bool) -> None:
+    """Add netboot's outcome to the deploy record without hiding another subsystem's change:
+    "unchanged" is the host's result only if nothing earlier in this deploy changed it."""
+    folder = os.environ.get(ENV_DEPLOY_DIR)
+    earlier = [e["result"] for e in host_events(Path(folder), host_name) if "result" in e] if folder else []
+    if changed or all(r == "unchanged" for r in earlier):
+        note(host_name, "netboot", detail, result="changed" if changed else "unchanged")
+    else:
+        note(host_name, "netboot", detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,15 @@ def test_deploy_places_hermes_image_on_archimedes_then_is_a_no_op(lab_hosts, tmp
     built = build_image(".#netboot", lab_hosts.lab.flake_dir)
     generation = image_generation(built.files)
 
-    first = run_deploy(lab_hosts, tmp_path / "run1")
+    # Through the deploy pipeline (`elenta deploy --only netboot`): placed, recorded as a change.
+    first = subprocess.run(
+        [sys.executable, "-c", "from elenta.cli import main; main()", "deploy", "--only", "netboot",
+         "--canon", "archimedes.canon", "--no-dns", "--lab", str(lab_hosts.path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
     assert first.returncode == 0, first.stdout + first.stderr
+    assert "archimedes.canon  test    changed" in first.stdout, first.stdout
+    assert f"placed hermes {generation[:12]}" in first.stdout
     assert archimedes.ssh(f"readlink {MAC_DIR}/current").strip() == f"generations/{generation}"
     script = archimedes.ssh(f"cat {MAC_DIR}/boot.ipxe")
     assert f"kernel generations/{generation}/bzImage init=" in script
@@ -43,6 +51,7 @@ def test_deploy_places_hermes_image_on_archimedes_then_is_a_no_op(lab_hosts, tmp
     # The other hosts do not serve a store: nothing was placed there.
     assert lab_hosts.hosts["toto"].ssh("test -e /srv/netboot && echo yes || echo no").strip() == "no"
 
+    # Through `elenta netboot deploy`'s pyinfra command: nothing to upload, nothing to switch.
     second = run_deploy(lab_hosts, tmp_path / "run2")
     assert second.returncode == 0, second.stdout + second.stderr
     rows = [

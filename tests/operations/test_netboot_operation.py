@@ -129,3 +129,29 @@ def test_store_state_fact_reads_a_real_store(tmp_path: Path) -> None:
         out = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True).stdout
         assert fact.process(out.splitlines()) == expected
     assert parse_store_state([]) == NetbootStoreState.default()
+
+
+@pytest.mark.parametrize(
+    ("earlier", "changed", "host_result"),
+    [
+        ([], False, "unchanged"),  # netboot alone, nothing to do
+        ([], True, "changed"),
+        (["unchanged"], False, "unchanged"),
+        (["changed"], False, "changed"),  # NixOS changed the host: netboot's no-op must not hide it
+        (["changed"], True, "changed"),
+    ],
+)
+def test_deploy_record_never_hides_an_earlier_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, earlier: list[str], changed: bool, host_result: str
+) -> None:
+    from elenta.apply.record import host_events, note
+    from elenta.apply.settings import ENV_DEPLOY_DIR
+    from elenta.deploys.netboot import record_result
+
+    monkeypatch.setenv(ENV_DEPLOY_DIR, str(tmp_path))
+    for result in earlier:
+        note("archimedes.canon", "done", "nixos", result=result)
+    record_result("archimedes.canon", "detail", changed)
+    events = host_events(tmp_path, "archimedes.canon")
+    assert events[-1]["event"] == "netboot"
+    assert [e["result"] for e in events if "result" in e][-1] == host_result
