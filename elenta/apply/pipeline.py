@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -148,11 +149,16 @@ def run_pyinfra(
 
 
 def _pyinfra_error(log: Path, canon: str) -> str:
+    """The most telling line pyinfra wrote about a host (or about the whole run)."""
     if not log.exists():
         return "pyinfra did not run"
-    lines = [line.strip() for line in log.read_text().splitlines() if f"[{canon}]" in line]
-    errors = [line for line in lines if "rror" in line or "failed" in line.lower()]
-    return (errors or lines or ["no result (see pyinfra.log)"])[-1]
+    lines = [line.strip() for line in log.read_text().splitlines() if line.strip()]
+    mine = [line for line in lines if f"[{canon}]" in line]
+    telling = re.compile(r"rror|failed|could not|refused|timed out", re.I)
+    errors = [line for line in mine if telling.search(line)]
+    general = [line for line in lines if re.search(r"(Error|Exception)\b:", line)]
+    found = errors or general or mine
+    return found[-1] if found else f"no result (see {log})"
 
 
 def _result_of(canon: str, action: str, report: DeployReport) -> HostResult:
@@ -227,7 +233,7 @@ def run_deploy(
     selection = selection or Selection()
     with deploy_lock(lab.state_dir):
         deploy_id = new_deploy_id()
-        folder = lab.state_dir / "deploys" / deploy_id
+        folder = (lab.state_dir / "deploys" / deploy_id).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         report = DeployReport(deploy_id, action, folder)
         canons, targets, machines = inventory_targets(lab, selection, no_dns)

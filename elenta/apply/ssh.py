@@ -9,6 +9,7 @@ a NEW connection still works.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,9 @@ def run_paramiko(target: SshTarget, command: str, *, timeout: float = 30) -> sub
 
     argv = ["paramiko", target.destination, command]
     client = paramiko.SSHClient()
+    if not os.path.exists(target.known_hosts):
+        why = f"no known_hosts file {target.known_hosts}: start the lab (`elenta lab up`) or pin ssh.host_key"
+        return subprocess.CompletedProcess(argv, 255, "", why)
     try:
         client.load_host_keys(target.known_hosts)
         client.set_missing_host_key_policy(paramiko.RejectPolicy())

@@ -9,9 +9,9 @@ from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
 
 
-@task(positional=["action"], help={"action": "up, down or status", "lab": "lab folder"})
+@task(positional=["action"], help={"action": "up, down or status", "lab": "lab folder (default $ELENTA_LAB)"})
 @reports_errors
-def lab(c, action="status", lab=""):
+def lab(c, action, lab=""):
     """Bring the lab's hosts up (sshd per machine, own mount namespace) or down, or list them."""
     opened = open_lab(lab)
     if action == "up":

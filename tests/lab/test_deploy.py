@@ -319,3 +319,19 @@ def test_pyinfra_cli_and_elenta_status_go_through_the_same_code(deploy_lab: Depl
     )
     assert status.returncode == 0, status.stdout + status.stderr
     assert status.stdout.count("in compliance") == 4
+
+
+def test_cli_with_a_relative_lab_path_reports_why_a_rollback_cannot_run(deploy_lab: DeployLab) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("ELENTA_STATE_DIR", "ELENTA_LAB")}
+    proc = subprocess.run(
+        ["elenta", "rollback", "--canon", "nancy.canon", "--no-dns", "--lab", deploy_lab.path.name],
+        cwd=deploy_lab.path.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "nancy.canon" in proc.stderr and "no generation before" in proc.stderr, proc.stderr
+    assert not (deploy_lab.path / deploy_lab.path.name).exists()  # nothing written under a doubled path
