@@ -39,6 +39,8 @@ def missing_for_boot() -> str | None:
     for tool in ("qemu-system-x86_64", "dnsmasq", "ip"):
         if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
             return f"{tool} is not installed"
+    if not Path("/dev/net/tun").exists():
+        return "no /dev/net/tun (taps for the machines)"
     if not Path("/usr/lib/ipxe/qemu/efi-virtio.rom").exists():
         return "ipxe-qemu is not installed"
     if not KERNELS:
@@ -88,7 +90,9 @@ def boot_network(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     """A namespace with a bridge at 10.77.0.1 and one tap per machine; removed afterwards."""
     namespace = f"elenta-nb-{os.getpid()}"
     subprocess.run(["ip", "netns", "del", namespace], capture_output=True, check=False)
-    subprocess.run(["ip", "netns", "add", namespace], check=True)
+    made = subprocess.run(["ip", "netns", "add", namespace], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"cannot create a network namespace here: {made.stderr.strip()}")
     taps = [f"tap{i}" for i in range(len(MACHINES))]
     try:
         steps = [
