@@ -8,9 +8,11 @@ import os
 from pathlib import Path
 
 from pyinfra import host
+from pyinfra.operations import python
 
 from elenta.apply.lock import deploy_lock
-from elenta.apply.settings import ENV_LOCK_HELD, DeploySettings
+from elenta.apply.record import host_events, note
+from elenta.apply.settings import ENV_DEPLOY_DIR, ENV_LOCK_HELD, DeploySettings
 from elenta.deploys import subsystem_deploys
 from elenta.model.lab import load_lab
 
@@ -29,12 +31,32 @@ def _hold_lock() -> None:
 
 
 def run_subsystem_deploys() -> None:
-    """Run `apply()` of every subsystem deploy whose `wanted(host)` is true (and that is selected)."""
+    """Run `apply()` of every subsystem deploy whose `wanted(host)` is true (and that is selected).
+
+    Every host ends with a result in the deploy record: a host no subsystem applies to is
+    `unchanged`; one whose subsystems recorded nothing themselves is `done` once they all ran.
+    The last step marks the host `settled`: a host without it failed somewhere (pyinfra stops a
+    host's operations at its first error), whatever an earlier subsystem recorded.
+    """
     settings = DeploySettings.from_env()
     _hold_lock()
+    ran = []
     for module in subsystem_deploys():
         name = module.__name__.rsplit(".", 1)[-1]
         if settings.subsystems and name not in settings.subsystems:
             continue
         if module.wanted(host):
             module.apply()
+            ran.append(name)
+    if not ran:
+        note(host.name, "unchanged", "no selected subsystem applies to this host", result="unchanged")
+        note(host.name, "settled", echo=False, settled=True)
+        return
+    python.call(name="Settle the host's result", function=_settle, host_name=host.name, subsystems=ran)
+
+
+def _settle(host_name: str, subsystems: list[str]) -> None:
+    folder = os.environ.get(ENV_DEPLOY_DIR)
+    if folder and not any("result" in e for e in host_events(Path(folder), host_name)):
+        note(host_name, "done", f"ran {', '.join(subsystems)}", result="done")
+    note(host_name, "settled", echo=False, settled=True)

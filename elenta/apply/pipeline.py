@@ -48,7 +48,7 @@ class HostResult:
 
     canon: str
     action: str
-    result: str  # changed, unchanged, rolled-back, failed
+    result: str  # changed, unchanged, done (a subsystem ran, reported nothing), rolled-back, failed
     seconds: float
     detail: str = ""
 
@@ -162,13 +162,20 @@ def _pyinfra_error(log: Path, canon: str) -> str:
 
 
 def _result_of(canon: str, action: str, report: DeployReport) -> HostResult:
+    """A host's result from its events: the last result recorded, if every step ran (`settled`)."""
     events = host_events(report.folder, canon)
     results = [e for e in events if "result" in e]
-    if not results:
-        return HostResult(canon, action, "failed", 0.0, _pyinfra_error(report.folder / "pyinfra.log", canon))
+    seconds = (events[-1]["time"] - events[0]["time"]) if events else 0.0
+    if results and results[-1]["result"] == "rolled-back":
+        return HostResult(canon, action, "rolled-back", seconds, results[-1].get("detail", ""))
+    if not results or not any(e.get("settled") for e in events):
+        return HostResult(
+            canon, action, "failed", seconds, _pyinfra_error(report.folder / "pyinfra.log", canon)
+        )
     last = results[-1]
-    seconds = last.get("seconds") or (events[-1]["time"] - events[0]["time"])
-    return HostResult(canon, action, last["result"], float(seconds), last.get("detail", ""))
+    return HostResult(
+        canon, action, last["result"], float(last.get("seconds") or seconds), last.get("detail", "")
+    )
 
 
 def _build(
@@ -242,7 +249,7 @@ def run_deploy(
             canons = [c for c in canons if config or lab.host_config(machines[c])]
         todo = list(canons)
         systems: dict[str, BuiltSystem] = {}
-        if action != "rollback" and "nixos" in subsystems:
+        if action != "rollback" and (not subsystems or "nixos" in subsystems):
             systems = _build(lab, canons, machines, config, limit, folder, echo)
             todo = _precheck(canons, targets, systems, action, nixos_only, report, echo)
         if todo:

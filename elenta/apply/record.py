@@ -16,9 +16,10 @@ from typing import Any
 from elenta.apply.settings import ENV_DEPLOY_DIR
 
 
-def note(host_name: str, event: str, detail: str = "", **fields: Any) -> None:
-    """Print one progress line for a host and record it with the deploy."""
-    print(f"[{host_name}] {event}" + (f": {detail}" if detail else ""), file=sys.stdout, flush=True)
+def note(host_name: str, event: str, detail: str = "", *, echo: bool = True, **fields: Any) -> None:
+    """Print one progress line for a host (unless `echo=False`) and record it with the deploy."""
+    if echo:
+        print(f"[{host_name}] {event}" + (f": {detail}" if detail else ""), file=sys.stdout, flush=True)
     folder = os.environ.get(ENV_DEPLOY_DIR)
     if not folder:
         return

@@ -3,8 +3,10 @@
 Inside a host's namespace `/nix` and `/boot` are the host's own folders (its disk: a store that
 starts empty, profiles that survive `lab down`/`lab up`), `/run` and `/tmp` are fresh tmpfs (lost
 on "reboot", as on a real machine), and `/etc`, `/var`, `/srv`, `/root`, `/home` are overlays
-whose upper layers live in `<state>/lab/hosts/<machine>/`. At start a host "boots" what its
-boot loader marker (`/boot/elenta/default-system`) names, like a NixOS machine does.
+whose upper layers live in `LabState.host_dir(machine)` (under /run/elenta-lab, linked from
+`<state>/lab/hosts`: never inside the lab folder, which Nix copies whole for a `path:` flake).
+At start a host "boots" what its boot loader marker (`/boot/elenta/default-system`) names, like a
+NixOS machine does.
 """
 
 from __future__ import annotations
@@ -126,13 +128,9 @@ def _namespace_script(host_dir: Path, machine: str) -> str:
         "set -e",
         "mount --make-rprivate /",
         f"hostname {shlex.quote(machine)}",
-        f"mkdir -p {h}/nix {h}/boot /boot",
+        f"mkdir -p {h}/nix {h}/boot {h}/run.new /boot",
         f"mount --bind {h}/nix /nix",
         f"mount --bind {h}/boot /boot",
-        "mount -t tmpfs -o mode=0755 elenta-run /run",
-        "mkdir -p /run/sshd /run/elenta-lab /run/lock",
-        f"cp {h}/sshd_config {h}/authorized_keys {h}/ssh_host_ed25519_key /run/elenta-lab/",
-        "chmod 600 /run/elenta-lab/ssh_host_ed25519_key",
     ]
     for name in OVERLAID:
         lines += [
@@ -141,6 +139,12 @@ def _namespace_script(host_dir: Path, machine: str) -> str:
             f"workdir={h}/{name}.work /{name}",
         ]
     lines += [
+        # A fresh /run, filled before it hides the old one (the host folder may live under /run).
+        f"mount -t tmpfs -o mode=0755 elenta-run {h}/run.new",
+        f"mkdir -p {h}/run.new/sshd {h}/run.new/elenta-lab {h}/run.new/lock",
+        f"cp {h}/sshd_config {h}/authorized_keys {h}/ssh_host_ed25519_key {h}/run.new/elenta-lab/",
+        f"chmod 600 {h}/run.new/elenta-lab/ssh_host_ed25519_key",
+        f"mount -n --move {h}/run.new /run",
         "mount -t tmpfs -o mode=1777 elenta-tmp /tmp",
         "mkdir -p /etc/nix /nix/var/nix/profiles /boot/elenta",
         f"printf %s {shlex.quote(HOST_NIX_CONF)} > /etc/nix/nix.conf",
@@ -242,6 +246,10 @@ def lab_up(lab: Lab, machines: list[str] | None = None) -> dict[str, LabHost]:
     state = lab_state(lab)
     state.root.mkdir(parents=True, exist_ok=True)
     state.ssh_config.write_text("")
+    state.hosts_root.mkdir(parents=True, exist_ok=True)
+    link = state.root / "hosts"
+    if not link.is_symlink():
+        link.symlink_to(state.hosts_root)
     ensure_root_key(state.key)
     records = {name: rec for name, rec in state.records().items() if _alive(rec)}
     wanted = machines if machines is not None else lab_machines(lab)

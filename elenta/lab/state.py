@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -45,9 +46,22 @@ class LabState:
     def hosts_file(self) -> Path:
         return self.root / "hosts.json"
 
+    @property
+    def hosts_root(self) -> Path:
+        """Where the hosts' own files live: outside the lab folder, whose flake Nix copies whole.
+
+        `/run/elenta-lab/<hash of the state dir>` (`$ELENTA_LAB_HOSTS_DIR` wins); hosts hold
+        sockets and stores that must never end up in a `path:` flake's source.
+        """
+        override = os.environ.get("ELENTA_LAB_HOSTS_DIR")
+        if override:
+            return Path(override)
+        tag = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+        return Path("/run/elenta-lab") / tag
+
     def host_dir(self, machine: str) -> Path:
         """The deployer-side folder of one host: its sshd config, host key, overlay layers."""
-        return self.root / "hosts" / machine
+        return self.hosts_root / machine
 
     def records(self) -> dict[str, HostRecord]:
         """The running hosts recorded by `lab_up`: `lab_state(lab).records()["toto"].port`."""
