@@ -318,9 +318,18 @@ class NetbootStore:
             _write_atomic(mac_dir / GENERATIONS / previous / RETIRED, now)
         return True
 
-    def rollback(self, mac: str, generation: str) -> Placed:
-        """Make an earlier generation current again: `store.rollback(mac, "1a2b…")`."""
+    def rollback(self, mac: str, generation: str = "") -> Placed:
+        """Make an earlier generation current again: `store.rollback(mac)` (the one before), or
+        `store.rollback(mac, "1a2b…")` (a generation, or a unique prefix of one)."""
         mac_dir = self.mac_dir(mac)
+        gens = self.generations(mac)
+        if not generation:
+            earlier = [g for g in gens if not g.current]
+            if not earlier:
+                raise NetbootError(f"{mac_dir}: no earlier generation to roll back to")
+            generation = earlier[0].name
+        matches = [g.name for g in gens if g.name.startswith(generation)]
+        generation = matches[0] if len(matches) == 1 else generation
         path = mac_dir / GENERATIONS / generation
         if not (path / META).is_file():
             raise NetbootError(f"{mac_dir}: no generation {generation!r}")

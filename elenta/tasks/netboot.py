@@ -133,7 +133,9 @@ def _age(seconds: float) -> str:
     positional=["action"],
     auto_shortflags=False,
     help={
-        "action": "list | gc | place | serve | deploy",
+        "action": "list | gc | place | serve | deploy | rollback",
+        "mac": "rollback: the MAC whose image to roll back",
+        "generation": "rollback: the generation (or a prefix) to make current (default: the one before)",
         "store": "the netboot store folder (deploy: on the serving host; default its elenta_netboot_store)",
         "on": "deploy: the canon name of the host serving the store (default: those with a store in data)",
         "no_dns": "deploy: reach hosts by their cadaster address, not through the lab's DNS",
@@ -159,6 +161,8 @@ def netboot(
     tftp_port: int = 6969,
     on: str = "",
     no_dns: bool = False,
+    mac: str = "",
+    generation: str = "",
 ) -> None:
     """Look after a netboot store: list its images, collect old generations, place, serve, deploy."""
     if action == "deploy":
@@ -187,6 +191,11 @@ def netboot(
         for path in report.kept_young:
             print(f"kept {path} (in use less than {grace:.0f}s ago)")
         print(f"gc: removed {len(report.removed)}, kept {len(report.kept_young)} inside the grace period")
+    elif action == "rollback":
+        if not mac:
+            raise NetbootError("netboot rollback: --mac is required")
+        placed = nb.rollback(mac, generation)
+        print(f"{placed.mac}: current is {'now' if placed.switched else 'already'} {placed.generation}")
     elif action == "place":
         for item in place_lab(open_lab(lab or None), root):
             t = item.target
@@ -213,4 +222,4 @@ def netboot(
             tftpd.terminate()
             tftpd.wait()
     else:
-        raise NetbootError(f"netboot: unknown action {action!r} (list, gc, place, serve, deploy)")
+        raise NetbootError(f"netboot: unknown action {action!r} (list, gc, place, serve, deploy, rollback)")

@@ -76,11 +76,17 @@ def test_same_content_again_changes_nothing_and_new_content_switches(tmp_path: P
 def test_rollback_to_an_earlier_generation(tmp_path: Path) -> None:
     store = NetbootStore(tmp_path / "store")
     first = store.place(MAC, image(tmp_path / "a", "a"))
-    store.place(MAC, image(tmp_path / "b", "b"))
-    assert store.rollback(MAC, first.generation).switched
+    second = store.place(MAC, image(tmp_path / "b", "b"))
+    assert store.rollback(MAC).switched  # to the one before
     assert store.current(MAC) == first.generation
+    script = served(store, MAC, "boot.ipxe").decode()
+    assert served(store, MAC, script.split("kernel ", 1)[1].split()[0]) == b"kernel a\n"
+    assert store.rollback(MAC, second.generation[:8]).generation == second.generation
+    assert not store.rollback(MAC, second.generation).switched
     with pytest.raises(NetbootError, match="no generation 'nope'"):
         store.rollback(MAC, "nope")
+    with pytest.raises(NetbootError, match="no earlier generation"):
+        NetbootStore(tmp_path / "other").rollback(MAC)
 
 
 def test_gc_keeps_n_and_never_removes_a_generation_inside_the_grace_period(tmp_path: Path) -> None:
