@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from elenta.lab.keys import known_hosts_entry
 from elenta.lab.state import lab_state
 from elenta.lookup import lookup_address
 from elenta.model.errors import ElentaError
@@ -147,9 +148,8 @@ def _known_hosts(lab: Lab) -> Path:
     pinned = []
     for short, spec in lab.cadaster.machines.items():
         if spec.ssh.host_key:
-            address = lab.cadaster.address(short)
-            host = str(address) if spec.ssh.port == 22 else f"[{address}]:{spec.ssh.port}"
-            pinned.append(f"{host} {spec.ssh.host_key}\n")
+            address = str(lab.cadaster.address(short))
+            pinned.append(known_hosts_entry(address, spec.ssh.port, spec.ssh.host_key) + "\n")
     if not pinned:
         return state.known_hosts
     combined = state.root / "known_hosts.all"

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from elenta.apply.ssh import SshTarget
 from elenta.lab.keys import ensure_host_key, ensure_root_key, write_known_hosts
 from elenta.lab.state import HostRecord, LabState, lab_state
 from elenta.model.errors import ElentaError
@@ -48,7 +49,8 @@ class LabHost:
 
     def ssh_command(self, command: str) -> list[str]:
         """The hermetic `ssh` argv that runs `command` on this host as root."""
-        return [*ssh_base(self.state, self.port), f"root@{self.address}", command]
+        target = lab_target(self.state, self.machine, self.address, self.port)
+        return ["ssh", *target.options(), target.destination, command]
 
     def ssh(self, command: str, *, check: bool = True, timeout: float = 30) -> str:
         """Run `command` on the host over a fresh SSH connection and return its stdout."""
@@ -65,31 +67,17 @@ class LabHost:
         return self.state.host_dir(self.machine)
 
 
-def ssh_base(state: LabState, port: int) -> list[str]:
-    """`ssh` with the lab's key, strict known_hosts and an empty config (no ~/.ssh leaks in)."""
-    return [
-        "ssh",
-        "-F",
-        str(state.ssh_config),
-        "-i",
-        str(state.key),
-        "-p",
-        str(port),
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=yes",
-        "-o",
-        f"UserKnownHostsFile={state.known_hosts}",
-        "-o",
-        "GlobalKnownHostsFile=/dev/null",
-        "-o",
-        "ConnectTimeout=5",
-        "-o",
-        "LogLevel=ERROR",
-    ]
+def lab_target(state: LabState, machine: str, address: str, port: int) -> SshTarget:
+    """How the deployer reaches a lab host as root: the lab key and the lab's pinned host keys."""
+    return SshTarget(
+        name=machine,
+        hostname=address,
+        port=port,
+        user="root",
+        key=str(state.key),
+        known_hosts=str(state.known_hosts),
+        config=str(state.ssh_config),
+    )
 
 
 def free_port(address: str) -> int:

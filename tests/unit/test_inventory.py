@@ -173,3 +173,17 @@ def test_pyinfra_sees_the_inventory_file(tmp_path: Path) -> None:
     assert "[toto.canon]" in out
     assert "role_dns" in out and "tag_core" in out
     assert '"elenta_roles"' in out
+
+
+def test_host_keys_pinned_in_the_cadaster_join_the_known_hosts(tmp_path: Path, monkeypatch) -> None:
+    lab_dir = tmp_path / "lab"
+    shutil.copytree(EXAMPLE, lab_dir, ignore=shutil.ignore_patterns(".elenta"))
+    cadaster = lab_dir / "cadaster.toml"
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq7nN0kQ4wS0VdPm0n1B5fQbd2dM7GQ9yYpW3c4kQ2c"
+    pin = f'ssh = {{ port = 2222, host_key = "{key}" }}'
+    text = cadaster.read_text().replace('description = "NFS server"', f'description = "NFS server"\n{pin}')
+    cadaster.write_text(text)
+    monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
+    data = dict(inventory_groups(load_lab(lab_dir), no_dns=True)["all"])["nancy.canon"]
+    assert data["ssh_port"] == 2222
+    assert f"[127.0.1.3]:2222 {key}" in Path(data["ssh_known_hosts_file"]).read_text().splitlines()
