@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,3 +67,77 @@ def test_deploy_places_hermes_image_on_archimedes_then_is_a_no_op(lab_hosts, tmp
     assert rows and rows[-1][-4:] == ["1", "-", "-", "1"], second.stdout  # hosts, success, error, no change
     assert archimedes.ssh(f"stat -c %Y {MAC_DIR}/generations/{generation}/activated") == activated
     assert archimedes.ssh(f"ls -A {MAC_DIR}/generations").split() == [generation]
+
+
+IMAGE_DEPLOY = """import json, os
+from elenta.operations import netboot
+spec = json.loads(os.environ["ELENTA_TEST_NETBOOT_IMAGE"])
+netboot.image(name="test image", store=spec["store"], mac=spec["mac"], files=spec["files"])
+"""
+
+
+def test_remote_placement_killed_mid_upload_leaves_current_on_the_old_image(
+    lab_hosts, tmp_path: Path
+) -> None:
+    archimedes = lab_hosts.hosts["archimedes"]
+    store, mac_dir = "/srv/netboot-kill", "/srv/netboot-kill/52-54-00-00-01-07"
+    deploy_file = tmp_path / "deploy_image.py"
+    deploy_file.write_text(IMAGE_DEPLOY)
+    command, env = deploy_command(lab_hosts.lab, ["archimedes"], no_dns=True)
+    command[-1] = str(deploy_file)
+
+    def image(tag: str, kernel_size: int) -> tuple[dict[str, str], str]:
+        folder = tmp_path / tag
+        folder.mkdir()
+        with open(folder / "bzImage", "wb") as out:
+            for _ in range(kernel_size >> 20):
+                out.write(os.urandom(1 << 20))
+            out.write(os.urandom(kernel_size & ((1 << 20) - 1)))
+        (folder / "initrd").write_text(f"initrd {tag}\n")
+        (folder / "netboot.ipxe").write_text("#!ipxe\nkernel bzImage initrd=initrd\ninitrd initrd\nboot\n")
+        files = {n: str(folder / n) for n in ("bzImage", "initrd", "netboot.ipxe")}
+        return files, image_generation({n: Path(p) for n, p in files.items()})
+
+    def start(files: dict[str, str]) -> subprocess.Popen[str]:
+        spec = {"store": store, "mac": "52:54:00:00:01:07", "files": files}
+        return subprocess.Popen(
+            command,
+            env={**env, "ELENTA_TEST_NETBOOT_IMAGE": json.dumps(spec)},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    old_files, old = image("old", 1000)
+    first = start(old_files)
+    output = first.communicate(timeout=120)[0]
+    assert first.returncode == 0, output
+    assert archimedes.ssh(f"readlink {mac_dir}/current").strip() == f"generations/{old}"
+    old_script = archimedes.ssh(f"cat {mac_dir}/boot.ipxe")
+
+    new_files, new = image("new", 150 << 20)
+    killed = start(new_files)
+    partial = f"{mac_dir}/generations/.partial-{new}"
+    deadline, uploading = time.monotonic() + 60, False
+    while time.monotonic() < deadline and killed.poll() is None and not uploading:
+        uploading = archimedes.ssh(f"test -d {partial} && echo yes || echo no").strip() == "yes"
+        time.sleep(0.05)
+    assert uploading and killed.poll() is None, "the upload finished before it could be interrupted"
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait(10)
+    assert archimedes.ssh(f"readlink {mac_dir}/current").strip() == f"generations/{old}"
+    assert archimedes.ssh(f"cat {mac_dir}/boot.ipxe") == old_script
+    assert archimedes.ssh(f"test -d {mac_dir}/generations/{new} && echo yes || echo no").strip() == "no"
+
+    again = start(new_files)
+    output = again.communicate(timeout=300)[0]
+    assert again.returncode == 0, output
+    assert archimedes.ssh(f"readlink {mac_dir}/current").strip() == f"generations/{new}"
+    listing = archimedes.ssh(f"ls -A {mac_dir}/generations").split()
+    assert sorted(listing) == sorted([old, new])
+    assert (
+        archimedes.ssh(f"sha256sum {mac_dir}/current/bzImage").split()[0]
+        == hashlib.sha256(Path(new_files["bzImage"]).read_bytes()).hexdigest()
+    )
