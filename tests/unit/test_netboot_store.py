@@ -148,3 +148,23 @@ def test_list_shows_each_mac(tmp_path: Path) -> None:
     rows = [(e.mac, e.machine, e.role) for e in store.entries()]
     assert rows == [(MAC, "hermes", "netboot"), ("52:54:00:00:01:06", "zeus", "worker")]
     assert all(0 <= e.age < 30 for e in store.entries())
+
+
+def test_out_folder_is_replaced_whole_and_a_foreign_folder_is_refused(tmp_path: Path) -> None:
+    from elenta.netboot.build import BuiltImage, write_image_dir
+
+    first = BuiltImage(".#netboot", image(tmp_path / "a", "a"), ("/nix/store/a",))
+    second = BuiltImage(".#netboot", image(tmp_path / "b", "b"), ("/nix/store/b",))
+    out = tmp_path / "out"
+    write_image_dir(first, out)
+    assert (out / "bzImage").read_bytes() == b"kernel a\n"
+    write_image_dir(second, out)
+    assert (out / "bzImage").read_bytes() == b"kernel b\n"
+    assert '"/nix/store/b"' in (out / "meta.json").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    foreign = tmp_path / "home"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(NetbootError, match="is not a netboot image folder; not overwriting it"):
+        write_image_dir(first, foreign)
+    assert (foreign / "notes.txt").read_text() == "mine"
