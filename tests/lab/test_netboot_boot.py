@@ -86,7 +86,7 @@ def ns(namespace: str, *argv: str) -> list[str]:
 
 
 @pytest.fixture
-def boot_network(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+def boot_network(tmp_path: Path) -> Iterator[tuple[str, list[str], bool]]:
     """A namespace with a bridge at 10.77.0.1 and one tap per machine; removed afterwards."""
     namespace = f"elenta-nb-{os.getpid()}"
     subprocess.run(["ip", "netns", "del", namespace], capture_output=True, check=False)
@@ -99,28 +99,33 @@ def boot_network(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
             ["link", "set", "lo", "up"],
             ["link", "add", "br0", "type", "bridge"],
             ["addr", "add", f"{SERVER_IP}/24", "dev", "br0"],
-            # Router advertisements end iPXE's IPv6 autoconfiguration at once (else it waits ~10 s).
-            ["addr", "add", "fd77::1/64", "dev", "br0", "nodad"],
             ["link", "set", "br0", "up"],
         ]
         for tap in taps:
             steps += [["tuntap", "add", tap, "mode", "tap"], ["link", "set", tap, "master", "br0", "up"]]
         for step in steps:
             subprocess.run(["ip", "-n", namespace, *step], check=True)
-        yield namespace, taps
+        # Router advertisements end iPXE's IPv6 autoconfiguration at once (else it waits ~10 s);
+        # where IPv6 is off the boots only take longer.
+        ipv6 = subprocess.run(
+            ["ip", "-n", namespace, "addr", "add", "fd77::1/64", "dev", "br0", "nodad"],
+            capture_output=True,
+            check=False,
+        )
+        yield namespace, taps, ipv6.returncode == 0
     finally:
         subprocess.run(["ip", "netns", "del", namespace], capture_output=True, check=False)
 
 
-def dnsmasq_argv(store_root: Path, work: Path, log: Path) -> list[str]:
+def dnsmasq_argv(store_root: Path, work: Path, log: Path, ipv6: bool) -> list[str]:
     """dnsmasq as DHCP and TFTP server only (`--port=0`: no DNS), handing out `boot.ipxe`."""
+    ra = ["--enable-ra", "--dhcp-range=::,constructor:br0,ra-only"] if ipv6 else []
     return [
         "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--user=root", "--port=0",
         "--interface=br0", "--bind-interfaces", "--dhcp-range=10.77.0.10,10.77.0.99,255.255.255.0,1h",
-        "--enable-ra", "--dhcp-range=::,constructor:br0,ra-only",
         "--enable-tftp", f"--tftp-root={store_root}", "--dhcp-boot=boot.ipxe",
         f"--dhcp-leasefile={work / 'leases'}", f"--pid-file={work / 'dnsmasq.pid'}",
-        "--log-dhcp", f"--log-facility={log}",
+        "--log-dhcp", f"--log-facility={log}", *ra,
     ]  # fmt: skip
 
 
@@ -156,7 +161,7 @@ def stop(proc: subprocess.Popen) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(missing_for_boot() is not None, reason=str(missing_for_boot()))
 def test_two_macs_netboot_each_to_its_own_image(boot_network, tmp_path: Path) -> None:
-    namespace, taps = boot_network
+    namespace, taps, ipv6 = boot_network
     store = NetbootStore(tmp_path / "store")
     store.init(http_base=f"http://{SERVER_IP}:{HTTP_PORT}")
     generations = {}
@@ -179,7 +184,7 @@ def test_two_macs_netboot_each_to_its_own_image(boot_network, tmp_path: Path) ->
     access_log = tmp_path / "http.log"
     dnsmasq_log = tmp_path / "dnsmasq.log"
     servers = [
-        subprocess.Popen(ns(namespace, *dnsmasq_argv(store.root, tmp_path, dnsmasq_log))),
+        subprocess.Popen(ns(namespace, *dnsmasq_argv(store.root, tmp_path, dnsmasq_log, ipv6))),
         subprocess.Popen(ns(namespace, *http_argv(store.root, access_log))),
     ]
     machines = []
