@@ -5,7 +5,7 @@ exists only there), dnsmasq answers DHCP and serves the store's top-level `boot.
 (`port=0`: no DNS); that script chains to elenta's HTTP server by `${mac:hexhyp}`, which hands
 each MAC its generation's script, kernel and initrd. `qemu-system-x86_64 -boot n` (its iPXE ROM)
 boots a Debian kernel with a busybox initrd that prints its image's name on the serial console.
-Kernel and busybox come from `.ci/deps/netboot.sh`; about 35 s under software emulation.
+Kernel and busybox come from `.ci/deps/netboot.sh`; about 20-35 s under software emulation.
 """
 
 from __future__ import annotations
