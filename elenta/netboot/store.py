@@ -239,7 +239,9 @@ class NetbootStore:
 
     @contextlib.contextmanager
     def _locked(self, mac_dir: Path) -> Iterator[None]:
-        mac_dir.mkdir(parents=True, exist_ok=True)
+        if not mac_dir.is_dir():
+            mac_dir.mkdir(parents=True)
+            os.chmod(mac_dir, 0o755)  # readable by servers that drop privileges, whatever the umask
         with open(mac_dir / ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
@@ -262,7 +264,9 @@ class NetbootStore:
         mac_dir = self.mac_dir(mac)
         generations = mac_dir / GENERATIONS
         with self._locked(mac_dir):
-            generations.mkdir(exist_ok=True)
+            if not generations.is_dir():
+                generations.mkdir()
+                os.chmod(generations, 0o755)
             partial = generations / f"{PARTIAL}{uuid.uuid4().hex}"
             partial.mkdir()
             try:
