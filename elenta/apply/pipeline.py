@@ -83,10 +83,10 @@ def inventory_targets(
     return canons, targets, machines
 
 
-def lab_status(
+def compliance_status(
     lab: Lab, selection: Selection | None = None, *, no_dns: bool = False, config: str | None = None
 ) -> dict[str, HostStatus]:
-    """Compliance of the selected hosts: `lab_status(lab, Selection(roles=("dns",)), no_dns=True)`."""
+    """Compliance of the selected hosts: `compliance_status(lab, Selection(roles=("dns",)), no_dns=True)`."""
     canons, targets, machines = inventory_targets(lab, selection or Selection(), no_dns)
     canons = [c for c in canons if config or lab.host_config(machines[c])]
     built = build_systems(lab, [machines[c] for c in canons], config=config)

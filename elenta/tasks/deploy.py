@@ -85,12 +85,12 @@ def rollback(c, canon=None, no_dns=False, lab=""):
 @reports_errors
 def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
     """Per machine: desired revision and system against what runs and what will boot."""
-    from elenta.apply.pipeline import lab_status, status_table
+    from elenta.apply.pipeline import compliance_status, status_table
     from elenta.inventory import Selection
 
     opened = open_lab(lab)
     selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))
-    statuses = lab_status(opened, selection, no_dns=no_dns, config=config or None)
+    statuses = compliance_status(opened, selection, no_dns=no_dns, config=config or None)
     print(status_table(statuses))
     out = [c for c, st in statuses.items() if not st.columns["compliant"]]
     if out:

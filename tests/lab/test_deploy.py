@@ -21,7 +21,7 @@ import pytest
 
 from elenta.apply.build import build_systems
 from elenta.apply.lock import DeployLocked, deploy_lock
-from elenta.apply.pipeline import DeployFailed, DeployReport, lab_status, raise_for_report, run_deploy
+from elenta.apply.pipeline import DeployFailed, DeployReport, compliance_status, raise_for_report, run_deploy
 from elenta.apply.ssh import SshTarget
 from elenta.apply.transfer import copy_closure
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
@@ -121,7 +121,7 @@ def test_deploy_then_a_second_deploy_is_a_noop(deploy_lab: DeployLab) -> None:
     again = deploy_lab.deploy("test")
     assert set(results(again).values()) == {"unchanged"}, again.table()
     assert not (again.folder / "pyinfra.log").exists()  # a no-op reads facts and stops there
-    statuses = lab_status(deploy_lab.lab, no_dns=True)
+    statuses = compliance_status(deploy_lab.lab, no_dns=True)
     assert all(st.columns["compliant"] for st in statuses.values())
 
 

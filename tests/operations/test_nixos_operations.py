@@ -121,3 +121,19 @@ def test_confirm_command_checks_then_claims_or_rolls_back() -> None:
     assert "sh /run/elenta/d9.rollback" in command and "exit 4" in command
     assert "exit 3" in command  # the watchdog won the race
     assert "timeout" not in nixos.confirm_command("d9")
+
+
+def test_compliance_columns() -> None:
+    from elenta.apply.compliance import compliance, pending_change
+
+    a, b = "/nix/store/a-sys", "/nix/store/b-sys"
+    assert compliance({"current": a, "next_boot": b}, a) == {
+        "running_ok": True,
+        "boot_ok": False,
+        "compliant": True,
+    }
+    assert compliance({"current": b, "profile_system": a}, a)["boot_ok"] is True
+    assert compliance(None, a)["compliant"] is False
+    assert pending_change("switch", {"current": a, "profile_system": a, "next_boot": b}, a) == f"boots {b}"
+    with pytest.raises(ValueError, match="unknown action"):
+        pending_change("reboot", {}, a)
