@@ -45,6 +45,9 @@ def git_revision(folder: Path) -> str:
     `git_revision(Path("examples/lab"))` -> `"5a8670d…-dirty"`
     """
 
+    if shutil.which("git") is None:
+        return "unknown"
+
     def git(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=False)
 

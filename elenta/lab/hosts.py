@@ -215,6 +215,14 @@ def lab_unavailable() -> str | None:
             return f"{tool} is not installed"
     if not Path("/usr/sbin/sshd").exists():
         return "sshd (openssh-server) is not installed"
+    probe = subprocess.run(
+        ["unshare", "--mount", "--uts", "sh", "-c", "mount -t tmpfs elenta-probe /mnt"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return f"cannot make a mount namespace here: {probe.stderr.strip()[:200]}"
     return None
 
 
