@@ -3,7 +3,7 @@
 Inside a host's namespace `/nix` and `/boot` are the host's own folders (its disk: a store that
 starts empty, profiles that survive `lab down`/`lab up`), `/run` and `/tmp` are fresh tmpfs (lost
 on "reboot", as on a real machine), and `/etc`, `/var`, `/srv`, `/root`, `/home` are overlays
-whose upper layers live in `LabState.host_dir(machine)` (under /run/elenta-lab, linked from
+whose upper layers live in `LabState.host_dir(machine)` (under /tmp/elenta-lab, linked from
 `<state>/lab/hosts`: never inside the lab folder, which Nix copies whole for a `path:` flake).
 At start a host "boots" what its boot loader marker (`/boot/elenta/default-system`) names, like a
 NixOS machine does.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -206,8 +207,6 @@ def _alive(record: HostRecord) -> bool:
 
 def lab_unavailable() -> str | None:
     """Why lab hosts cannot run here (not root, a tool missing), or None: `if lab_unavailable(): ...`."""
-    import shutil
-
     if os.geteuid() != 0:
         return "lab hosts need root (mount namespaces, sshd)"
     for tool in ("unshare", "ssh", "ssh-keygen"):
@@ -244,6 +243,8 @@ def lab_up(lab: Lab, machines: list[str] | None = None) -> dict[str, LabHost]:
     state.ssh_config.write_text("")
     state.hosts_root.mkdir(parents=True, exist_ok=True)
     link = state.root / "hosts"
+    if link.is_symlink() and link.readlink() != state.hosts_root:
+        link.unlink()
     if not link.is_symlink():
         link.symlink_to(state.hosts_root)
     ensure_root_key(state.key)
@@ -294,9 +295,10 @@ def stop_host(record: HostRecord, *, timeout: float = 5) -> None:
             return
 
 
-def lab_down(lab: Lab, machines: list[str] | None = None) -> list[str]:
+def lab_down(lab: Lab, machines: list[str] | None = None, *, purge: bool = False) -> list[str]:
     """Stop the lab's hosts (all, or the named machines); return the machines stopped.
 
+    Their disks (`/nix`, `/boot`, overlay layers) stay for the next `lab_up`, unless `purge`.
     `lab_down(load_lab("examples/lab"))`
     """
     state = lab_state(lab)
@@ -308,4 +310,9 @@ def lab_down(lab: Lab, machines: list[str] | None = None) -> list[str]:
         stop_host(records.pop(name))
         stopped.append(name)
     state.save(records)
+    if purge:
+        for machine in machines if machines is not None else lab_machines(lab):
+            shutil.rmtree(state.host_dir(machine), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            state.hosts_root.rmdir()
     return stopped

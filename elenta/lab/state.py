@@ -50,14 +50,15 @@ class LabState:
     def hosts_root(self) -> Path:
         """Where the hosts' own files live: outside the lab folder, whose flake Nix copies whole.
 
-        `/run/elenta-lab/<hash of the state dir>` (`$ELENTA_LAB_HOSTS_DIR` wins); hosts hold
-        sockets and stores that must never end up in a `path:` flake's source.
+        `/tmp/elenta-lab/<hash of the state dir>` (`$ELENTA_LAB_HOSTS_DIR` wins): on disk on a
+        stock Debian (unlike /run, a small tmpfs) and outside every folder a host overlays; hosts
+        hold sockets and stores that must never end up in a `path:` flake's source.
         """
         override = os.environ.get("ELENTA_LAB_HOSTS_DIR")
         if override:
             return Path(override)
         tag = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
-        return Path("/run/elenta-lab") / tag
+        return Path("/tmp/elenta-lab") / tag
 
     def host_dir(self, machine: str) -> Path:
         """The deployer-side folder of one host: its sshd config, host key, overlay layers."""

@@ -9,15 +9,22 @@ from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
 
 
-@task(positional=["action"], help={"action": "up, down or status", "lab": "lab folder (default $ELENTA_LAB)"})
+@task(
+    positional=["action"],
+    help={
+        "action": "up, down or status",
+        "lab": "lab folder (default $ELENTA_LAB)",
+        "purge": "with down: also delete the hosts' disks (stores, profiles, /etc and /var layers)",
+    },
+)
 @reports_errors
-def lab(c, action, lab=""):
+def lab(c, action, lab="", purge=False):
     """Bring the lab's hosts up (sshd per machine, own mount namespace) or down, or list them."""
     opened = open_lab(lab)
     if action == "up":
         hosts = lab_up(opened)
     elif action == "down":
-        stopped = lab_down(opened)
+        stopped = lab_down(opened, purge=purge)
         print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
         return
     elif action == "status":

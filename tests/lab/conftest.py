@@ -63,4 +63,4 @@ def lab_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHosts]:
         try:
             yield running
         finally:
-            lab_down(lab)
+            lab_down(lab, purge=True)

@@ -85,7 +85,7 @@ def deploy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
         try:
             yield running
         finally:
-            lab_down(running.lab)
+            lab_down(running.lab, purge=True)
 
 
 def test_lab_hosts_are_isolated_real_ssh_hosts(lab_hosts) -> None:
