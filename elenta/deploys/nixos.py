@@ -15,7 +15,7 @@ from pyinfra import host, state
 from pyinfra.api import deploy
 from pyinfra.operations import python
 
-from elenta.apply.backup import backup_for_deploy, needs_backup
+from elenta.apply.backup import backup_for_deploy, host_backup_path, needs_backup, restore_commands
 from elenta.apply.build import build_systems
 from elenta.apply.compliance import pending_change
 from elenta.apply.record import note
@@ -76,10 +76,17 @@ def apply() -> None:
         return
     note(host.name, "out of date", why)
     roles = list(host.data.get("elenta_roles") or [])
+    restore: list[str] = []
+    backup = None
     if needs_backup(settings, host.data.get("elenta_lab"), roles):
         python.call(
-            name="Back up before activation", function=backup_for_deploy, deploy_dir=str(settings.deploy_dir)
+            name="Back up before activation",
+            function=backup_for_deploy,
+            deploy_dir=str(settings.deploy_dir),
+            deploy_id=settings.deploy_id,
         )
+        restore = restore_commands(host.data.get("elenta_lab"), roles)
+        backup = host_backup_path(settings.deploy_id)
     nixos.copy_closure(name="Copy the system closure", system=system)
     nixos.activate(
         name=f"Activate ({settings.action})",
@@ -87,6 +94,8 @@ def apply() -> None:
         action=settings.action,
         deploy_id=settings.deploy_id,
         confirm_timeout=settings.confirm_timeout,
+        restore=restore,
+        backup=backup,
     )
     nixos.confirm(name="Health checks and confirmation", deploy_id=settings.deploy_id, action=settings.action)
     python.call(

@@ -53,12 +53,15 @@ def copy_closure(system: str):
     yield FunctionCommand(copy_to_host, (system,), {})
 
 
-def rollback_script(action: str) -> list[str]:
-    """Shell lines that write `$D.rollback`: put back what ran, the profile and the boot entry.
+def rollback_script(action: str, restore: list[str] | None = None, backup: str | None = None) -> list[str]:
+    """Shell lines that write `$D.rollback`: put back the data (the roles' `restore` commands, with
+    `$ELENTA_BACKUP` naming the pre-deploy backup), then what ran, the profile and the boot entry.
 
     They capture the host's state at activation time (`$prev`, `$pboot`, `$pgen`).
     """
     body = ["#!/bin/sh", "set +e"]
+    for command in restore or []:
+        body.append(f"ELENTA_BACKUP={shlex.quote(backup or '')} sh -c {shlex.quote(command)}")
     if action in ("switch", "boot"):
         body += [
             f'if [ -n "$pgen" ]; then nix-env -p {PROFILE} --switch-generation "$pgen"; '
@@ -78,7 +81,14 @@ def rollback_script(action: str) -> list[str]:
     ]
 
 
-def activate_command(system: str, action: str, deploy_id: str, confirm_timeout: float) -> str:
+def activate_command(
+    system: str,
+    action: str,
+    deploy_id: str,
+    confirm_timeout: float,
+    restore: list[str] | None = None,
+    backup: str | None = None,
+) -> str:
     """The one shell command that activates `system` with `action` and arms the magic rollback."""
     lines = [
         "set -e",
@@ -87,7 +97,7 @@ def activate_command(system: str, action: str, deploy_id: str, confirm_timeout: 
         f"prev=$(readlink {CURRENT} 2>/dev/null || true)",
         f"pboot=$(readlink {BOOT_DEFAULT} 2>/dev/null || true)",
         f"pgen=$(readlink {PROFILE} 2>/dev/null | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p')",
-        *rollback_script(action),
+        *rollback_script(action, restore, backup),
     ]
     if action in ("test", "switch") and confirm_timeout > 0:
         watchdog = (
@@ -107,13 +117,22 @@ def activate_command(system: str, action: str, deploy_id: str, confirm_timeout: 
 
 
 @operation()
-def activate(system: str, action: str = "test", deploy_id: str = "manual", confirm_timeout: float = 0):
+def activate(
+    system: str,
+    action: str = "test",
+    deploy_id: str = "manual",
+    confirm_timeout: float = 0,
+    restore: list[str] | None = None,
+    backup: str | None = None,
+):
     """Activate a system: test (run it), switch (profile + run + boot entry), boot (profile + boot).
 
     + system: store path (already on the host: see copy_closure)
     + action: test, switch or boot
     + deploy_id: names the rollback files under /run/elenta
     + confirm_timeout: seconds the host waits for `confirm` before it rolls itself back (0: no watchdog)
+    + restore: commands a rollback runs first to put data back (`$ELENTA_BACKUP` = `backup`)
+    + backup: the host-side path of the pre-deploy backup
     """
     _check_store_path(system)
     _check_id(deploy_id)
@@ -123,7 +142,7 @@ def activate(system: str, action: str = "test", deploy_id: str = "manual", confi
     if pending_change(action, facts, system) is None:
         host.noop(f"already {action}: {system}")
         return
-    yield activate_command(system, action, deploy_id, confirm_timeout)
+    yield activate_command(system, action, deploy_id, confirm_timeout, restore, backup)
 
 
 def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = None) -> str:

@@ -161,27 +161,32 @@ def test_a_changed_role_redeploys_only_its_machines(deploy_lab: DeployLab) -> No
     assert deploy_lab.facts("nancy")["current"] == deploy_lab.desired("nancy")
 
 
-def test_a_failing_health_check_rolls_the_host_back_and_fails(deploy_lab: DeployLab) -> None:
+def test_a_failing_health_check_rolls_back_system_and_data_and_fails(deploy_lab: DeployLab) -> None:
     toto = Selection(canons=("toto.canon",))
     deploy_lab.deploy("test", selection=toto)
+    host = deploy_lab.hosts()["toto"]
+    host.ssh("mkdir -p /var/lib/elenta-dns && echo zone-v1 > /var/lib/elenta-dns/z")
     before = deploy_lab.facts("toto")["current"]
     constellation = "constellations/homelab.toml"
+    original = (deploy_lab.path / constellation).read_text()
+    # The check breaks the data, then fails: the rollback must put both system and data back.
     deploy_lab.edit(
         constellation,
-        'health = [{ command = "test -L /run/current-system" }]\nbackup',
-        ('health = [{ command = "test -e /etc/elenta-healthy" }]\nbackup'),
+        'health = [{ command = "test -L /run/current-system" }]\n'
+        'backup = { paths = ["/var/lib/elenta-dns"] }',
+        'health = [{ command = "echo broken > /var/lib/elenta-dns/z; test -e /etc/elenta-healthy" }]\n'
+        'backup = { paths = ["/var/lib/elenta-dns"], '
+        "restore = 'tar xzf \"$ELENTA_BACKUP\" -C / var/lib/elenta-dns' }",
     )
     try:
         report = deploy_lab.deploy("test", selection=toto, config=".#cache")
     finally:
-        deploy_lab.edit(
-            constellation,
-            'command = "test -e /etc/elenta-healthy"',
-            'command = "test -L /run/current-system"',
-        )
+        (deploy_lab.path / constellation).write_text(original)
     assert results(report) == {"toto.canon": "rolled-back"}, report.table()
     assert "health check failed" in report.results[0].detail
     assert deploy_lab.facts("toto")["current"] == before
+    assert host.ssh("cat /var/lib/elenta-dns/z") == "zone-v1\n"
+    assert (report.folder / "backups" / "toto.canon.tar.gz").exists()
     with pytest.raises(DeployFailed, match=r"toto.canon rolled-back: .*test -e /etc/elenta-healthy"):
         raise_for_report(report)
 

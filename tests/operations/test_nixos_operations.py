@@ -137,3 +137,11 @@ def test_compliance_columns() -> None:
     assert pending_change("switch", {"current": a, "profile_system": a, "next_boot": b}, a) == f"boots {b}"
     with pytest.raises(ValueError, match="unknown action"):
         pending_change("reboot", {}, a)
+
+
+def test_rollback_restores_data_before_the_previous_system() -> None:
+    backup = "/var/lib/elenta/backups/d.tar.gz"
+    lines = nixos.rollback_script("switch", ["tar xzf $ELENTA_BACKUP -C /"], backup)
+    text = " ".join(lines)
+    assert "ELENTA_BACKUP=/var/lib/elenta/backups/d.tar.gz sh -c" in text
+    assert text.index("ELENTA_BACKUP=") < text.index("switch-to-configuration")
