@@ -73,20 +73,19 @@ def short_path(path: str | None) -> str:
 
 
 def status_rows(statuses: dict[str, HostStatus]) -> list[list[str]]:
-    """Table rows: host, desired revision and system, running, boots, compliance."""
+    """Table rows: host, desired revision and system, running revision and system, boots, compliance."""
     rows = []
     for canon, st in statuses.items():
+        wanted = [canon, st.desired.revision[:12], short_path(st.desired.path)]
         if st.facts is None:
-            unknown = f"unknown: {st.error}"
-            rows.append([canon, st.desired.revision[:12], short_path(st.desired.path), "?", "?", unknown])
+            rows.append([*wanted, "?", "?", "?", f"unknown: {st.error}"])
             continue
         cols = st.columns
         boots = st.facts.get("next_boot") or st.facts.get("profile_system")
         rows.append(
             [
-                canon,
-                st.desired.revision[:12],
-                short_path(st.desired.path),
+                *wanted,
+                (st.facts.get("revision") or "-")[:12],
                 ("= " if cols["running_ok"] else "≠ ") + short_path(st.facts.get("current")),
                 ("= " if cols["boot_ok"] else "≠ ") + short_path(boots),
                 "in compliance" if cols["compliant"] else "OUT of compliance",
@@ -95,4 +94,4 @@ def status_rows(statuses: dict[str, HostStatus]) -> list[list[str]]:
     return rows
 
 
-STATUS_HEADERS = ["host", "revision", "desired", "running", "boots", "compliance"]
+STATUS_HEADERS = ["host", "revision", "desired", "running rev", "running", "boots", "compliance"]

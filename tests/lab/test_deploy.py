@@ -324,6 +324,16 @@ def test_pyinfra_cli_and_elenta_status_go_through_the_same_code(deploy_lab: Depl
     )
     assert status.returncode == 0, status.stdout + status.stderr
     assert status.stdout.count("in compliance") == 4
+    assert "running rev" in status.stdout and "unknown" in status.stdout  # the copy is not in git
+    hosts = subprocess.run(
+        ["elenta", "lab", "status", "--lab", str(deploy_lab.path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert hosts.returncode == 0 and f"127.0.1.2:{deploy_lab.hosts()['toto'].port}" in hosts.stdout
 
 
 def test_cli_with_a_relative_lab_path_reports_why_a_rollback_cannot_run(deploy_lab: DeployLab) -> None:
