@@ -40,6 +40,7 @@ class Selection:
 
     @property
     def empty(self) -> bool:
+        """True when nothing is named: every machine is selected."""
         return not (self.canons or self.roles or self.tags)
 
     @classmethod

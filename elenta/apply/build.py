@@ -35,6 +35,7 @@ class BuiltSystem:
     config: str
 
     def as_dict(self) -> dict[str, str]:
+        """`{"path": …, "revision": …, "config": …}` for the deploy record's systems.json."""
         return asdict(self)
 
 

@@ -64,6 +64,7 @@ class DeployReport:
 
     @property
     def failed(self) -> list[HostResult]:
+        """Hosts that failed or rolled back: `report.failed`."""
         return [r for r in self.results if r.result in ("failed", "rolled-back")]
 
     def table(self) -> str:

@@ -73,6 +73,7 @@ class SshTarget:
 
     @property
     def destination(self) -> str:
+        """`root@127.0.1.2`: what ssh connects to."""
         return f"{self.user}@{self.hostname}"
 
 

@@ -35,6 +35,7 @@ class HostStatus:
 
     @property
     def columns(self) -> dict[str, Any]:
+        """`{"running_ok", "boot_ok", "compliant"}` (see `elenta.apply.compliance.compliance`)."""
         return compliance(self.facts, self.desired.path)
 
 

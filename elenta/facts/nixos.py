@@ -77,7 +77,9 @@ class NixosSystem(FactBase):
     """The running, booted and next-boot systems, the profile generation and the revision."""
 
     def command(self, desired: str | None = None) -> str:
+        """See `nixos_system_command`."""
         return nixos_system_command(desired)
 
     def process(self, output: list[str]) -> dict[str, Any]:
+        """See `parse_nixos_system`."""
         return parse_nixos_system(list(output))

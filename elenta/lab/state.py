@@ -35,6 +35,7 @@ class LabState:
 
     @property
     def known_hosts(self) -> Path:
+        """The lab hosts' pinned keys (`[address]:port key`), for strict host key checking."""
         return self.root / "known_hosts"
 
     @property
@@ -44,6 +45,7 @@ class LabState:
 
     @property
     def hosts_file(self) -> Path:
+        """`hosts.json`: per running host its address, port, pid and mount namespace."""
         return self.root / "hosts.json"
 
     @property
@@ -72,6 +74,7 @@ class LabState:
         return {name: HostRecord(**rec) for name, rec in raw.items()}
 
     def save(self, records: dict[str, HostRecord]) -> None:
+        """Write the running hosts atomically: `state.save(state.records())`."""
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.hosts_file.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(records.items())}, indent=2) + "\n")
