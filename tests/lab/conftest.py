@@ -5,12 +5,13 @@ Fixture `lab_hosts` (session scope) yields a `LabHosts` with:
   - `lab`:   the loaded `elenta.model.lab.Lab` of that copy;
   - `hosts`: `{"toto": LabHost, "nancy": …, "archimedes": …, "ifrit": …}`, each with `address`,
              `port` (a free port on its cadaster address), `ssh(cmd) -> stdout` (a fresh hermetic
-             SSH connection as root) and `upper` (the host's overlay layers seen from outside:
-             `upper / "etc.upper"`, `upper / "nix"`, …);
+             SSH connection as root) and `upper` (the host's own files seen from outside, under
+             /tmp/elenta-lab/<hash>/<machine>: `upper / "etc.upper"`, `upper / "nix"`, …);
   - `inventory(no_dns=True, select=None)`: `elenta.inventory.inventory_groups` for that lab.
 Each host has its own mount namespace: private /nix (empty store), /run, /tmp, /boot and
 overlays over /etc, /var, /srv, /root, /home; `/etc/nix/nix.conf` has an empty `substituters =`.
-Skips when not root or when `sshd`/`unshare` are missing. Use it from any test module under
+Skips when not root, when `sshd`/`unshare` are missing or mount namespaces cannot be made.
+At the end of the session the hosts are stopped and their files deleted (`lab_down(purge=True)`). Use it from any test module under
 tests/lab/ (this conftest applies there), e.g. `def test_x(lab_hosts): lab_hosts.hosts["toto"]`.
 """
 
