@@ -198,6 +198,18 @@ def _clean_root_home(host_dir: Path) -> None:
             (home / name).write_text("# root on an elenta lab host\n")
 
 
+def _start_on_free_port(state: LabState, machine: str, address: str, attempts: int = 3) -> HostRecord:
+    """Start a host on a free port; another lab starting at the same moment may take the port
+    between our probe and sshd's bind, so a lost race is retried on a new port."""
+    for attempt in range(attempts):
+        try:
+            return _start_host(state, machine, address, free_port(address))
+        except LabError as exc:
+            if "Address already in use" not in str(exc) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _alive(record: HostRecord) -> bool:
     try:
         return os.readlink(f"/proc/{record.pid}/ns/mnt") == record.mnt_ns
@@ -253,8 +265,7 @@ def lab_up(lab: Lab, machines: list[str] | None = None) -> dict[str, LabHost]:
     for machine in wanted:
         if machine in records:
             continue
-        address = str(lab.cadaster.address(machine))
-        records[machine] = _start_host(state, machine, address, free_port(address))
+        records[machine] = _start_on_free_port(state, machine, str(lab.cadaster.address(machine)))
         state.save(records)
     state.save(records)
     write_known_hosts(state, records)
