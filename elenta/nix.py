@@ -6,6 +6,9 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,29 @@ def run_nix(args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
 def nix_eval_json(target: list[str], *, cwd: Path | None = None, what: str = "") -> Any:
     """Evaluate to JSON: `nix_eval_json(["--file", "lab.nix"])` or `(["path:/lab#cadaster"])`."""
     return json.loads(run_nix(["eval", "--json", *target], cwd=cwd, what=what))
+
+
+# What a `path:` flake must never copy into the (world-readable) store: elenta's state (keys,
+# deploy records, backups, lab hosts), build results and git's own folder.
+SNAPSHOT_IGNORE = (".elenta", ".git", "result", "result-*")
+
+
+@contextmanager
+def flake_snapshot(flake_dir: Path) -> Iterator[Path]:
+    """A copy of a flake folder without elenta's state, to evaluate or build from.
+
+    A `path:` flake copies its whole folder into the Nix store at each evaluation, secrets
+    included; `with flake_snapshot(lab.flake_dir) as src: run_nix(["build", flake_uri(ref, src)])`.
+    """
+    root = flake_dir.resolve()
+    ignore = list(SNAPSHOT_IGNORE)
+    state = os.environ.get("ELENTA_STATE_DIR")
+    if state and Path(state).resolve().is_relative_to(root) and Path(state).resolve() != root:
+        ignore.append(Path(state).resolve().relative_to(root).parts[0])
+    with tempfile.TemporaryDirectory(prefix="elenta-flake-") as tmp:
+        target = Path(tmp) / root.name
+        shutil.copytree(root, target, symlinks=True, ignore=shutil.ignore_patterns(*ignore))
+        yield target
 
 
 def flake_uri(ref: str, flake_dir: Path) -> str:

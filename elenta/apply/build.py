@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
-from elenta.nix import NixError, flake_uri, nix_environment, summarise_nix_error
+from elenta.nix import NixError, flake_snapshot, flake_uri, nix_environment, summarise_nix_error
 
 
 class BuildError(ElentaError):
@@ -61,21 +60,9 @@ def git_revision(folder: Path) -> str:
 
 @contextmanager
 def flake_source(lab: Lab) -> Iterator[Path]:
-    """The folder to build from: the lab's flake folder, or a snapshot of it without the state dir.
-
-    A `path:` flake copies its whole folder into the store at each evaluation; the state dir (keys,
-    lab hosts' stores, deploy records) must not be part of it.
-    """
-    root = lab.flake_dir.resolve()
-    state = lab.state_dir.resolve()
-    if not state.is_relative_to(root):
-        yield root
-        return
-    inside = state.relative_to(root).parts[0]
-    with tempfile.TemporaryDirectory(prefix="elenta-flake-") as tmp:
-        target = Path(tmp) / root.name
-        shutil.copytree(root, target, symlinks=True, ignore=shutil.ignore_patterns(inside, "result*", ".git"))
-        yield target
+    """The folder to build from: a snapshot of the lab's flake without its state (`flake_snapshot`)."""
+    with flake_snapshot(lab.flake_dir) as source:
+        yield source
 
 
 def toplevel_installable(lab: Lab, ref: str, source: Path | None = None) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from elenta.model.errors import Fault
 from elenta.model.lab import Lab
-from elenta.nix import flake_uri, nix_eval_json
+from elenta.nix import flake_snapshot, flake_uri, nix_eval_json
 from elenta.render.firewall import config_alias_warnings
 
 APPLY = "c: (c.networking.firewall or {}).interfaces or {}"
@@ -23,10 +23,10 @@ def evaluated_interfaces(lab: Lab, config_ref: str) -> dict[str, Any]:
 
     Raises NixError when the configuration does not evaluate.
     """
-    uri = flake_uri(config_ref, lab.flake_dir)
-    base, attr = uri.split("#", 1)
-    target = f"{base}#nixosConfigurations.{attr}.config"
-    return nix_eval_json([target, "--apply", APPLY], what=f"evaluating the firewall of {config_ref}")
+    with flake_snapshot(lab.flake_dir) as source:
+        base, attr = flake_uri(config_ref, source).split("#", 1)
+        target = f"{base}#nixosConfigurations.{attr}.config"
+        return nix_eval_json([target, "--apply", APPLY], what=f"evaluating the firewall of {config_ref}")
 
 
 def configuration_warnings(lab: Lab, machines: list[str] | None = None) -> list[Fault]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elenta.netboot.errors import NetbootError
-from elenta.nix import NixError, flake_uri, run_nix
+from elenta.nix import NixError, flake_snapshot, flake_uri, run_nix
 from elenta.render.netboot import INITRD_NAME, KERNEL_NAME, NIX_SCRIPT_NAME
 
 # (attribute under config.system.build, file inside its output, name in the image)
@@ -64,18 +64,19 @@ def build_image(config: str, flake_dir: Path) -> BuiltImage:
     """
     files: dict[str, Path] = {}
     paths: list[str] = []
-    for output, inner, name in OUTPUTS:
-        installable = build_attribute(config, flake_dir, output)
-        try:
-            raw = run_nix(["build", "--no-link", "--json", installable], what=f"nix build {installable}")
-        except NixError as exc:
-            raise NetbootError(str(exc)) from None
-        out_path = Path(json.loads(raw)[0]["outputs"]["out"])
-        file = out_path / inner if out_path.is_dir() else out_path
-        if not file.is_file():
-            raise NetbootError(f"{installable}: the output {out_path} has no {inner}")
-        files[name] = file
-        paths.append(str(out_path))
+    with flake_snapshot(flake_dir) as source:
+        for output, inner, name in OUTPUTS:
+            installable = build_attribute(config, source, output)
+            try:
+                raw = run_nix(["build", "--no-link", "--json", installable], what=f"nix build {installable}")
+            except NixError as exc:
+                raise NetbootError(str(exc).replace(str(source), str(flake_dir))) from None
+            out_path = Path(json.loads(raw)[0]["outputs"]["out"])
+            file = out_path / inner if out_path.is_dir() else out_path
+            if not file.is_file():
+                raise NetbootError(f"{installable}: the output {out_path} has no {inner}")
+            files[name] = file
+            paths.append(str(out_path))
     return BuiltImage(config, files, tuple(paths))
 
 
