@@ -29,6 +29,7 @@ from elenta.apply.record import host_events
 from elenta.apply.settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
 from elenta.apply.ssh import SshTarget
 from elenta.apply.status import STATUS_HEADERS, HostStatus, read_status, status_rows
+from elenta.apply.switches import check_switches, push_switches, selected_switches
 from elenta.inventory import Selection, inventory_groups
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
@@ -245,6 +246,10 @@ def run_deploy(
         folder.mkdir(parents=True, exist_ok=True)
         report = DeployReport(deploy_id, action, folder)
         canons, targets, machines = inventory_targets(lab, selection, no_dns)
+        switch_names: list[str] = []
+        if action != "rollback" and (not subsystems or "switch" in subsystems):
+            switch_names = selected_switches(lab, selection)
+            check_switches(lab, switch_names)  # before any host is touched
         nixos_only = subsystems == ("nixos",)
         if nixos_only:
             canons = [c for c in canons if config or lab.host_config(machines[c])]
@@ -265,6 +270,10 @@ def run_deploy(
             )
             run_pyinfra(lab, settings, todo, no_dns, echo)
             report.results += [_result_of(c, action, report) for c in todo]
+        for outcome in push_switches(lab, switch_names, echo):
+            report.results.append(
+                HostResult(outcome.canon, "net", outcome.result, outcome.seconds, outcome.detail)
+            )
         order = {c: i for i, c in enumerate(canons)}
         report.results.sort(key=lambda r: order.get(r.canon, len(order)))
         (folder / "record.json").write_text(

@@ -1,0 +1,67 @@
+"""The switch step of a full deploy: which switches a selection names, checked first, pushed last.
+
+Switches are not shell hosts: they are driven through netmiko (`elenta.operations.switch`), in
+parallel, after the hosts. Their names and credentials are checked before any host is touched,
+so a missing password never leaves a deploy half-applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from elenta.inventory import Selection
+from elenta.model.errors import ElentaError
+from elenta.model.lab import Lab
+
+
+@dataclass(frozen=True)
+class SwitchOutcome:
+    """One switch's row in the deploy table."""
+
+    canon: str
+    result: str  # changed, unchanged, failed
+    seconds: float
+    detail: str
+
+
+def selected_switches(lab: Lab, selection: Selection) -> list[str]:
+    """The managed switches a deploy includes: all for an empty selection, else those with a named tag.
+
+    `selected_switches(lab, Selection())` -> `["sw1"]` (switches are named with `elenta net --switch`).
+    """
+    return [
+        name
+        for name, machine in lab.cadaster.machines.items()
+        if machine.switch is not None and (selection.empty or set(selection.tags) & set(machine.tags))
+    ]
+
+
+def check_switches(lab: Lab, names: list[str]) -> None:
+    """Raise the first cadaster or credential fault of the named switches, before anything runs."""
+    from elenta.switch.session import switch_target
+
+    for name in names:
+        switch_target(lab, name)
+
+
+def push_switches(lab: Lab, names: list[str], echo: Callable[[str], None] = print) -> list[SwitchOutcome]:
+    """Apply each switch in parallel; one outcome per switch, failures included (never raises)."""
+    from elenta.operations.switch import apply_switch, each_switch
+
+    def one(lab: Lab, name: str) -> SwitchOutcome:
+        started = time.monotonic()
+        canon = lab.canon(name)
+        try:
+            result = apply_switch(lab, name)
+        except ElentaError as exc:
+            echo(f"{canon}: switch failed: {exc}")
+            return SwitchOutcome(canon, "failed", time.monotonic() - started, str(exc))
+        lines = len(result.change.remediation)
+        outcome = "changed" if result.pushed else "unchanged"
+        echo(f"{canon}: switch {outcome}" + (f" ({lines} lines pushed)" if result.pushed else ""))
+        detail = f"{lines} lines pushed, backup {result.backup}" if result.pushed else "no change"
+        return SwitchOutcome(canon, outcome, time.monotonic() - started, detail)
+
+    return each_switch(lab, names, one) if names else []
