@@ -25,12 +25,16 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from elenta.compile.history import ROLLBACK, History, Record
 from elenta.compile.plan import Plan
 from elenta.compile.store import PlanStore
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+
+if TYPE_CHECKING:
+    from elenta.inventory import Selection
 
 # Modules that may register the deploy pipeline; each is imported if it exists.
 PIPELINE_MODULES = ("elenta.deploy", "elenta.apply", "elenta.deploys.pipeline")
@@ -196,3 +200,43 @@ def applied_plan(lab: Lab, scope: str | None = None) -> Plan | None:
     """
     current = History(lab.state_dir).current(scope)
     return PlanStore(lab.state_dir).load(current) if current else None
+
+
+def recorded_deploy(
+    lab: Lab,
+    action: str,
+    selection: Selection,
+    *,
+    config: str | None = None,
+    echo: Callable[[str], None] = print,
+    **options: Any,
+) -> None:
+    """`elenta deploy|switch|boot`: check the lab, deploy, print the table, record the plan applied.
+
+    `recorded_deploy(lab, "switch", Selection(), no_dns=True)`; the plan's checks refuse a bad lab
+    before any host is touched. A deploy of the whole lab (or of one machine) is recorded in the
+    history as that plan applied; one narrowed to roles or tags, or with `--config` overriding the
+    constellation, is not the plan and is not recorded. Raises DeployFailed naming failed hosts.
+    """
+    from elenta.apply.pipeline import raise_for_report, run_deploy
+    from elenta.compile.plan import build_plan
+
+    single = (
+        selection.canons[0]
+        if len(selection.canons) == 1 and not (selection.roles or selection.tags)
+        else None
+    )
+    plan = build_plan(lab, single)
+    record = config is None and (selection.empty or single is not None)
+
+    def deploy() -> None:
+        report = run_deploy(lab, action, selection, config=config, echo=echo, **options)
+        echo(report.table())
+        echo(f"record: {report.folder}")
+        raise_for_report(report)
+
+    if not record:
+        deploy()
+        return
+    with applying(lab, plan, action="deploy", mode=action):
+        deploy()

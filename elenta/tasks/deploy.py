@@ -30,13 +30,12 @@ STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "con
 
 
 def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:
-    from elenta.apply.pipeline import raise_for_report, run_deploy
+    from elenta.compile.apply import recorded_deploy
     from elenta.inventory import Selection
 
-    opened = open_lab(lab)
     subsystems = ("nixos",) if not only else (() if only == "all" else tuple(only.split(",")))
-    report = run_deploy(
-        opened,
+    recorded_deploy(
+        open_lab(lab),
         action,
         Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ())),
         no_dns=no_dns,
@@ -44,9 +43,6 @@ def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeo
         subsystems=subsystems,
         confirm_timeout=float(confirm_timeout),
     )
-    print(report.table())
-    print(f"record: {report.folder}")
-    raise_for_report(report)
 
 
 @task(iterable=ITERABLE, help=SELECTION_HELP)
@@ -73,12 +69,19 @@ def boot(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", c
 @task(iterable=["canon"], help=ROLLBACK_HELP)
 @reports_errors
 def rollback(c, canon=None, no_dns=False, lab=""):
-    """Switch the named machines to their previous system profile generation."""
+    """Without --canon: apply the previous plan. With --canon: that machine's previous generation."""
     if not canon:
-        from elenta.inventory import SelectionError
+        from elenta.compile.apply import rollback_plan
 
-        raise SelectionError("rollback needs --canon NAME (which machine to roll back)")
-    _run("rollback", lab, canon, None, None, no_dns, "", "", 0)
+        record = rollback_plan(open_lab(lab), no_dns=no_dns)
+        print(f"rolled back to plan {record.plan}")
+        return
+    from elenta.apply.pipeline import raise_for_report, run_deploy
+    from elenta.inventory import Selection
+
+    report = run_deploy(open_lab(lab), "rollback", Selection(tuple(canon)), no_dns=no_dns)
+    print(report.table())
+    raise_for_report(report)
 
 
 @task(iterable=ITERABLE, help=STATUS_HELP)
