@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.operations.switch import (
-    SwitchResult,
-    apply_switches,
-    backup_switch,
-    each_switch,
-    plan_switch,
-    rollback_switch,
-)
-from elenta.switch.diff import SwitchChange
 from elenta.tasks._common import open_lab, reports_errors
+
+if TYPE_CHECKING:
+    from elenta.operations.switch import SwitchResult
+    from elenta.switch.diff import SwitchChange
+
+# netmiko is imported inside the task: `elenta --help` stays quick.
 
 ACTIONS = ("plan", "apply", "backup", "rollback")
 
@@ -48,6 +46,14 @@ def net(
     """Switch VLANs and ports from the cadaster: plan, apply, backup or rollback (exit != 0 on failure)."""
     if action not in ACTIONS:
         raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=2)
+    from elenta.operations.switch import (
+        apply_switches,
+        backup_switch,
+        each_switch,
+        plan_switch,
+        rollback_switch,
+    )
+
     loaded = open_lab(lab or None)
     names = switch or None
     parallel = not serial

@@ -6,18 +6,22 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context, task
 
 from elenta.model.errors import ElentaError
-from elenta.netboot.apply import deploy as netboot_deploy
 from elenta.netboot.build import build_image as nix_build_image
 from elenta.netboot.build import write_image_dir
 from elenta.netboot.errors import NetbootError
-from elenta.netboot.introspect import SshTarget, introspect_mac
 from elenta.netboot.place import boot_target, machine_of_mac, place_built, place_lab, role_of_config
 from elenta.netboot.store import DEFAULT_GRACE, NetbootStore
 from elenta.tasks._common import lab_path, open_lab, reports_errors
+
+if TYPE_CHECKING:
+    from elenta.netboot.introspect import SshTarget
+
+# pyinfra is imported inside the tasks that reach hosts: `elenta --help` stays quick.
 
 
 def _ssh_target(
@@ -36,6 +40,8 @@ def _ssh_target(
                 record_key, record_known = state.key, state.known_hosts
         except ImportError:
             pass
+    from elenta.netboot.introspect import SshTarget
+
     return SshTarget(
         address,
         port or 22,
@@ -104,6 +110,8 @@ def build_image(
         if introspect:
             address = ssh_address or str(loaded.cadaster.address(canon))
             ssh = _ssh_target(lab, machine, address, ssh_port, ssh_user, ssh_key, known_hosts)
+            from elenta.netboot.introspect import introspect_mac
+
             mac = introspect_mac(ssh, target.interface, canon)
             if mac != target.mac:
                 print(f"note: {canon} reports MAC {mac}; the cadaster says {target.mac}")
@@ -171,6 +179,8 @@ def netboot(
             servers = [loaded.machine_name(on)] if on else None
         except KeyError as exc:
             raise NetbootError(f"{loaded.cadaster_file}: machines: --on {exc.args[0]}") from None
+        from elenta.netboot.apply import deploy as netboot_deploy
+
         print(netboot_deploy(loaded, servers, no_dns=no_dns, store=store).rstrip())
         return
     if not store:
