@@ -34,11 +34,21 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip_install() { .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
 pip_install -e ".[test]"
-while read -r line; do
-  line="${line%%#*}"
-  # shellcheck disable=SC2086 # a line may carry pip flags (--no-deps NAME)
-  [ -n "${line// /}" ] && pip_install $line
-done < <(cat .ci/deps/*.pip 2>/dev/null || true)
+# Subsystems' pip lines: the ordinary ones in one resolver run, then the `--no-deps` ones, so that
+# pip never re-checks a package installed without its (stale) pins.
+mapfile -t pip_lines < <(cat .ci/deps/*.pip 2>/dev/null | sed 's/#.*//' | grep -v '^[[:space:]]*$' || true)
+plain=() nodeps=()
+for line in "${pip_lines[@]}"; do
+  case "$line" in
+    *--no-deps*) nodeps+=("$line") ;;
+    *) plain+=("$line") ;;
+  esac
+done
+[ "${#plain[@]}" -gt 0 ] && pip_install "${plain[@]}"
+for line in "${nodeps[@]}"; do
+  # shellcheck disable=SC2086 # the line carries its flag: --no-deps NAME
+  pip_install $line
+done
 for step in .ci/deps/*.sh; do
   [ -e "$step" ] || continue
   echo "setup: $step"

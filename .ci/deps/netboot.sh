@@ -22,4 +22,4 @@ if ! ls kernel/boot/vmlinuz-* >/dev/null 2>&1; then
   mkdir -p kernel && mv boot kernel/
   rm -f "${pkg}"_*.deb
 fi
-ls -la "$cache"/kernel/boot "$cache"/busybox-static/bin
+test -x "$cache"/busybox-static/bin/busybox && ls "$cache"/kernel/boot/vmlinuz-* >/dev/null

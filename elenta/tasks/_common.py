@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,3 +42,16 @@ def lab_path(path: str | None = None) -> Path:
 def open_lab(path: str | None = None) -> Lab:
     """Load the lab a task works on (see `lab_path`): `lab = open_lab(lab)`."""
     return load_lab(lab_path(path))
+
+
+_default_formatwarning = warnings.formatwarning
+
+
+def plain_warning(message, category, filename, lineno, line=None) -> str:  # type: ignore[no-untyped-def]
+    """Show elenta's own warnings as `warning: <message>` lines (they already name file and key)."""
+    if category.__module__.startswith("elenta."):
+        return f"warning: {message}\n"
+    return _default_formatwarning(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = plain_warning
