@@ -13,47 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyinfra.api import FileUploadCommand, StringCommand
-from pyinfra.context import ctx_host
 
 from elenta.facts.netboot import NetbootStoreState, parse_store_state, store_state_command
 from elenta.netboot.store import NetbootStore, image_generation
 from elenta.operations import netboot
+from tests.operations.harness import FakeHost, run_operation
 
 HERE = Path(__file__).parent
 CASES = sorted((HERE / "netboot.image").glob("*.json"))
-
-
-class FakeHost:
-    """Just enough of a pyinfra Host for an operation body: facts from the fixture, noop recorded."""
-
-    def __init__(self, facts: dict[str, Any]) -> None:
-        self.facts = facts
-        self.noop_description: str | None = None
-        self.data: dict[str, Any] = {}
-        self.name = "archimedes"
-
-    def get_fact(self, fact_cls: type, **kwargs: Any) -> Any:
-        key = ", ".join(f"{k}={v}" for k, v in sorted(kwargs.items()))
-        return self.facts[fact_cls.name][key]
-
-    def noop(self, description: str) -> None:
-        self.noop_description = description
-
-
-def as_json(command: Any) -> Any:
-    """A yielded command in the fixture's form: a string, `["upload", text, dest]` or
-    `["upload-file", local path, dest]`."""
-    if isinstance(command, str):
-        return command
-    if isinstance(command, StringCommand):
-        return command.get_raw_value()
-    if isinstance(command, FileUploadCommand):
-        if isinstance(command.src, str):
-            return ["upload-file", command.src, command.dest]
-        command.src.seek(0)
-        return ["upload", command.src.read().decode(), command.dest]
-    raise AssertionError(f"unexpected command {command!r}")
 
 
 def substitute(value: Any, table: dict[str, str]) -> Any:
@@ -77,15 +44,14 @@ def test_image_operation(case: Path, tmp_path: Path) -> None:
         (folder / name).write_text(text)
     table = {"image": str(folder), "gen": image_generation({n: folder / n for n in data["image"]})}
     kwargs = substitute(data["kwargs"], table)
-    host = FakeHost(substitute(data["facts"], table))
-    with ctx_host.use(host):
-        if "exception" in data:
-            with pytest.raises(Exception) as caught:
-                list(netboot.image._inner(**kwargs))
-            assert type(caught.value).__name__ == data["exception"]["name"]
-            assert data["exception"]["contains"] in str(caught.value)
-            return
-        commands = [as_json(c) for c in netboot.image._inner(**kwargs)]
+    host = FakeHost(substitute(data["facts"], table), "archimedes")
+    if "exception" in data:
+        with pytest.raises(Exception) as caught:
+            run_operation(netboot.image, host, **kwargs)
+        assert type(caught.value).__name__ == data["exception"]["name"]
+        assert data["exception"]["contains"] in str(caught.value)
+        return
+    commands = run_operation(netboot.image, host, **kwargs)
     assert commands == substitute(data["commands"], table)
     assert (host.noop_description is not None) == (commands == [])
 

@@ -13,58 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyinfra.api import FileUploadCommand, StringCommand
-from pyinfra.context import ctx_host
 
 from elenta.facts.nfs import ExportfsVerbose
 from elenta.operations import nfs
+from tests.operations.harness import FakeHost, run_operation
 
 HERE = Path(__file__).parent
 OPERATION_CASES = sorted((HERE / "nfs.exports").glob("*.json"))
 FACT_CASES = sorted((HERE / "nfs.ExportfsVerbose").glob("*.json"))
 
 
-class FakeHost:
-    """Just enough of a pyinfra Host for an operation body: facts from the fixture, noop recorded."""
-
-    def __init__(self, facts: dict[str, Any]) -> None:
-        self.facts = facts
-        self.noop_description: str | None = None
-        self.data: dict[str, Any] = {}
-        self.name = "nancy"
-
-    def get_fact(self, fact_cls: type, **kwargs: Any) -> Any:
-        if fact_cls.name not in self.facts:
-            raise KeyError(f"missing test fact data: {fact_cls.name}")
-        table = self.facts[fact_cls.name]
-        if not kwargs:
-            return table
-        key = ", ".join(f"{k}={v}" for k, v in sorted(kwargs.items()))
-        if key not in table:
-            raise KeyError(f"missing test fact data: {fact_cls.name} {key}")
-        return table[key]
-
-    def noop(self, description: str) -> None:
-        self.noop_description = description
-
-
-def as_json(command: Any) -> Any:
-    """A yielded command in the fixture's form: a string, or `["upload", text, dest]`."""
-    if isinstance(command, str):
-        return command
-    if isinstance(command, StringCommand):
-        return command.get_raw_value()
-    if isinstance(command, FileUploadCommand):
-        command.src.seek(0)
-        return ["upload", command.src.read().decode(), command.dest]
-    raise AssertionError(f"unexpected command {command!r}")
-
-
 def run(kwargs: dict[str, Any], facts: dict[str, Any]) -> tuple[list[Any], FakeHost]:
-    host = FakeHost(facts)
-    with ctx_host.use(host):
-        commands = [as_json(c) for c in nfs.exports._inner(**kwargs)]
-    return commands, host
+    host = FakeHost(facts, "nancy")
+    return run_operation(nfs.exports, host, **kwargs), host
 
 
 @pytest.mark.parametrize("case", OPERATION_CASES, ids=[p.stem for p in OPERATION_CASES])

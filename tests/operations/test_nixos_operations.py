@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyinfra.api import FunctionCommand, OperationError, StringCommand
-from pyinfra.context import ctx_host
+from pyinfra.api import OperationError
 
 from elenta.facts.nixos import NixosSystem, nixos_system_command, parse_nixos_system
 from elenta.operations import nixos
+from tests.operations.harness import FakeHost, run_operation
 
 HERE = Path(__file__).parent
 OPERATIONS = ("copy_closure", "activate", "confirm", "rollback_generation")
@@ -25,43 +25,11 @@ CASES = sorted(p for op in OPERATIONS for p in (HERE / f"nixos.{op}").glob("*.js
 FACT_CASES = sorted((HERE / "nixos.NixosSystem").glob("*.json"))
 
 
-class FakeHost:
-    """Just enough of a pyinfra Host for an operation body: facts from the fixture, noop recorded."""
-
-    def __init__(self, facts: dict[str, Any]) -> None:
-        self.facts = facts
-        self.noop_description: str | None = None
-        self.data: dict[str, Any] = {}
-        self.name = "toto.canon"
-
-    def get_fact(self, fact_cls: type, **kwargs: Any) -> Any:
-        name = f"nixos.{fact_cls.__name__}"
-        if name not in self.facts:
-            raise KeyError(f"missing test fact data: {name}")
-        return self.facts[name]
-
-    def noop(self, description: str) -> None:
-        self.noop_description = description
-
-
-def as_json(command: Any) -> Any:
-    """A yielded command in the fixture's form."""
-    if isinstance(command, str):
-        return command
-    if isinstance(command, StringCommand):
-        return command.get_raw_value()
-    if isinstance(command, FunctionCommand):
-        return ["function", command.function.__name__, list(command.args)]
-    raise AssertionError(f"unexpected command {command!r}")
-
-
 def run_case(path: Path) -> tuple[dict[str, Any], list[Any], FakeHost]:
     case = json.loads(path.read_text())
     operation = getattr(nixos, path.parent.name.split(".", 1)[1])
-    host = FakeHost(case.get("facts", {}))
-    with ctx_host.use(host):
-        commands = [as_json(c) for c in operation._inner(**case["kwargs"])]
-    return case, commands, host
+    host = FakeHost(case.get("facts", {}), "toto.canon")
+    return case, run_operation(operation, host, **case["kwargs"]), host
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")
