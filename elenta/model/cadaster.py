@@ -12,15 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from elenta.model.errors import FaultCollector, ModelError, key_path
+from elenta.model.fields import Label, SizeMiB, StrictModel
 from elenta.model.names import (
     check_domain,
     check_interface_name,
-    check_label,
     normalise_mac,
-    parse_size_mib,
 )
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -46,15 +45,9 @@ def _cidr(value: object) -> IPNetwork:
 Address = Annotated[IPAddress, BeforeValidator(_ip)]
 Network_ = Annotated[IPNetwork, BeforeValidator(_cidr)]
 Mac = Annotated[str, BeforeValidator(normalise_mac)]
-Label = Annotated[str, BeforeValidator(check_label)]
-SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Network(_Strict):
+class Network(StrictModel):
     """A layer-2 network: `Network(cidr="127.0.1.0/24", vlan=10, link="lan")`."""
 
     cidr: Network_
@@ -65,14 +58,14 @@ class Network(_Strict):
     description: str = ""
 
 
-class Alias(_Strict):
+class Alias(StrictModel):
     """A second address on a physical interface (`enp2s0_dns` on `enp2s0`)."""
 
     ip: Address
     name: Label | None = None
 
 
-class Interface(_Strict):
+class Interface(StrictModel):
     """A physical interface: its MAC, the network it sits on and its one IP there."""
 
     mac: Mac | None = None
@@ -89,7 +82,7 @@ class Interface(_Strict):
         return value
 
 
-class Resources(_Strict):
+class Resources(StrictModel):
     """What a machine has: `Resources(cores=4, memory="16G", disk="500G")` (sizes in MiB)."""
 
     cores: int = Field(default=0, ge=0)
@@ -97,7 +90,7 @@ class Resources(_Strict):
     disk: SizeMiB = 0
 
 
-class Ssh(_Strict):
+class Ssh(StrictModel):
     """How the deployer reaches a machine."""
 
     user: str = Field(default="root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -105,7 +98,7 @@ class Ssh(_Strict):
     host_key: str | None = Field(default=None, pattern=r"^(ssh-|ecdsa-)[a-z0-9-]+ [A-Za-z0-9+/=]+$")
 
 
-class Credentials(_Strict):
+class Credentials(StrictModel):
     """Where a switch's secret comes from; the cadaster never holds the secret itself."""
 
     username: str = "admin"
@@ -114,7 +107,7 @@ class Credentials(_Strict):
     enable_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class SwitchPort(_Strict):
+class SwitchPort(StrictModel):
     """What is plugged into one switch port, and how the port is configured."""
 
     machine: str | None = None
@@ -127,7 +120,7 @@ class SwitchPort(_Strict):
     shutdown: bool | None = None
 
 
-class Switch(_Strict):
+class Switch(StrictModel):
     """A managed switch: platform (a netmiko device type), credentials and ports."""
 
     platform: str = "cisco_ios"
@@ -137,7 +130,7 @@ class Switch(_Strict):
     management_network: str | None = None
 
 
-class Machine(_Strict):
+class Machine(StrictModel):
     """Any device on the network: a NixOS host, a router, a switch, a modem."""
 
     kind: MachineKind = "nixos"
@@ -164,7 +157,7 @@ class Machine(_Strict):
         return next(iter(self.interfaces.items()), None)
 
 
-class DnsSettings(_Strict):
+class DnsSettings(StrictModel):
     """Where the lab's own DNS servers answer (`"127.0.1.53:53"`), used by `elenta lookup`."""
 
     servers: list[str] = Field(default_factory=list)
@@ -172,7 +165,7 @@ class DnsSettings(_Strict):
     ttl: int = Field(default=3600, ge=0)
 
 
-class Cadaster(_Strict):
+class Cadaster(StrictModel):
     """Every device of a lab: `Cadaster.model_validate(tomllib.load(f))`."""
 
     domain: str = "canon"

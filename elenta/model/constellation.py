@@ -11,28 +11,18 @@ Two input forms are accepted and normalised into one model:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from elenta.model.fields import FlakeRef, Label, SizeMiB, StrictModel
 from elenta.model.names import (
     check_domain,
-    check_flake_ref,
-    check_label,
     flake_attr,
-    parse_size_mib,
 )
 
-FlakeRef = Annotated[str, BeforeValidator(check_flake_ref)]
-Label = Annotated[str, BeforeValidator(check_label)]
-SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Guest(_Strict):
+class Guest(StrictModel):
     """A VM or container: its configuration and what it asks of its host.
 
     Written as a bare flake reference (`".#web"`) or a table
@@ -53,7 +43,7 @@ class Guest(_Strict):
         return value
 
 
-class PortSpec(_Strict):
+class PortSpec(StrictModel):
     """A port a role listens on: `{port = 53, proto = "udp", interface = "enp2s0_dns"}`."""
 
     port: int = Field(ge=1, le=65535)
@@ -61,7 +51,7 @@ class PortSpec(_Strict):
     interface: str | None = None
 
 
-class HealthCheck(_Strict):
+class HealthCheck(StrictModel):
     """One check after activation: a command on the host, or a TCP/HTTP probe from the deployer."""
 
     command: str | None = None
@@ -77,7 +67,7 @@ class HealthCheck(_Strict):
         return self
 
 
-class Backup(_Strict):
+class Backup(StrictModel):
     """What to save before activation, and how to put it back on rollback."""
 
     paths: list[str] = Field(default_factory=list)
@@ -93,7 +83,7 @@ class Backup(_Strict):
         return value
 
 
-class Export(_Strict):
+class Export(StrictModel):
     """An NFS export: `{path = "/srv/media", clients = ["archimedes", "lab"], options = ["rw"]}`."""
 
     path: str
@@ -101,7 +91,7 @@ class Export(_Strict):
     options: list[str] = Field(default_factory=lambda: ["ro"])
 
 
-class Role(_Strict):
+class Role(StrictModel):
     """What a role needs on the machines that carry it."""
 
     ports: list[PortSpec] = Field(default_factory=list)
@@ -115,7 +105,7 @@ class Role(_Strict):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class Placement(_Strict):
+class Placement(StrictModel):
     """What runs on one machine: its host configuration, guests and free-form data."""
 
     host_config: FlakeRef | dict[str, Any] | None = Field(default=None, alias="hostConfig")
@@ -131,7 +121,7 @@ class Placement(_Strict):
         return None
 
 
-class Service(_Strict):
+class Service(StrictModel):
     """A named service of a domain: `{role = "web", host = "archimedes", extraOpts = {...}}`."""
 
     role: Label
@@ -139,7 +129,7 @@ class Service(_Strict):
     extra_opts: dict[str, Any] = Field(default_factory=dict, alias="extraOpts")
 
 
-class Domain(_Strict):
+class Domain(StrictModel):
     """A constellation domain and its services."""
 
     redirect_bare_to: str | None = None
@@ -147,7 +137,7 @@ class Domain(_Strict):
     ttl: int | None = Field(default=None, ge=0)
 
 
-class Constellation(_Strict):
+class Constellation(StrictModel):
     """One constellation file, normalised: `Constellation.model_validate(data)`."""
 
     name: str = ""
