@@ -48,6 +48,8 @@ def check_switches(lab: Lab, names: list[str]) -> None:
 
 def push_switches(lab: Lab, names: list[str], echo: Callable[[str], None] = print) -> list[SwitchOutcome]:
     """Apply each switch in parallel; one outcome per switch, failures included (never raises)."""
+    if not names:
+        return []  # and netmiko stays unimported
     from elenta.operations.switch import apply_switch, each_switch
 
     def one(lab: Lab, name: str) -> SwitchOutcome:
@@ -64,4 +66,4 @@ def push_switches(lab: Lab, names: list[str], echo: Callable[[str], None] = prin
         detail = f"{lines} lines pushed, backup {result.backup}" if result.pushed else "no change"
         return SwitchOutcome(canon, outcome, time.monotonic() - started, detail)
 
-    return each_switch(lab, names, one) if names else []
+    return each_switch(lab, names, one)
