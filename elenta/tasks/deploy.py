@@ -25,15 +25,20 @@ SELECTION_HELP = {
 }
 ITERABLE = ["canon", "role", "tag"]
 DEPLOY_HELP = SELECTION_HELP
-ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "lab")}
+ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "lab", "only")}
 STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout")}
+
+
+def _subsystems(only: str) -> tuple[str, ...]:
+    """`--only`: empty -> NixOS alone, `all` -> every subsystem (`()`), else the names given."""
+    return ("nixos",) if not only else (() if only == "all" else tuple(only.split(",")))
 
 
 def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:
     from elenta.compile.apply import recorded_deploy
     from elenta.inventory import Selection
 
-    subsystems = ("nixos",) if not only else (() if only == "all" else tuple(only.split(",")))
+    subsystems = _subsystems(only)
     recorded_deploy(
         open_lab(lab),
         action,
@@ -68,12 +73,12 @@ def boot(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", c
 
 @task(iterable=["canon"], help=ROLLBACK_HELP)
 @reports_errors
-def rollback(c, canon=None, no_dns=False, lab=""):
+def rollback(c, canon=None, no_dns=False, lab="", only=""):
     """Without --canon: apply the previous plan. With --canon: that machine's previous generation."""
     if not canon:
         from elenta.compile.apply import rollback_plan
 
-        record = rollback_plan(open_lab(lab), no_dns=no_dns)
+        record = rollback_plan(open_lab(lab), no_dns=no_dns, subsystems=_subsystems(only))
         print(f"rolled back to plan {record.plan}")
         return
     from elenta.apply.pipeline import raise_for_report, run_deploy
