@@ -11,8 +11,9 @@ Fixture `lab_hosts` (session scope) yields a `LabHosts` with:
 Each host has its own mount namespace: private /nix (empty store), /run, /tmp, /boot and
 overlays over /etc, /var, /srv, /root, /home; `/etc/nix/nix.conf` has an empty `substituters =`.
 Skips when not root, when `sshd`/`unshare` are missing or mount namespaces cannot be made.
-At the end of the session the hosts are stopped and their files deleted (`lab_down(purge=True)`). Use it from any test module under
-tests/lab/ (this conftest applies there), e.g. `def test_x(lab_hosts): lab_hosts.hosts["toto"]`.
+At the end of the session the hosts are stopped and their files deleted (`lab_down(purge=True)`).
+Use it from any test module under tests/lab/ (this conftest applies there), e.g.
+`def test_x(lab_hosts): lab_hosts.hosts["toto"]`.
 """
 
 from __future__ import annotations
