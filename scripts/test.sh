@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-ruff check .
+ruff check . && ruff format --check .
 exec python -m pytest -q "${@:-tests}"
