@@ -234,6 +234,7 @@ def run_deploy(
     subsystems: tuple[str, ...] = ("nixos",),
     confirm_timeout: float = 30,
     limit: int = 4,
+    restore: bool = False,
     echo: Callable[[str], None] = print,
 ) -> DeployReport:
     """Deploy the selected machines with `action` (test, switch, boot or rollback); see the module doc."""
@@ -267,6 +268,7 @@ def run_deploy(
                 confirm_timeout=confirm_timeout,
                 subsystems=subsystems,
                 config=config,
+                restore=restore,
             )
             run_pyinfra(lab, settings, todo, no_dns, echo)
             report.results += [_result_of(c, action, report) for c in todo]

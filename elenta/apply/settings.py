@@ -18,6 +18,7 @@ ENV_CONFIRM_TIMEOUT = "ELENTA_CONFIRM_TIMEOUT"
 ENV_SUBSYSTEMS = "ELENTA_SUBSYSTEMS"
 ENV_LOCK_HELD = "ELENTA_DEPLOY_LOCK_HELD"
 ENV_CONFIG = "ELENTA_CONFIG"
+ENV_RESTORE = "ELENTA_RESTORE"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class DeploySettings:
     confirm_timeout: float = 30.0
     subsystems: tuple[str, ...] = ()
     config: str | None = None
+    restore: bool = False  # put back the data of the plan rolled back to (roles' `restore`)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -45,6 +47,7 @@ class DeploySettings:
             confirm_timeout=float(env.get(ENV_CONFIRM_TIMEOUT) or 30),
             subsystems=tuple(s for s in (env.get(ENV_SUBSYSTEMS) or "").split(",") if s),
             config=env.get(ENV_CONFIG) or None,
+            restore=env.get(ENV_RESTORE) == "1",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -61,6 +64,8 @@ class DeploySettings:
             env[ENV_SYSTEMS] = str(self.systems_file)
         if self.config:
             env[ENV_CONFIG] = self.config
+        if self.restore:
+            env[ENV_RESTORE] = "1"
         return env
 
 

@@ -104,7 +104,12 @@ def pipeline_runner(request: ApplyRequest) -> None:
     os.environ["ELENTA_STATE_DIR"] = str(request.lab.state_dir)
     try:
         report = run_deploy(
-            lab, request.mode, selection, subsystems=request.subsystems, no_dns=request.no_dns
+            lab,
+            request.mode,
+            selection,
+            subsystems=request.subsystems,
+            no_dns=request.no_dns,
+            restore=request.restore,
         )
     finally:
         if saved is None:

@@ -60,7 +60,11 @@ def apply() -> None:
     """Copy, activate, confirm (or roll back) this host's system; nothing when it is already there."""
     settings = DeploySettings.from_env()
     started = time.time()
+    roles = list(host.data.get("elenta_roles") or [])
     if settings.action == "rollback":
+        restore = restore_commands(host.data.get("elenta_lab"), roles)
+        if restore:
+            nixos.restore_data(name="Restore the data of the previous deploy", restore=restore)
         nixos.rollback_generation(name="Switch to the previous generation")
         python.call(
             name="Record the result", function=_finish, action="rollback", system="previous", started=started
@@ -75,7 +79,6 @@ def apply() -> None:
         note(host.name, "unchanged", f"already at {system}", result="unchanged")
         return
     note(host.name, "out of date", why)
-    roles = list(host.data.get("elenta_roles") or [])
     restore: list[str] = []
     backup = None
     if needs_backup(settings, host.data.get("elenta_lab"), roles):
@@ -87,6 +90,12 @@ def apply() -> None:
         )
         restore = restore_commands(host.data.get("elenta_lab"), roles)
         backup = host_backup_path(settings.deploy_id)
+    if settings.restore:  # a rollback to an earlier plan puts that plan's data back first
+        nixos.restore_data(
+            name="Restore the data of the plan rolled back to",
+            restore=restore_commands(host.data.get("elenta_lab"), roles),
+            skip_deploy_id=settings.deploy_id,
+        )
     nixos.copy_closure(name="Copy the system closure", system=system)
     nixos.activate(
         name=f"Activate ({settings.action})",

@@ -203,6 +203,37 @@ def previous_generation(facts: dict) -> int | None:
     return max(older) if older else None
 
 
+def restore_command(restore: list[str], skip_deploy_id: str | None = None) -> str:
+    """Run the roles' `restore` commands with `$ELENTA_BACKUP` = the newest pre-deploy backup kept on
+    the host (other than `skip_deploy_id`'s, the backup the running deploy has just taken)."""
+    from elenta.apply.backup import HOST_BACKUPS
+
+    pick = f"ls -1t {HOST_BACKUPS}/*.tar.gz 2>/dev/null"
+    if skip_deploy_id:
+        pick += f" | grep -v -F {shlex.quote('/' + skip_deploy_id + '.tar.gz')}"
+    lines = [
+        f"b=$({pick} | head -n 1)",
+        'if [ -z "$b" ]; then echo "no pre-deploy backup on this host to restore" >&2; exit 1; fi',
+        *(f'ELENTA_BACKUP="$b" sh -c {shlex.quote(command)}' for command in restore),
+    ]
+    return "\n".join(lines)
+
+
+@operation(is_idempotent=False)
+def restore_data(restore: list[str], skip_deploy_id: str | None = None):
+    """Put back the data a rollback returns to: the roles' `restore` commands on the newest backup.
+
+    + restore: the roles' `backup.restore` commands (each gets `$ELENTA_BACKUP`)
+    + skip_deploy_id: a backup not to use (the one the running deploy took before activation)
+    """
+    if not restore:
+        host.noop("no role of this host declares a restore")
+        return
+    if skip_deploy_id is not None:
+        _check_id(skip_deploy_id)
+    yield restore_command(restore, skip_deploy_id)
+
+
 @operation(is_idempotent=False)
 def rollback_generation():
     """Switch the host to its previous system profile generation (`elenta rollback --canon X`)."""

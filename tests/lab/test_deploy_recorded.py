@@ -88,3 +88,63 @@ def test_cli_rollback_without_canon_applies_the_previous_plan(lab_hosts):
         assert "nixos-system-nfs" in lab_hosts.hosts["nancy"].ssh("readlink /run/current-system")
     finally:
         path.write_text(original)
+
+
+RESTORE = 'rm -rf /var/lib/elenta-dns && tar xzf "$ELENTA_BACKUP" -C / var/lib/elenta-dns'
+DATA_ROLE = f"""
+[roles.zonedata.backup]
+paths = ["/var/lib/elenta-dns"]
+restore = '{RESTORE}'
+
+[domains."example.lab".services.ns]
+role = "zonedata"
+host = "toto"
+"""
+
+
+@pytest.fixture
+def data_plans(lab_hosts):
+    """Plan A (toto: .#dns) and plan B (toto: .#cache), both with toto's zone data backed up, B
+    applied over A with A's data and B's data written by each plan's turn; the original after."""
+    path = lab_hosts.path / "constellations" / "homelab.toml"
+    original = path.read_text()
+    toto = lab_hosts.hosts["toto"]
+    quiet = {"no_dns": True, "echo": lambda line: None}
+    try:
+        path.write_text(original + DATA_ROLE)
+        plan_a = load_lab(lab_hosts.path)
+        recorded_deploy(plan_a, "switch", Selection(), **quiet)
+        toto.ssh("mkdir -p /var/lib/elenta-dns && echo zone-A > /var/lib/elenta-dns/z")
+        path.write_text(original.replace('hostConfig = ".#dns"', 'hostConfig = ".#cache"') + DATA_ROLE)
+        plan_b = load_lab(lab_hosts.path)
+        recorded_deploy(plan_b, "switch", Selection(), **quiet)
+        assert "nixos-system-cache" in toto.ssh("readlink /run/current-system")
+        toto.ssh("echo zone-B > /var/lib/elenta-dns/z")
+        yield plan_b, toto
+    finally:
+        path.write_text(original)
+        recorded_deploy(load_lab(lab_hosts.path), "switch", Selection(), **quiet)
+
+
+def test_manual_rollback_restores_the_data_backed_up_before_the_last_deploy(data_plans):
+    from elenta.apply.pipeline import raise_for_report, run_deploy
+
+    plan_b, toto = data_plans
+    report = run_deploy(
+        plan_b, "rollback", Selection(canons=("toto.canon",)), no_dns=True, echo=lambda _: None
+    )
+    raise_for_report(report)
+    assert "nixos-system-dns" in toto.ssh("readlink /run/current-system")
+    assert toto.ssh("cat /var/lib/elenta-dns/z") == "zone-A\n"
+
+
+def test_plan_rollback_restores_the_data_of_the_plan_rolled_back_to(data_plans):
+    from elenta.compile.apply import rollback_plan
+
+    plan_b, toto = data_plans
+    rollback_plan(plan_b, subsystems=("nixos",), no_dns=True)
+    assert "nixos-system-dns" in toto.ssh("readlink /run/current-system")
+    assert toto.ssh("cat /var/lib/elenta-dns/z") == "zone-A\n"
+    # the data rolled away from is kept: the rollback's own pre-deploy backup holds zone-B
+    newest = toto.ssh("ls -1t /var/lib/elenta/backups/*.tar.gz | head -n 1").strip()
+    assert toto.ssh(f"tar xzOf {newest} var/lib/elenta-dns/z") == "zone-B\n"

@@ -20,7 +20,7 @@ from elenta.operations import nixos
 from tests.operations.harness import FakeHost, run_operation
 
 HERE = Path(__file__).parent
-OPERATIONS = ("copy_closure", "activate", "confirm", "rollback_generation")
+OPERATIONS = ("copy_closure", "activate", "confirm", "rollback_generation", "restore_data")
 CASES = sorted(p for op in OPERATIONS for p in (HERE / f"nixos.{op}").glob("*.json"))
 FACT_CASES = sorted((HERE / "nixos.NixosSystem").glob("*.json"))
 
