@@ -19,6 +19,7 @@ Use it from any test module under tests/lab/ (this conftest applies there), e.g.
 from __future__ import annotations
 
 import shutil
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,3 +67,11 @@ def lab_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHosts]:
             yield running
         finally:
             lab_down(lab, purge=True)
+
+
+@pytest.fixture
+def quiet_warnings() -> Iterator[None]:
+    """Silence elenta's warnings (the example lab's alias-port notes) for tests about other things."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

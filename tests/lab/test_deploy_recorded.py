@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import warnings
 
 import pytest
 
@@ -15,14 +14,7 @@ from elenta.compile.plan import build_plan
 from elenta.inventory import Selection
 from elenta.model.lab import load_lab
 
-pytestmark = pytest.mark.lab
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("quiet_warnings")]
 
 
 def _deploys(lab) -> list[str]:

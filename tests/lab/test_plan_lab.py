@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from elenta.compile.apply import apply_plan, rollback_plan
@@ -12,14 +10,7 @@ from elenta.compile.history import History
 from elenta.compile.plan import build_plan
 from elenta.model.lab import load_lab
 
-pytestmark = pytest.mark.lab
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("quiet_warnings")]
 
 
 def test_drift_reads_every_nixos_host_in_one_round_trip(lab_hosts):
