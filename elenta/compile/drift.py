@@ -26,8 +26,8 @@ from typing import Any
 from elenta.compile.diff import diff_values, flatten
 from elenta.compile.plan import Plan, artifact_file
 from elenta.model.lab import Lab
+from elenta.render.hostdata import HOST_JSON
 
-HOST_JSON = "/etc/elenta/host.json"
 Facts = dict[str, dict[str, Any]]
 
 
@@ -199,13 +199,12 @@ def read_host_over_ssh(lab: Lab, machine: str, installed: dict[str, str]) -> dic
 
 
 def gather_facts(lab: Lab, plan: Plan, *, reader: Reader | None = None, workers: int = 16) -> Facts:
-    """Facts of every NixOS machine of the plan, read in parallel: `gather_facts(lab, plan)`."""
+    """Facts of every SSH-deployed machine of the plan, read in parallel: `gather_facts(lab, plan)`."""
     read = reader or read_host_over_ssh
-    machines = [
-        m
-        for m in plan.manifest.get("machines", {})
-        if m in lab.cadaster.machines and lab.cadaster.machines[m].kind == "nixos"
-    ]
+    from elenta.inventory import inventory_machines
+
+    reached = set(inventory_machines(lab))  # NixOS machines reached over SSH (not netbooted ones)
+    machines = [m for m in plan.manifest.get("machines", {}) if m in reached]
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(machines) or 1))) as pool:
         installed = plan.manifest.get("installed", {})
         results = list(pool.map(lambda m: read(lab, m, installed.get(m, {})), machines))

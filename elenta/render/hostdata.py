@@ -23,6 +23,10 @@ from elenta.compile.canonical import canonical_bytes
 from elenta.compile.machines import compiled_machines
 from elenta.model.lab import Lab
 
+# Where a host finds its data when a deploy installs it (`elenta deploy --only hostdata|all`).
+HOST_JSON = "/etc/elenta/host.json"
+DISCOVERY_JSON = "/etc/elenta/discovery.json"
+
 
 def _addresses(lab: Lab) -> dict[str, dict[str, dict[str, str]]]:
     out: dict[str, dict[str, dict[str, str]]] = {}
@@ -69,12 +73,25 @@ def discovery_nix() -> bytes:
     return resources.files("elenta.compile").joinpath("discovery.nix").read_bytes()
 
 
+def host_json(data: dict[str, Any], name: str) -> bytes:
+    """One machine's `host.json` from the discovery document: `host_json(discovery_data(lab), "toto")`."""
+    machine = data["machines"][name]
+    return canonical_bytes({"self": name, "canon": machine["canon"], "host": machine})
+
+
+def host_files(lab: Lab, machine: str) -> dict[str, bytes]:
+    """What a deploy installs on `machine`: `{HOST_JSON: …, DISCOVERY_JSON: …}` (paths to bytes)."""
+    data = discovery_data(lab)
+    if machine not in data["machines"]:
+        return {}
+    return {HOST_JSON: host_json(data, machine), DISCOVERY_JSON: canonical_bytes(data)}
+
+
 @artifact_builder("hostdata")
 def hostdata_artifacts(lab: Lab) -> Iterator[Artifact]:
     """`discovery.json` + `discovery.nix` for the lab, and `host.json` per placed machine."""
     data = discovery_data(lab)
     yield Artifact("hostdata", None, "discovery.json", canonical_bytes(data))
     yield Artifact("hostdata", None, "discovery.nix", discovery_nix())
-    for name, machine in data["machines"].items():
-        host = {"self": name, "canon": machine["canon"], "host": machine}
-        yield Artifact("hostdata", name, "host.json", canonical_bytes(host))
+    for name in data["machines"]:
+        yield Artifact("hostdata", name, "host.json", host_json(data, name))

@@ -140,3 +140,29 @@ def test_plan_rollback_restores_the_data_of_the_plan_rolled_back_to(data_plans):
     # the data rolled away from is kept: the rollback's own pre-deploy backup holds zone-B
     newest = toto.ssh("ls -1t /var/lib/elenta/backups/*.tar.gz | head -n 1").strip()
     assert toto.ssh(f"tar xzOf {newest} var/lib/elenta-dns/z") == "zone-B\n"
+
+
+def test_host_data_is_installed_for_discovery_and_drift_sees_a_hand_edit(lab_hosts):
+    import json
+
+    from elenta.compile.drift import check_drift
+
+    lab = lab_hosts.lab
+    hosts = lab_hosts.hosts
+    deploy = {"subsystems": ("nixos", "hostdata"), "no_dns": True, "echo": lambda line: None}
+    try:
+        recorded_deploy(lab, "switch", Selection(), **deploy)
+        own = json.loads(hosts["toto"].ssh("cat /etc/elenta/host.json"))
+        assert (own["self"], own["canon"]) == ("toto", "toto.canon")
+        discovery = json.loads(hosts["nancy"].ssh("cat /etc/elenta/discovery.json"))
+        assert discovery["services"]["www.example.lab"]["host"] == "archimedes"
+        assert discovery["roles"]["dns"] == ["toto"]
+        assert check_drift(lab).drifts == []
+        hosts["nancy"].ssh("""echo '{"self": "nancy"}' > /etc/elenta/host.json""")
+        found = [str(d) for d in check_drift(lab).drifts]
+        assert found and all(line.startswith("nancy: hostdata: ") for line in found), found
+        recorded_deploy(lab, "switch", Selection(), **deploy)  # puts it back
+        assert check_drift(lab).drifts == []
+    finally:
+        for host in hosts.values():
+            host.ssh("rm -f /etc/elenta/host.json /etc/elenta/discovery.json")

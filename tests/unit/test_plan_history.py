@@ -268,7 +268,8 @@ def test_pipeline_runner_deploys_the_replayed_lab_with_the_lab_state(lab_dir, mo
     lab = load_lab(lab_dir)
     apply_plan(lab, build_plan(lab), runner=pipeline_runner)
     assert calls[-1][0].root == lab.root and calls[-1][1] == "switch" and calls[-1][2].empty
-    assert calls[-1][3] == {"subsystems": (), "no_dns": False} and calls[-1][4] == str(lab.state_dir)
+    assert calls[-1][3] == {"subsystems": (), "no_dns": False, "restore": False}
+    assert calls[-1][4] == str(lab.state_dir)
     rollback_plan(lab, runner=pipeline_runner)
     replayed = calls[-1][0]
     assert replayed.root != lab.root and build_plan(replayed).hash == a.hash
