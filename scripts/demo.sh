@@ -39,7 +39,7 @@ elenta plan | tail -n 25
 step "elenta net plan   (what the switch step will push)"
 elenta net plan | head -n 20
 
-step "elenta switch --no-dns --only all   (NixOS everywhere, then DNS, NFS, netboot, the switch)"
+step "elenta switch --no-dns --only all   (NixOS, host data, DNS, NFS, netboot, then the switch)"
 elenta switch --no-dns --only all
 
 step "elenta lookup toto.canon   (answered by the lab's own DNS server, Knot on toto)"
@@ -51,8 +51,10 @@ step "elenta deploy --only all   (a second run: nothing to do anywhere)"
 elenta deploy --only all
 step "elenta history"
 elenta history
+step "elenta drift   (what the hosts report against the applied plan)"
+elenta drift
 step "pyinfra inventories/lab.py debug-inventory   (the same inventory and groups, seen by pyinfra)"
-pyinfra inventories/lab.py debug-inventory 2>/dev/null | grep -E '^\[|Groups' || true
+pyinfra inventories/lab.py debug-inventory 2>&1 | grep -E '^\[|Groups' || true
 step "elenta build-image --config '.#netboot' --out $ELENTA_STATE_DIR/image"
 elenta build-image --config '.#netboot' --out "$ELENTA_STATE_DIR/image"
 step "demo done"

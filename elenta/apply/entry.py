@@ -41,7 +41,10 @@ def run_subsystem_deploys() -> None:
     settings = DeploySettings.from_env()
     _hold_lock()
     ran = []
-    for module in subsystem_deploys():
+    # pyinfra tells operations apart by the line numbers of their call stack alone: every
+    # subsystem is applied from the one line below, so `host.loop` adds the module's place in the
+    # (same for every host) list, and two subsystems' operations never share an identity.
+    for module in host.loop(subsystem_deploys()):
         name = module.__name__.rsplit(".", 1)[-1]
         if settings.subsystems and name not in settings.subsystems:
             continue

@@ -49,7 +49,7 @@ class HostResult:
 
     canon: str
     action: str
-    result: str  # changed, unchanged, done (a subsystem ran, reported nothing), rolled-back, failed
+    result: str  # changed, unchanged, done (a subsystem ran, reported nothing), rolled-back, failed, skipped
     seconds: float
     detail: str = ""
 
@@ -272,7 +272,7 @@ def run_deploy(
             )
             run_pyinfra(lab, settings, todo, no_dns, echo)
             report.results += [_result_of(c, action, report) for c in todo]
-        for outcome in push_switches(lab, switch_names, echo):
+        for outcome in push_switches(lab, switch_names, echo, hosts_failed=bool(report.failed)):
             report.results.append(
                 HostResult(outcome.canon, "net", outcome.result, outcome.seconds, outcome.detail)
             )

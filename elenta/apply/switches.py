@@ -46,8 +46,18 @@ def check_switches(lab: Lab, names: list[str]) -> None:
         switch_target(lab, name)
 
 
-def push_switches(lab: Lab, names: list[str], echo: Callable[[str], None] = print) -> list[SwitchOutcome]:
-    """Apply each switch in parallel; one outcome per switch, failures included (never raises)."""
+def push_switches(
+    lab: Lab, names: list[str], echo: Callable[[str], None] = print, *, hosts_failed: bool = False
+) -> list[SwitchOutcome]:
+    """Apply each switch in parallel; one outcome per switch, failures included (never raises).
+
+    With `hosts_failed`, nothing is pushed (network changes on top of a failed deploy would make
+    its recovery harder): each switch is `skipped`.
+    """
+    if hosts_failed:
+        for name in names:
+            echo(f"{lab.canon(name)}: switch not pushed: hosts failed")
+        return [SwitchOutcome(lab.canon(n), "skipped", 0.0, "not pushed: hosts failed") for n in names]
     if not names:
         return []  # and netmiko stays unimported
     from elenta.operations.switch import apply_switch, each_switch

@@ -16,7 +16,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import files
 
 from elenta.model.lab import load_lab
-from elenta.render.hostdata import host_files
+from elenta.render.hostdata import DISCOVERY_JSON, HOST_JSON, host_files
 
 
 def wanted(host: Any) -> bool:
@@ -28,11 +28,15 @@ def wanted(host: Any) -> bool:
 def apply() -> None:
     """Install this host's `host.json` and the lab's `discovery.json` (unchanged files: no-op)."""
     lab = load_lab(host.data.get("elenta_lab"))
-    for dest, content in host_files(lab, host.data.get("elenta_machine")).items():
-        files.put(
-            name=f"Install {dest}",
-            src=io.BytesIO(content),
-            dest=dest,
-            mode="644",
-            create_remote_dir=True,
-        )
+    data = host_files(lab, host.data.get("elenta_machine"))
+    if not data:
+        host.noop("this machine has no host data in the plan")
+        return
+    # One call site per file: pyinfra orders operations by where they are called, not by loops.
+    files.put(name=f"Install {HOST_JSON}", src=io.BytesIO(data[HOST_JSON]), dest=HOST_JSON, mode="644")
+    files.put(
+        name=f"Install {DISCOVERY_JSON}",
+        src=io.BytesIO(data[DISCOVERY_JSON]),
+        dest=DISCOVERY_JSON,
+        mode="644",
+    )
