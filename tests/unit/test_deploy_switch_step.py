@@ -24,7 +24,7 @@ def test_a_whole_lab_deploy_includes_every_switch_a_narrowed_one_none(lab):
 def test_a_missing_switch_password_is_refused_before_anything_runs(lab, monkeypatch):
     monkeypatch.delenv("ELENTA_SW1_PASSWORD", raising=False)
     with pytest.raises(
-        ModelError, match=r"machines\.sw1\.switch\.credentials\.password_env: .*ELENTA_SW1_PASSWORD"
+        CredentialsError, match=r"machines\.sw1\.switch\.credentials\.password_env: .*ELENTA_SW1_PASSWORD"
     ):
         check_switches(lab, ["sw1"])
     monkeypatch.setenv("ELENTA_SW1_PASSWORD", "secret")
