@@ -7,6 +7,7 @@ import pytest
 from elenta.apply.switches import check_switches, push_switches, selected_switches
 from elenta.inventory import Selection
 from elenta.model.lab import load_lab
+from elenta.switch.credentials import CredentialsError
 from tests.conftest import EXAMPLE_LAB
 
 
