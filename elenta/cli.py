@@ -29,6 +29,32 @@ def help_first(argv: list[str]) -> list[str]:
     return argv
 
 
+def check_paths(argv: list[str]) -> list[str]:
+    """Give `elenta check [PATH…]` its documented form: extra paths become `--also`, and no path
+    means the default lab (invoke knows neither variadic nor optional positional arguments).
+
+    >>> check_paths(["elenta", "check", "cadaster.toml", "web.toml", "db.yaml"])
+    ['elenta', 'check', 'cadaster.toml', '--also', 'web.toml', '--also', 'db.yaml']
+    >>> check_paths(["elenta", "check"])[:2], len(check_paths(["elenta", "check"]))
+    (['elenta', 'check'], 3)
+    """
+    if len(argv) < 2 or argv[1] != "check" or {"-h", "--help"} & set(argv):
+        return argv
+    paths, rest, args = [], [], iter(argv[2:])
+    for arg in args:
+        if arg.startswith("-"):
+            rest.append(arg)
+            if "=" not in arg and arg in ("--also", "-a"):
+                rest.append(next(args, ""))
+        else:
+            paths.append(arg)
+    if not paths:
+        from elenta.tasks._common import lab_path
+
+        paths = [str(lab_path())]
+    return [*argv[:2], paths[0], *(x for p in paths[1:] for x in ("--also", p)), *rest]
+
+
 def main() -> None:
     """Entry point of the console script: `elenta check examples/lab`."""
-    program.run(help_first(sys.argv))
+    program.run(check_paths(help_first(sys.argv)))

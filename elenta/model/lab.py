@@ -152,6 +152,9 @@ def load_lab(*paths: Path | str) -> Lab:
     `load_lab("examples/lab")` or `load_lab("cadaster.toml", "web.yaml")`; raises ModelError.
     """
     resolved = [Path(p) for p in paths] or [Path.cwd()]
+    for path in resolved:
+        if not path.exists():
+            raise ModelError.one(path, "(path)", "no such file or folder")
     if len(resolved) == 1 and resolved[0].is_dir():
         root = resolved[0]
         cadaster_path = _find_cadaster(root)

@@ -61,3 +61,14 @@ def test_lookup_unknown_name_exits_2_naming_the_cadaster() -> None:
     result = elenta("lookup", "totto.canon", "--no-dns", "--lab", str(EXAMPLE_LAB))
     assert result.returncode == 2
     assert "cadaster.toml" in result.stderr and "did you mean toto.canon" in result.stderr
+
+
+def test_check_takes_any_number_of_paths_and_defaults_to_the_lab(tmp_path: Path) -> None:
+    files = [str(EXAMPLE_LAB / "cadaster.toml"), str(EXAMPLE_LAB / "constellations" / "homelab.toml")]
+    result = elenta("check", *files)
+    assert result.returncode == 0, result.stderr
+    assert "1 constellation(s)" in result.stdout
+    assert elenta("check").returncode == 0  # the default lab, from the repository root
+    missing = elenta("check", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "error: examples/lab: (path): no such file or folder"
