@@ -31,6 +31,7 @@ from elenta.lab.state import lab_state
 from elenta.model.lab import Lab, load_lab
 from elenta.nix import nix_available
 from elenta.operations.nixos import activate_command, confirm_command
+from tests.cli import run_elenta
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_LAB = REPO / "examples" / "lab"
@@ -314,25 +315,11 @@ def test_pyinfra_cli_and_elenta_status_go_through_the_same_code(deploy_lab: Depl
     assert proc.returncode == 0, out
     for canon in ("toto.canon", "nancy.canon", "archimedes.canon", "ifrit.canon"):
         assert f"[{canon}] unchanged: already at /nix/store/" in out
-    status = subprocess.run(
-        ["elenta", "status", "--no-dns", "--lab", str(deploy_lab.path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    status = run_elenta("status", "--no-dns", "--lab", str(deploy_lab.path), env=env, timeout=120)
     assert status.returncode == 0, status.stdout + status.stderr
     assert status.stdout.count("in compliance") == 4
     assert "running rev" in status.stdout and "unknown" in status.stdout  # the copy is not in git
-    hosts = subprocess.run(
-        ["elenta", "lab", "status", "--lab", str(deploy_lab.path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    hosts = run_elenta("lab", "status", "--lab", str(deploy_lab.path), env=env, timeout=120)
     assert hosts.returncode == 0 and f"127.0.1.2:{deploy_lab.hosts()['toto'].port}" in hosts.stdout
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
@@ -13,6 +12,7 @@ from elenta.compile.history import History
 from elenta.compile.plan import build_plan
 from elenta.inventory import Selection
 from elenta.model.lab import load_lab
+from tests.cli import run_elenta
 
 pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("quiet_warnings")]
 
@@ -60,13 +60,7 @@ def test_cli_rollback_without_canon_applies_the_previous_plan(lab_hosts):
     env_lab = ["--lab", str(lab_hosts.path)]
 
     def elenta(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-c", "from elenta.cli import main; main()", *args, *env_lab],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return run_elenta(*args, *env_lab)
 
     try:
         assert elenta("switch", "--no-dns").returncode == 0

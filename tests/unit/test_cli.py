@@ -6,18 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli import run_elenta
 from tests.conftest import EXAMPLE_LAB, REPO
 
 
 def elenta(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from elenta.cli import main; main()", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_elenta(*args, cwd=cwd, timeout=60)
 
 
 def test_help_and_inv_list_show_the_same_tasks() -> None:
