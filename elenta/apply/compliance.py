@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+
+def next_boot(facts: dict[str, Any]) -> str | None:
+    """What the host boots next: its boot loader's default entry, else its profile's generation."""
+    return facts.get("next_boot") or facts.get("profile_system")
+
+
 ACTIONS = ("test", "switch", "boot")
 
 
@@ -21,8 +27,8 @@ def pending_change(action: str, facts: dict[str, Any], desired: str) -> str | No
     if action in ("switch", "boot"):
         if facts.get("profile_system") != desired:
             reasons.append(f"profile at {facts.get('profile_system') or 'nothing'}")
-        elif facts.get("next_boot") != desired:
-            reasons.append(f"boots {facts.get('next_boot') or 'nothing'}")
+        elif next_boot(facts) != desired:
+            reasons.append(f"boots {next_boot(facts) or 'nothing'}")
     return "; ".join(reasons) or None
 
 
@@ -33,6 +39,6 @@ def compliance(facts: dict[str, Any] | None, desired: str) -> dict[str, Any]:
     """
     if facts is None:
         return {"running_ok": False, "boot_ok": False, "compliant": False}
-    boots = facts.get("next_boot") or facts.get("profile_system")
+    boots = next_boot(facts)
     running_ok = facts.get("current") == desired
     return {"running_ok": running_ok, "boot_ok": boots == desired, "compliant": running_ok}

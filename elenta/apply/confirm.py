@@ -7,10 +7,11 @@ longer answers SSH), the host's watchdog rolls it back by itself when the timeou
 from __future__ import annotations
 
 import socket
+import time
 import urllib.request
 from typing import Any
 
-from elenta.apply.record import note
+from elenta.apply.record import first_error_line, note
 from elenta.apply.ssh import SshTarget, run_paramiko
 from elenta.model.constellation import HealthCheck
 from elenta.model.errors import ElentaError
@@ -56,25 +57,34 @@ def probe(check: HealthCheck, target: SshTarget) -> str | None:
     return None
 
 
-def confirm_deploy(target: SshTarget, deploy_id: str, checks: list[HealthCheck]) -> None:
-    """Probe from the deployer, then check and confirm on the host over ONE fresh connection.
+def confirm_deploy(
+    target: SshTarget, deploy_id: str, checks: list[HealthCheck], *, attempts: int = 3
+) -> None:
+    """Probe from the deployer, then check and confirm on the host over ONE fresh connection
+    (a lost connection is retried on a new one, a few times: the watchdog is counting).
 
-    Raises RolledBack (after the rollback) when a check fails or the host cannot be confirmed.
+    Raises RolledBack when a check fails (the host's rollback is started) or it cannot be confirmed.
     """
     for check in checks:
         if check.command is None:
             failure = probe(check, target)
             if failure:
-                run_paramiko(target, rollback_now_command(deploy_id))
-                note(target.name, "rolled-back", f"health check failed: {failure}", result="rolled-back")
-                raise RolledBack(f"{target.name}: rolled back: health check failed: {failure}")
+                reason = f"health check failed: {failure}"
+                run_paramiko(target, rollback_now_command(deploy_id, reason))
+                note(target.name, "rolled-back", reason, result="rolled-back")
+                raise RolledBack(f"{target.name}: rolled back: {reason}")
     commands = [(c.command, c.timeout) for c in checks if c.command is not None]
     budget = sum(timeout for _, timeout in commands) + 30
-    proc = run_paramiko(target, confirm_command(deploy_id, commands), timeout=budget)
+    for attempt in range(attempts):
+        proc = run_paramiko(target, confirm_command(deploy_id, commands), timeout=budget)
+        if proc.returncode in (0, 3, 4):
+            break
+        if attempt < attempts - 1:
+            time.sleep(1)
     if proc.returncode == 0:
         note(target.name, "confirmed", "over a fresh SSH connection")
         return
-    reason = proc.stderr.strip() or f"exit {proc.returncode}"
+    reason = first_error_line(proc.stderr) or f"exit {proc.returncode}"
     if proc.returncode in (3, 4):
         note(target.name, "rolled-back", reason, result="rolled-back")
         raise RolledBack(f"{target.name}: rolled back: {reason}")

@@ -3,33 +3,44 @@
     report = run_deploy(lab, "switch", Selection(roles=("dns",)), no_dns=True)
     print(report.table()); raise_for_report(report)
 
-1. lock the lab (a second deploy refuses), select machines, build their systems (one `nix build`);
-2. read every host's facts in parallel (one round trip each): hosts already in compliance are
-   done (a no-op deploy ends here), unreachable hosts are reported and skipped;
+1. lock the lab (a second deploy refuses), select machines, validate every artifact of the
+   selected subsystems (one fault: no host is touched), build their systems (one `nix build`);
+2. read every host's facts in parallel (one round trip each): what an earlier deploy left
+   undecided is reported (and waited for), hosts already in compliance are done (a no-op deploy
+   ends here), unreachable hosts are reported and skipped;
 3. run `pyinfra` in a child process (gevent stays out of invoke's process) on the rest, with the
-   same deploy file as `pyinfra inventories/lab.py deploy.py`;
-4. collect each host's events into the deploy record (`<state>/deploys/<id>/`) and a table.
+   same deploy file as `pyinfra inventories/lab.py deploy.py`; the child holds the lock too, sits
+   in its own process group and dies with the deployer. A first Ctrl-C starts no new work and lets
+   in-flight activations end (confirmed or rolled back); a second one kills the child at once;
+4. read every touched host's state again (the same one round trip) and report THAT: the table
+   says what each host runs and boots, waiting for watchdogs that have not decided yet.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from elenta.apply.build import BuiltSystem, build_systems
-from elenta.apply.lock import deploy_lock
-from elenta.apply.record import host_events
+from elenta.apply.children import death_signal
+from elenta.apply.lock import HeldLock, deploy_lock
+from elenta.apply.record import STOP_FILE, host_events
 from elenta.apply.settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
+from elenta.apply.settle import read_settled, truthful, wait_for_leftovers
 from elenta.apply.ssh import SshTarget
 from elenta.apply.status import STATUS_HEADERS, HostStatus, read_status, status_rows
 from elenta.apply.switches import check_switches, push_switches, selected_switches
+from elenta.compile.validate import validate_artifacts
 from elenta.inventory import Selection, inventory_groups
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
@@ -37,10 +48,17 @@ from elenta.report import table
 
 PACKAGE = Path(__file__).resolve().parent
 ACTIONS = ("test", "switch", "boot", "rollback")
+FAILED_RESULTS = ("failed", "rolled-back", "skipped", "undecided", "aborted")
 
 
 class DeployFailed(ElentaError):
     """Some hosts failed or rolled back; the message names each and why (the others finished)."""
+
+
+class DeployInterrupted(DeployFailed):
+    """The deploy was interrupted (Ctrl-C); the table says where each host stands."""
+
+    exit_code = 130
 
 
 @dataclass
@@ -62,11 +80,12 @@ class DeployReport:
     action: str
     folder: Path
     results: list[HostResult] = field(default_factory=list)
+    interrupted: str = ""  # "": ran to its end; "interrupted": first Ctrl-C; "aborted": second
 
     @property
     def failed(self) -> list[HostResult]:
-        """Hosts that failed or rolled back: `report.failed`."""
-        return [r for r in self.results if r.result in ("failed", "rolled-back")]
+        """Hosts that did not end where the deploy wanted them: `report.failed`."""
+        return [r for r in self.results if r.result in FAILED_RESULTS]
 
     def table(self) -> str:
         """The final table: host, action, result, time, detail."""
@@ -117,10 +136,49 @@ def _child_env(lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bo
     return env
 
 
+@dataclass
+class ChildRun:
+    """How the pyinfra child ended: its exit code and whether the deployer was interrupted."""
+
+    returncode: int = 0
+    interrupted: str = ""  # "", "interrupted" (first Ctrl-C) or "aborted" (second)
+
+
+def _say(text: str) -> None:
+    os.write(2, (text + "\n").encode())  # safe inside a signal handler, unlike print
+
+
+def _on_interrupt(run: ChildRun, proc: subprocess.Popen, folder: Path) -> Callable[..., None]:
+    def handler(signum: int, frame: object) -> None:
+        if not run.interrupted:
+            run.interrupted = "interrupted"
+            (folder / STOP_FILE).touch()
+            _say(
+                "interrupted: no new host is started; activations under way end confirmed or rolled "
+                "back (Ctrl-C again to abort at once)"
+            )
+            return
+        run.interrupted = "aborted"
+        _say("aborting: stopping the deploy now")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    return handler
+
+
 def run_pyinfra(
-    lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bool, echo: Callable[[str], None]
-) -> int:
-    """Run pyinfra (a child process) on `canons`; its full output goes to `<deploy>/pyinfra.log`."""
+    lab: Lab,
+    settings: DeploySettings,
+    canons: list[str],
+    no_dns: bool,
+    echo: Callable[[str], None],
+    lock: HeldLock | None = None,
+) -> ChildRun:
+    """Run pyinfra (a child process) on `canons`; its full output goes to `<deploy>/pyinfra.log`.
+
+    The child holds the deploy lock with us (`lock.fd`), dies with us (parent-death signal) and
+    runs in its own process group: Ctrl-C reaches only this process (see `_on_interrupt`).
+    """
     assert settings.deploy_dir is not None
     log_path = settings.deploy_dir / "pyinfra.log"
     argv = [
@@ -132,6 +190,7 @@ def run_pyinfra(
         str(PACKAGE / "pyinfra_inventory.py"),
         str(PACKAGE / "pyinfra_deploy.py"),
     ]
+    run = ChildRun()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             argv,
@@ -141,26 +200,44 @@ def run_pyinfra(
             stdin=subprocess.DEVNULL,
             text=True,
             cwd=str(lab.root),
+            pass_fds=(lock.fd,) if lock else (),
+            preexec_fn=death_signal(),
+            process_group=0,
         )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            if line.startswith("[") or "rror:" in line:
-                echo(line.rstrip("\n"))
-        return proc.wait()
+        main = threading.current_thread() is threading.main_thread()
+        previous = (
+            signal.signal(signal.SIGINT, _on_interrupt(run, proc, settings.deploy_dir)) if main else None
+        )
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                log.flush()
+                if line.startswith("[") or "rror:" in line:
+                    echo(line.rstrip("\n"))
+            run.returncode = proc.wait()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
+    return run
+
+
+# pyinfra's summaries that hide the cause: never a failure's detail.
+USELESS = re.compile(r"executed 0 commands|No changes|^\s*Success\s*$|Loading config|--> ", re.I)
 
 
 def _pyinfra_error(log: Path, canon: str) -> str:
-    """The most telling line pyinfra wrote about a host (or about the whole run)."""
+    """The first telling line pyinfra wrote about a host (else about the whole run)."""
     if not log.exists():
         return "pyinfra did not run"
     lines = [line.strip() for line in log.read_text().splitlines() if line.strip()]
+    lines = [line for line in lines if not USELESS.search(line)]
     mine = [line for line in lines if f"[{canon}]" in line]
-    telling = re.compile(r"rror|failed|could not|refused|timed out", re.I)
+    telling = re.compile(r"rror|failed|could not|refused|timed out|denied|no space|lost|closed", re.I)
     errors = [line for line in mine if telling.search(line)]
     general = [line for line in lines if re.search(r"(Error|Exception)\b:", line)]
-    found = errors or general or mine
-    return found[-1] if found else f"no result (see {log})"
+    found = errors or general
+    return found[0] if found else f"no result (see {log})"
 
 
 def _result_of(canon: str, action: str, report: DeployReport) -> HostResult:
@@ -170,6 +247,8 @@ def _result_of(canon: str, action: str, report: DeployReport) -> HostResult:
     seconds = (events[-1]["time"] - events[0]["time"]) if events else 0.0
     if results and results[-1]["result"] == "rolled-back":
         return HostResult(canon, action, "rolled-back", seconds, results[-1].get("detail", ""))
+    if results and results[-1]["result"] in ("failed", "skipped"):
+        return HostResult(canon, action, results[-1]["result"], seconds, results[-1].get("detail", ""))
     if not results or not any(e.get("settled") for e in events):
         return HostResult(
             canon, action, "failed", seconds, _pyinfra_error(report.folder / "pyinfra.log", canon)
@@ -207,13 +286,19 @@ def _precheck(
     nixos_only: bool,
     report: DeployReport,
     echo: Callable[[str], None],
+    wait: float,
 ) -> list[str]:
-    """Read facts once per host; report the unreachable and (NixOS-only deploys) the compliant."""
+    """Read facts once per host: report what earlier deploys left undecided (and wait for it), the
+    unreachable and (NixOS-only deploys) the compliant; return the hosts left to deploy."""
     statuses = read_status({c: targets[c] for c in systems}, systems)
+    blocked = wait_for_leftovers(targets, systems, statuses, wait, echo)
     todo = []
     for canon in canons:
         st = statuses.get(canon)
-        if st is not None and st.facts is None:
+        if canon in blocked:
+            echo(f"[{canon}] not touched: {blocked[canon]}")
+            report.results.append(HostResult(canon, action, "failed", 0.0, f"not touched: {blocked[canon]}"))
+        elif st is not None and st.facts is None:
             echo(f"[{canon}] unreachable: {st.error}")
             report.results.append(HostResult(canon, action, "failed", st.seconds, f"unreachable: {st.error}"))
         elif st is not None and nixos_only and st.pending(action) is None:
@@ -222,6 +307,37 @@ def _precheck(
         else:
             todo.append(canon)
     return todo
+
+
+def _report_predecessor(lab: Lab, held: HeldLock, echo: Callable[[str], None]) -> None:
+    """Say so when the previous deploy of this lab ended without its record (it was killed)."""
+    if held.previous is None or held.previous[1] == "-":
+        return
+    pid, previous_id = held.previous
+    folder = lab.state_dir / "deploys" / previous_id
+    if not folder.is_dir() or (folder / "record.json").exists():
+        return
+    last = {}
+    for events in sorted((folder / "hosts").glob("*.jsonl")) if (folder / "hosts").is_dir() else []:
+        lines = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
+        if lines:
+            last[events.stem] = lines[-1]["event"]
+    where = ", ".join(f"{c}: {e}" for c, e in last.items()) or "before any host"
+    echo(f"deploy {previous_id} (pid {pid}) ended without finishing (killed?); its record stops at {where}")
+
+
+def _aborted_results(report: DeployReport, todo: list[str]) -> list[HostResult]:
+    """Rows after a second Ctrl-C: hosts whose activation had started may be mid-activation."""
+    rows = []
+    for canon in todo:
+        events = host_events(report.folder, canon)
+        names = [e["event"] for e in events]
+        if "activating" in names and not any("result" in e for e in events):
+            detail = "may be mid-activation: it ends by itself, rolled back by its watchdog unless confirmed"
+            rows.append(HostResult(canon, report.action, "aborted", 0.0, detail))
+        else:
+            rows.append(_result_of(canon, report.action, report))
+    return rows
 
 
 def run_deploy(
@@ -233,6 +349,7 @@ def run_deploy(
     config: str | None = None,
     subsystems: tuple[str, ...] = ("nixos",),
     confirm_timeout: float = 30,
+    activation_timeout: float = 600,
     limit: int = 4,
     restore: bool = False,
     echo: Callable[[str], None] = print,
@@ -241,24 +358,28 @@ def run_deploy(
     if action not in ACTIONS:
         raise DeployFailed(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
     selection = selection or Selection()
-    with deploy_lock(lab.state_dir):
-        deploy_id = new_deploy_id()
+    deploy_id = new_deploy_id()
+    with deploy_lock(lab.state_dir, deploy_id) as held:
+        _report_predecessor(lab, held, echo)
         folder = (lab.state_dir / "deploys" / deploy_id).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
         report = DeployReport(deploy_id, action, folder)
         canons, targets, machines = inventory_targets(lab, selection, no_dns)
         switch_names: list[str] = []
-        if action != "rollback" and (not subsystems or "switch" in subsystems):
-            switch_names = selected_switches(lab, selection)
-            check_switches(lab, switch_names)  # before any host is touched
+        if action != "rollback":
+            if not subsystems or "switch" in subsystems:
+                switch_names = selected_switches(lab, selection)
+                check_switches(lab, switch_names)
+            validate_artifacts(lab, subsystems)  # every fault before any host is touched
+        folder.mkdir(parents=True, exist_ok=True)
         nixos_only = subsystems == ("nixos",)
         if nixos_only:
             canons = [c for c in canons if config or lab.host_config(machines[c])]
         todo = list(canons)
         systems: dict[str, BuiltSystem] = {}
+        wait = confirm_timeout + 30
         if action != "rollback" and (not subsystems or "nixos" in subsystems):
             systems = _build(lab, canons, machines, config, limit, folder, echo)
-            todo = _precheck(canons, targets, systems, action, nixos_only, report, echo)
+            todo = _precheck(canons, targets, systems, action, nixos_only, report, echo, wait)
         if todo:
             settings = DeploySettings(
                 action=action,
@@ -266,13 +387,23 @@ def run_deploy(
                 deploy_dir=folder,
                 systems_file=folder / "systems.json" if systems else None,
                 confirm_timeout=confirm_timeout,
+                activation_timeout=activation_timeout,
                 subsystems=subsystems,
                 config=config,
                 restore=restore,
             )
-            run_pyinfra(lab, settings, todo, no_dns, echo)
-            report.results += [_result_of(c, action, report) for c in todo]
-        for outcome in push_switches(lab, switch_names, echo, hosts_failed=bool(report.failed)):
+            child = run_pyinfra(lab, settings, todo, no_dns, echo, held)
+            report.interrupted = child.interrupted
+            if child.interrupted == "aborted":
+                report.results += _aborted_results(report, todo)
+                names = [r.canon for r in report.results if r.result == "aborted"]
+                echo("aborted; possibly mid-activation: " + (", ".join(names) or "no host"))
+            else:
+                rows = [_result_of(c, action, report) for c in todo]
+                report.results += _settled(rows, targets, systems, deploy_id, action, wait, echo)
+        for outcome in push_switches(
+            lab, switch_names, echo, hosts_failed=bool(report.failed or report.interrupted)
+        ):
             report.results.append(
                 HostResult(outcome.canon, "net", outcome.result, outcome.seconds, outcome.detail)
             )
@@ -280,7 +411,12 @@ def run_deploy(
         report.results.sort(key=lambda r: order.get(r.canon, len(order)))
         (folder / "record.json").write_text(
             json.dumps(
-                {"deploy_id": deploy_id, "action": action, "results": [r.__dict__ for r in report.results]},
+                {
+                    "deploy_id": deploy_id,
+                    "action": action,
+                    "interrupted": report.interrupted,
+                    "results": [r.__dict__ for r in report.results],
+                },
                 indent=2,
             )
             + "\n"
@@ -288,9 +424,36 @@ def run_deploy(
         return report
 
 
+def _settled(
+    rows: list[HostResult],
+    targets: dict[str, SshTarget],
+    systems: dict[str, BuiltSystem],
+    deploy_id: str,
+    action: str,
+    wait: float,
+    echo: Callable[[str], None],
+) -> list[HostResult]:
+    """The rows rewritten from each NixOS host's own state, read once every watchdog decided."""
+    touched = [r.canon for r in rows if r.canon in systems]
+    if not touched:
+        return rows
+    statuses = read_settled({c: targets[c] for c in touched}, systems, deploy_id, wait, echo)
+    out = []
+    for row in rows:
+        if row.canon in statuses:
+            row.result, row.detail = truthful(action, statuses[row.canon], row.result, row.detail)
+        out.append(row)
+    return out
+
+
 def raise_for_report(report: DeployReport) -> None:
     """Raise DeployFailed naming every failed or rolled-back host (after the others finished)."""
-    if not report.failed:
+    if not report.failed and not report.interrupted:
         return
     parts = [f"{r.canon} {r.result}: {r.detail}" for r in report.failed]
+    if report.interrupted:
+        raise DeployInterrupted(
+            f"deploy {report.deploy_id} ({report.action}) {report.interrupted}"
+            + (": " + "; ".join(parts) if parts else "")
+        )
     raise DeployFailed(f"deploy {report.deploy_id} ({report.action}): " + "; ".join(parts))

@@ -36,3 +36,25 @@ def host_events(deploy_dir: Path, host_name: str) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+STOP_FILE = "stop"  # in the deploy dir: the deployer was interrupted, start no new work
+
+
+def stop_requested() -> bool:
+    """True once the deploy was interrupted (first Ctrl-C): steps not yet started must not start."""
+    folder = os.environ.get(ENV_DEPLOY_DIR)
+    return bool(folder) and (Path(folder) / STOP_FILE).exists()
+
+
+def first_error_line(text: str) -> str:
+    """The first line that says what went wrong (else the last line): `first_error_line(stderr)`.
+
+    `first_error_line("copying…\\nerror: disk I/O error\\n")` -> `'error: disk I/O error'`
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        low = line.lower()
+        if any(word in low for word in ("error", "fail", "no space", "denied", "refused", "cannot", "lost")):
+            return line
+    return lines[-1] if lines else ""

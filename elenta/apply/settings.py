@@ -19,6 +19,7 @@ ENV_SUBSYSTEMS = "ELENTA_SUBSYSTEMS"
 ENV_LOCK_HELD = "ELENTA_DEPLOY_LOCK_HELD"
 ENV_CONFIG = "ELENTA_CONFIG"
 ENV_RESTORE = "ELENTA_RESTORE"
+ENV_ACTIVATION_TIMEOUT = "ELENTA_ACTIVATION_TIMEOUT"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class DeploySettings:
     deploy_dir: Path | None = None
     systems_file: Path | None = None
     confirm_timeout: float = 30.0
+    activation_timeout: float = 600.0
     subsystems: tuple[str, ...] = ()
     config: str | None = None
     restore: bool = False  # put back the data of the plan rolled back to (roles' `restore`)
@@ -45,6 +47,7 @@ class DeploySettings:
             deploy_dir=Path(env[ENV_DEPLOY_DIR]) if env.get(ENV_DEPLOY_DIR) else None,
             systems_file=Path(env[ENV_SYSTEMS]) if env.get(ENV_SYSTEMS) else None,
             confirm_timeout=float(env.get(ENV_CONFIRM_TIMEOUT) or 30),
+            activation_timeout=float(env.get(ENV_ACTIVATION_TIMEOUT) or 600),
             subsystems=tuple(s for s in (env.get(ENV_SUBSYSTEMS) or "").split(",") if s),
             config=env.get(ENV_CONFIG) or None,
             restore=env.get(ENV_RESTORE) == "1",
@@ -56,6 +59,7 @@ class DeploySettings:
             ENV_ACTION: self.action,
             ENV_DEPLOY_ID: self.deploy_id,
             ENV_CONFIRM_TIMEOUT: str(self.confirm_timeout),
+            ENV_ACTIVATION_TIMEOUT: str(self.activation_timeout),
             ENV_SUBSYSTEMS: ",".join(self.subsystems),
         }
         if self.deploy_dir:

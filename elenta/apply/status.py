@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from elenta.apply.build import BuiltSystem
-from elenta.apply.compliance import compliance, pending_change
+from elenta.apply.compliance import compliance, next_boot, pending_change
+from elenta.apply.record import first_error_line
 from elenta.apply.ssh import SshTarget, run_paramiko
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 
@@ -39,24 +40,33 @@ class HostStatus:
         return compliance(self.facts, self.desired.path)
 
 
-def read_fact(target: SshTarget, desired: str | None) -> tuple[dict[str, Any] | None, str | None, float]:
+def read_fact(
+    target: SshTarget, desired: str | None, deploy_id: str | None = None
+) -> tuple[dict[str, Any] | None, str | None, float]:
     """`(facts, error, seconds)` for one host: `read_fact(target, "/nix/store/…")`."""
     started = time.monotonic()
-    proc = run_paramiko(target, nixos_system_command(desired), timeout=30)
+    proc = run_paramiko(target, nixos_system_command(desired, deploy_id), timeout=30)
     seconds = time.monotonic() - started
     if proc.returncode != 0:
-        why = proc.stderr.strip().splitlines()
-        return None, (why[-1] if why else f"ssh exited {proc.returncode}"), seconds
+        return None, first_error_line(proc.stderr) or f"ssh exited {proc.returncode}", seconds
     return parse_nixos_system(proc.stdout.splitlines()), None, seconds
 
 
 def read_status(
-    targets: dict[str, SshTarget], desired: dict[str, BuiltSystem], *, parallel: int = 64
+    targets: dict[str, SshTarget],
+    desired: dict[str, BuiltSystem],
+    *,
+    parallel: int = 64,
+    deploy_id: str | None = None,
 ) -> dict[str, HostStatus]:
-    """Read every host's facts at once: `read_status({"toto.canon": target}, {"toto.canon": built})`."""
+    """Read every host's facts at once: `read_status({"toto.canon": target}, {"toto.canon": built})`.
+
+    With `deploy_id`, each host's facts also say where that deploy stands on it (`facts["deploy"]`).
+    """
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))) as pool:
         futures = {
-            canon: pool.submit(read_fact, target, desired[canon].path) for canon, target in targets.items()
+            canon: pool.submit(read_fact, target, desired[canon].path, deploy_id)
+            for canon, target in targets.items()
         }
     out = {}
     for canon, future in futures.items():
@@ -82,7 +92,7 @@ def status_rows(statuses: dict[str, HostStatus]) -> list[list[str]]:
             rows.append([*wanted, "?", "?", "?", f"unknown: {st.error}"])
             continue
         cols = st.columns
-        boots = st.facts.get("next_boot") or st.facts.get("profile_system")
+        boots = next_boot(st.facts)
         rows.append(
             [
                 *wanted,

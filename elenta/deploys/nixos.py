@@ -105,6 +105,7 @@ def apply() -> None:
         confirm_timeout=settings.confirm_timeout,
         restore=restore,
         backup=backup,
+        activation_timeout=settings.activation_timeout,
     )
     nixos.confirm(name="Health checks and confirmation", deploy_id=settings.deploy_id, action=settings.action)
     python.call(

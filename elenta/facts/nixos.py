@@ -2,8 +2,17 @@
 
 `host.get_fact(NixosSystem, desired="/nix/store/…-nixos-system-dns")` ->
 `{"current": "/nix/store/…", "booted": …, "next_boot": …, "profile_system": …,
-"profile_generation": 3, "generations": [1, 2, 3], "revision": "abc123", "desired_present": True}`.
+"profile_generation": 3, "generations": [1, 2, 3], "revision": "abc123", "desired_present": True,
+"deploys": {"20260101-…": "awaiting-confirmation"}, "deploy": "confirmed", "reason": ""}`.
 Paths that do not exist come back as None.
+
+What a NixOS host boots next is read as NixOS writes it: the default entry of a systemd-boot
+loader (`/boot/loader/loader.conf` names an entry whose `init=` is `<system>/init`); without one,
+the system profile's current generation (what `switch-to-configuration boot` installs).
+
+`deploys` holds the elenta deploys left undecided on the host (activation running, waiting for
+its confirmation, rolling back, or whose activation died); with `deploy_id`, `deploy` is that
+deploy's state and `reason` why it was rolled back (see `DEPLOY_STATES`).
 """
 
 from __future__ import annotations
@@ -17,19 +26,41 @@ from pyinfra.api.facts import FactBase
 PROFILE = "/nix/var/nix/profiles/system"
 CURRENT = "/run/current-system"
 BOOTED = "/run/booted-system"
-# Where the lab's boot loader records the default entry (a real NixOS: the profile's newest
-# generation installed by switch-to-configuration).
-BOOT_DEFAULT = "/boot/elenta/default-system"
+RUN_DIR = "/run/elenta"
+LOADER = "/boot/loader"
+# The system of the boot loader's default entry (systemd-boot), or nothing.
+BOOT_ENTRY_SYSTEM = (
+    f"e=$(sed -n 's/^default[[:space:]]\\{{1,\\}}//p' {LOADER}/loader.conf 2>/dev/null | head -n 1); "
+    f'if [ -n "$e" ]; then sed -n \'s/^options.*init=\\([^ ]*\\)\\/init.*/\\1/p\' "{LOADER}/entries/$e"'
+    " 2>/dev/null | head -n 1; fi"
+)
+# A deploy's state on the host, from its files under /run/elenta (see elenta.operations.nixos).
+DEPLOY_STATES = (
+    "activating",  # switch-to-configuration is running
+    "interrupted",  # the activation died without a result (killed; its host did not reboot)
+    "awaiting-confirmation",  # activated; the watchdog rolls back unless confirmed in time
+    "rolling-back",  # decided against; the rollback runs
+    "rolled-back",
+    "confirmed",
+)
+UNDECIDED = ("activating", "interrupted", "awaiting-confirmation", "rolling-back")
+DEPLOY_STATE_FUNCTION = (
+    "st() { D=" + RUN_DIR + "/$1; if [ -e $D.rolled-back ]; then echo rolled-back; "
+    "elif [ -e $D.confirmed ]; then echo confirmed; elif [ -d $D.decided ]; then echo rolling-back; "
+    "elif [ -e $D.status ]; then echo awaiting-confirmation; "
+    'elif p=$(cat $D.pid 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo activating; '
+    "else echo interrupted; fi; }"
+)
 
 KEYS = ("current", "booted", "next_boot", "profile_system", "profile_link", "generations", "version")
 
 
-def nixos_system_command(desired: str | None = None) -> str:
+def nixos_system_command(desired: str | None = None, deploy_id: str | None = None) -> str:
     """The shell snippet behind NixosSystem: `nixos_system_command("/nix/store/x")`."""
     lines = [
         f"echo current=$(readlink {CURRENT} 2>/dev/null)",
         f"echo booted=$(readlink {BOOTED} 2>/dev/null)",
-        f"echo next_boot=$(readlink {BOOT_DEFAULT} 2>/dev/null)",
+        f"echo next_boot=$({BOOT_ENTRY_SYSTEM})",
         f"echo profile_system=$(readlink -f {PROFILE} 2>/dev/null)",
         f"echo profile_link=$(readlink {PROFILE} 2>/dev/null)",
         "echo generations=$(ls /nix/var/nix/profiles 2>/dev/null"
@@ -39,16 +70,31 @@ def nixos_system_command(desired: str | None = None) -> str:
     if desired:
         quoted = shlex.quote(desired)
         lines.append(f"if test -e {quoted}; then echo desired_present=yes; else echo desired_present=no; fi")
+    lines += [
+        DEPLOY_STATE_FUNCTION,
+        f'for f in {RUN_DIR}/*.activate; do [ -e "$f" ] || continue; i=${{f##*/}}; i=${{i%.activate}}; '
+        'echo "pending=$i $(st $i)"; done',
+    ]
+    if deploy_id:
+        d = shlex.quote(deploy_id)
+        lines += [
+            f"if [ -e {RUN_DIR}/{d}.activate ]; then echo deploy=$(st {d}); fi",
+            f"echo reason=$(head -n 1 {RUN_DIR}/{d}.reason 2>/dev/null)",
+        ]
     return "; ".join(lines)
 
 
 def parse_nixos_system(output: list[str]) -> dict[str, Any]:
     """Turn the command's `key=value` lines into the fact's dict (see the module docstring)."""
-    raw = {k: "" for k in KEYS}
-    raw["desired_present"] = ""
+    raw = {k: "" for k in (*KEYS, "desired_present", "deploy", "reason")}
+    deploys: dict[str, str] = {}
     for line in output:
         key, sep, value = line.partition("=")
-        if sep and key in raw:
+        if sep and key == "pending":
+            deploy, _, state = value.strip().partition(" ")
+            if state in UNDECIDED:
+                deploys[deploy] = state
+        elif sep and key in raw:
             raw[key] = value.strip()
     generations = [int(g) for g in raw["generations"].split() if g.isdigit()]
     link = raw["profile_link"]
@@ -70,15 +116,18 @@ def parse_nixos_system(output: list[str]) -> dict[str, Any]:
         "generations": generations,
         "revision": revision,
         "desired_present": {"yes": True, "no": False}.get(raw["desired_present"]),
+        "deploys": deploys,
+        "deploy": raw["deploy"] or None,
+        "reason": raw["reason"],
     }
 
 
 class NixosSystem(FactBase):
     """The running, booted and next-boot systems, the profile generation and the revision."""
 
-    def command(self, desired: str | None = None) -> str:
+    def command(self, desired: str | None = None, deploy_id: str | None = None) -> str:
         """See `nixos_system_command`."""
-        return nixos_system_command(desired)
+        return nixos_system_command(desired, deploy_id)
 
     def process(self, output: list[str]) -> dict[str, Any]:
         """See `parse_nixos_system`."""

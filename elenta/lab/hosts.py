@@ -5,8 +5,9 @@ starts empty, profiles that survive `lab down`/`lab up`), `/run` and `/tmp` are 
 on "reboot", as on a real machine), and `/etc`, `/var`, `/srv`, `/root`, `/home` are overlays
 whose upper layers live in `LabState.host_dir(machine)` (under /tmp/elenta-lab, linked from
 `<state>/lab/hosts`: never inside the lab folder, which Nix copies whole for a `path:` flake).
-At start a host "boots" what its boot loader marker (`/boot/elenta/default-system`) names, like a
-NixOS machine does.
+At start a host "boots" what its boot loader's default entry names (systemd-boot style:
+`/boot/loader/loader.conf` -> `/boot/loader/entries/<default>` -> `init=<system>/init`), like a
+NixOS machine does: that system becomes `/run/current-system` and `/run/booted-system`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elenta.apply.ssh import SshTarget
+from elenta.facts.nixos import BOOT_ENTRY_SYSTEM
 from elenta.lab.keys import ensure_host_key, ensure_root_key, write_known_hosts
 from elenta.lab.state import HostRecord, LabState, lab_state
 from elenta.model.errors import ElentaError
@@ -36,6 +38,16 @@ HOST_NIX_CONF = (
 )
 # A NixOS-like PATH: the running system's tools first.
 HOST_PATH = "/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+# Boot: the boot loader's default entry names the system that runs and is booted.
+BOOT_SCRIPT = (
+    f"sys=$({BOOT_ENTRY_SYSTEM})",
+    'if [ -n "$sys" ] && [ -e "$sys" ]; then',
+    '  ln -sfn "$sys" /run/current-system',
+    '  ln -sfn "$sys" /run/booted-system',
+    "fi",
+)
 
 
 class LabError(ElentaError):
@@ -139,13 +151,11 @@ def _namespace_script(host_dir: Path, machine: str) -> str:
         f"chmod 600 {h}/run.new/elenta-lab/ssh_host_ed25519_key",
         f"mount -n --move {h}/run.new /run",
         "mount -t tmpfs -o mode=1777 elenta-tmp /tmp",
-        "mkdir -p /etc/nix /nix/var/nix/profiles /boot/elenta",
+        "mkdir -p /etc/nix /nix/var/nix/profiles",
         f"printf %s {shlex.quote(HOST_NIX_CONF)} > /etc/nix/nix.conf",
-        # Boot: what the boot loader marker names becomes the running and booted system.
-        "if [ -L /boot/elenta/default-system ] && [ -e /boot/elenta/default-system ]; then",
-        "  ln -sfn $(readlink /boot/elenta/default-system) /run/current-system",
-        "  ln -sfn $(readlink /boot/elenta/default-system) /run/booted-system",
-        "fi",
+        *BOOT_SCRIPT,
+        # The listener's pid (this shell execs sshd): the stand-in's "restart sshd" spares it.
+        "echo $$ > /run/elenta-lab/sshd.pid",
         "exec /usr/sbin/sshd -D -e -f /run/elenta-lab/sshd_config",
     ]
     return "\n".join(lines) + "\n"

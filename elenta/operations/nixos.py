@@ -20,9 +20,7 @@ from pyinfra import host
 from pyinfra.api import FunctionCommand, OperationError, operation
 
 from elenta.apply.compliance import ACTIONS, pending_change
-from elenta.facts.nixos import BOOT_DEFAULT, CURRENT, PROFILE, NixosSystem
-
-RUN_DIR = "/run/elenta"
+from elenta.facts.nixos import CURRENT, DEPLOY_STATE_FUNCTION, PROFILE, RUN_DIR, NixosSystem
 
 
 def _check_store_path(system: str) -> str:
@@ -53,32 +51,102 @@ def copy_closure(system: str):
     yield FunctionCommand(copy_to_host, (system,), {})
 
 
+def detached(command: str, unit: str) -> str:
+    """Run `command` detached from the SSH session, as nixos-rebuild runs switch-to-configuration:
+    a transient systemd unit where the host runs systemd, else its own session (`setsid`).
+
+    A dropped connection (activation restarting sshd, the network, the deployer dying) never
+    kills it half-way; `exec` keeps one process, the leader of its group, for `abort_command`.
+    `detached("exec sh /run/elenta/d1.activate", "elenta-activate-d1")`
+    """
+    quoted = shlex.quote(command)
+    return (
+        "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then "
+        f'systemd-run --quiet --collect --service-type=exec --unit={unit} --setenv=PATH="$PATH" sh -c {quoted}; '
+        f"else setsid nohup sh -c {quoted} </dev/null >/dev/null 2>&1 & fi"
+    )
+
+
+def _write_script(path: str, lines: list[str]) -> str:
+    """A shell line writing `lines` to `path` (atomically), expanding `$D`, `$prev`, `$pgen`."""
+    return f"printf '%s\\n' {' '.join(lines)} > {path}.tmp && mv -f {path}.tmp {path}"
+
+
+def _quoted(lines: list[str]) -> list[str]:
+    return [shlex.quote(line) for line in lines]
+
+
 def rollback_script(action: str, restore: list[str] | None = None, backup: str | None = None) -> list[str]:
     """Shell lines that write `$D.rollback`: put back the data (the roles' `restore` commands, with
-    `$ELENTA_BACKUP` naming the pre-deploy backup), then what ran, the profile and the boot entry.
+    `$ELENTA_BACKUP` naming the pre-deploy backup), then the profile generation and its boot loader
+    default (the previous generation's `switch-to-configuration boot`), then what ran.
 
-    They capture the host's state at activation time (`$prev`, `$pboot`, `$pgen`).
+    They capture the host's state at activation time (`$prev`, `$pgen`, `$ngen`).
     """
-    body = ["#!/bin/sh", "set +e"]
+    body = []
     for command in restore or []:
         body.append(f"ELENTA_BACKUP={shlex.quote(backup or '')} sh -c {shlex.quote(command)}")
     if action in ("switch", "boot"):
         body += [
-            f'if [ -n "$pgen" ]; then nix-env -p {PROFILE} --switch-generation "$pgen"; '
-            f"else rm -f {PROFILE}; fi",
-            f'if [ -n "$pboot" ]; then "$pboot/bin/switch-to-configuration" boot; '
-            f"else rm -f {BOOT_DEFAULT}; fi",
+            f'new=$(readlink {PROFILE} 2>/dev/null | sed -n "s/^system-\\([0-9]*\\)-link$/\\1/p")',
+            f'if [ -n "$pgen" ]; then nix-env -p {PROFILE} --switch-generation "$pgen"; else rm -f {PROFILE}; fi',
+            f'if [ -n "$new" ] && [ "$new" != "$pgen" ]; then rm -f {PROFILE}-$new-link; fi',
+            f'if [ -n "$pgen" ]; then "$(readlink -f {PROFILE})/bin/switch-to-configuration" boot; fi',
         ]
     if action in ("test", "switch"):
         body.append(
             f'if [ -n "$prev" ]; then "$prev/bin/switch-to-configuration" test; else rm -f {CURRENT}; fi'
         )
     body.append('touch "$D.rolled-back"')
-    quoted = " ".join(shlex.quote(line) for line in body[2:])
-    return [
-        f'printf \'%s\\n\' \'#!/bin/sh\' "D=$D" "prev=$prev" "pboot=$pboot" "pgen=$pgen" {quoted}'
-        ' > "$D.rollback"',
+    header = ["#!/bin/sh", '"D=$D"', '"prev=$prev"', '"pgen=$pgen"']
+    return [_write_script('"$D.rollback"', [*_quoted(header[:1]), *header[1:], *_quoted(body)])]
+
+
+def _rollback_now(deploy_id: str, reason: str) -> str:
+    """Claim the deploy and start its rollback detached, unless it was already decided."""
+    d = f"{RUN_DIR}/{deploy_id}"
+    return (
+        f"if mkdir {d}.decided 2>/dev/null; then echo {shlex.quote(reason)} > {d}.reason; "
+        + detached(f"exec sh {d}.rollback > {d}.rollback.log 2>&1", f"elenta-rollback-{deploy_id}")
+        + "; fi"
+    )
+
+
+def activation_script(system: str, action: str, confirm_timeout: float) -> list[str]:
+    """The lines of `$D.activate`, run detached: set the profile (switch, boot), run
+    `switch-to-configuration`, write the exit status to `$D.status`, then (test, switch) the
+    watchdog: it counts from the END of activation and rolls back unless `confirm` claimed
+    `$D.decided` first. A failed activation rolls back at once; `boot` has nothing to confirm."""
+    steps = []
+    if action in ("switch", "boot"):
+        steps.append(f"nix-env -p {PROFILE} --set {system}")
+    steps.append(f"{system}/bin/switch-to-configuration {action}")
+    lines = [
+        'echo $$ > "$D.pid"',
+        f'(set -e; {"; ".join(steps)}) > "$D.log" 2>&1; rc=$?',
+        'if [ "$rc" -ne 0 ]; then',
+        '  if mkdir "$D.decided" 2>/dev/null; then',
+        '    why=$(grep -i -m 1 -E "error|fail|no space|denied" "$D.log" || tail -n 1 "$D.log")',
+        '    echo "activation failed (exit $rc): $why" > "$D.reason"',
+        '    sh "$D.rollback" > "$D.rollback.log" 2>&1',
+        "  fi",
+        '  echo "$rc" > "$D.status"; exit "$rc"',
+        "fi",
     ]
+    if action == "boot":
+        lines += ['mkdir "$D.decided"', 'touch "$D.confirmed"', 'echo 0 > "$D.status"']
+        return lines
+    lines.append('echo 0 > "$D.status"')
+    if confirm_timeout > 0:
+        t = int(confirm_timeout)
+        lines += [
+            f"sleep {t}",
+            'if mkdir "$D.decided" 2>/dev/null; then',
+            f'  echo "no confirmation within {t} s of the end of activation" > "$D.reason"',
+            '  sh "$D.rollback" > "$D.rollback.log" 2>&1',
+            "fi",
+        ]
+    return lines
 
 
 def activate_command(
@@ -89,31 +157,55 @@ def activate_command(
     restore: list[str] | None = None,
     backup: str | None = None,
 ) -> str:
-    """The one shell command that activates `system` with `action` and arms the magic rollback."""
+    """The one shell command that arms the magic rollback and starts the activation, detached.
+
+    It returns once the activation runs (its pid in `$D.pid`); `follow_command` tells how it ends.
+    """
+    d = f"{RUN_DIR}/{deploy_id}"
+    script = ["#!/bin/sh", f"D={d}", *activation_script(system, action, confirm_timeout)]
     lines = [
         "set -e",
         f"mkdir -p {RUN_DIR}",
-        f"D={RUN_DIR}/{deploy_id}",
+        f"D={d}",
+        f'if [ -e "$D.activate" ]; then echo "deploy {deploy_id} was already started on this host" >&2; exit 1; fi',
         f"prev=$(readlink {CURRENT} 2>/dev/null || true)",
-        f"pboot=$(readlink {BOOT_DEFAULT} 2>/dev/null || true)",
         f"pgen=$(readlink {PROFILE} 2>/dev/null | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p')",
         *rollback_script(action, restore, backup),
+        _write_script('"$D.activate"', _quoted(script)),
+        detached(f"exec sh {d}.activate", f"elenta-activate-{deploy_id}"),
+        'i=0; while [ ! -s "$D.pid" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done',
+        'echo "activation started (pid $(cat "$D.pid" 2>/dev/null || echo ?))"',
     ]
-    if action in ("test", "switch") and confirm_timeout > 0:
-        watchdog = (
-            f'sleep {int(confirm_timeout)}; if mkdir "$D.decided" 2>/dev/null; then '
-            f'echo "no confirmation within {int(confirm_timeout)} s" > "$D.reason"; '
-            f'sh "$D.rollback" > "$D.rollback.log" 2>&1; fi'
-        )
-        lines.append(f"D=$D setsid sh -c {shlex.quote(watchdog)} </dev/null >/dev/null 2>&1 &")
-    if action in ("switch", "boot"):
-        lines.append(f"nix-env -p {PROFILE} --set {system}")
-    lines.append(
-        f"if ! {system}/bin/switch-to-configuration {action}; then "
-        'mkdir "$D.decided" 2>/dev/null; echo "activation failed" > "$D.reason"; '
-        'sh "$D.rollback" > "$D.rollback.log" 2>&1; echo "activation failed, rolled back" >&2; exit 1; fi'
-    )
     return "\n".join(lines)
+
+
+def follow_command(deploy_id: str, wait: float = 10) -> str:
+    """Wait up to `wait` seconds for the activation to end, then print `state=`, `status=`,
+    `reason=` and the log's last lines: the deployer runs it over fresh connections until done."""
+    d = f"{RUN_DIR}/{deploy_id}"
+    rounds = max(1, int(wait * 5))
+    return "; ".join(
+        [
+            DEPLOY_STATE_FUNCTION,
+            f"n=0; while [ ! -e {d}.status ] && [ ! -e {d}.rolled-back ] && [ $n -lt {rounds} ]; do "
+            "sleep 0.2; n=$((n + 1)); done",
+            f"if [ -e {d}.activate ]; then echo state=$(st {deploy_id}); else echo state=none; fi",
+            f"echo status=$(cat {d}.status 2>/dev/null)",
+            f"echo reason=$(head -n 1 {d}.reason 2>/dev/null)",
+            f"tail -n 3 {d}.log 2>/dev/null | sed 's/^/log=/'",
+        ]
+    )
+
+
+def abort_command(deploy_id: str, seconds: float) -> str:
+    """An activation that did not end in time: stop it (its whole process group) and roll back."""
+    d = f"{RUN_DIR}/{deploy_id}"
+    reason = f"activation did not finish within {int(seconds)} s: stopped and rolled back"
+    return (
+        f"if [ ! -e {d}.status ]; then p=$(cat {d}.pid 2>/dev/null); "
+        f'if [ -n "$p" ]; then kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; fi; '
+        f"{_rollback_now(deploy_id, reason)}; echo 124 > {d}.status; fi; echo aborted"
+    )
 
 
 @operation()
@@ -124,15 +216,21 @@ def activate(
     confirm_timeout: float = 0,
     restore: list[str] | None = None,
     backup: str | None = None,
+    activation_timeout: float = 600,
 ):
     """Activate a system: test (run it), switch (profile + run + boot entry), boot (profile + boot).
+
+    The activation runs detached from the SSH session and is followed over fresh connections
+    (`elenta.apply.activation.activate_host`), so an activation that restarts sshd or outlives a
+    connection ends either done or rolled back, never half-way.
 
     + system: store path (already on the host: see copy_closure)
     + action: test, switch or boot
     + deploy_id: names the rollback files under /run/elenta
-    + confirm_timeout: seconds the host waits for `confirm` before it rolls itself back (0: no watchdog)
+    + confirm_timeout: seconds after the END of activation before the host rolls itself back (0: no watchdog)
     + restore: commands a rollback runs first to put data back (`$ELENTA_BACKUP` = `backup`)
     + backup: the host-side path of the pre-deploy backup
+    + activation_timeout: seconds an activation may take before it is stopped and rolled back
     """
     _check_store_path(system)
     _check_id(deploy_id)
@@ -142,14 +240,17 @@ def activate(
     if pending_change(action, facts, system) is None:
         host.noop(f"already {action}: {system}")
         return
-    yield activate_command(system, action, deploy_id, confirm_timeout, restore, backup)
+    from elenta.apply.activation import activate_host
+
+    command = activate_command(system, action, deploy_id, confirm_timeout, restore, backup)
+    yield FunctionCommand(activate_host, (command, deploy_id, action, activation_timeout), {})
 
 
 def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = None) -> str:
     """One host-side command: run the health check commands, then claim the deploy, else roll back.
 
-    Exit 0: confirmed. Exit 4: a check failed and the host was rolled back at once. Exit 3: too
-    late, the watchdog had already rolled back. `checks` are `(command, timeout)` pairs.
+    Exit 0: confirmed. Exit 4: a check failed and the host's rollback was started at once. Exit 3:
+    too late, the watchdog had already decided. `checks` are `(command, timeout)` pairs.
     """
     d = f"{RUN_DIR}/{deploy_id}"
     lines = ['fail=""']
@@ -161,7 +262,9 @@ def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = Non
         )
     lines += [
         'if [ -n "$fail" ]; then',
-        f"  if mkdir {d}.decided 2>/dev/null; then sh {d}.rollback > {d}.rollback.log 2>&1; fi",
+        f'  if mkdir {d}.decided 2>/dev/null; then echo "health check failed: $fail" > {d}.reason; '
+        + detached(f"exec sh {d}.rollback > {d}.rollback.log 2>&1", f"elenta-rollback-{deploy_id}")
+        + "; fi",
         '  echo "health check failed: $fail" >&2; exit 4',
         "fi",
         f"if mkdir {d}.decided 2>/dev/null; then touch {d}.confirmed; echo confirmed; else",
@@ -171,13 +274,9 @@ def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = Non
     return "\n".join(lines)
 
 
-def rollback_now_command(deploy_id: str) -> str:
-    """Roll a deploy back at once (a failed health check), unless it was already decided."""
-    d = f"{RUN_DIR}/{deploy_id}"
-    return (
-        f"if mkdir {d}.decided 2>/dev/null; then sh {d}.rollback > {d}.rollback.log 2>&1; fi; "
-        "echo rolled-back"
-    )
+def rollback_now_command(deploy_id: str, reason: str = "rolled back by the deployer") -> str:
+    """Roll a deploy back at once (a failed probe), detached, unless it was already decided."""
+    return f"{_rollback_now(deploy_id, reason)}; echo rolled-back"
 
 
 @operation(is_idempotent=False)

@@ -21,8 +21,13 @@ from elenta.tasks._common import lab_path, open_lab, reports_errors
 @reports_errors
 def check(c: Context, path: str | None = None, also: list[str] | None = None) -> None:
     """Check a cadaster and its constellations; exit 2 naming file, key and fault."""
+    from elenta.compile.validate import validate_artifacts, validators_missing
+
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
+    validate_artifacts(lab, skip_missing_tools=True)  # what every deploy validates first
+    for tool in validators_missing():
+        print(f"note: {tool} is not installed here: what it validates was not checked")
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "

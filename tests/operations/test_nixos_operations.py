@@ -75,10 +75,16 @@ def test_activate_command_shape(action: str, sets_profile: bool, activates: str,
     command = nixos.activate_command(system, action, "d1", 30)
     assert ("nix-env -p /nix/var/nix/profiles/system --set " + system in command) is sets_profile
     assert f"{system}/bin/switch-to-configuration {activates}" in command
-    assert ("setsid sh -c" in command) is watchdog
-    assert 'sh "$D.rollback"' in command  # activation failure rolls back at once
+    assert "setsid nohup sh -c 'exec sh /run/elenta/d1.activate'" in command  # detached from SSH
+    assert "systemd-run" in command  # on a host that runs systemd, as nixos-rebuild does
+    script = "\n".join(nixos.activation_script(system, action, 30))
+    assert ("sleep 30" in script) is watchdog  # the watchdog counts from the END of activation
+    assert script.index("switch-to-configuration") < script.index('echo 0 > "$D.status"')
+    assert 'sh "$D.rollback"' in script  # activation failure rolls back at once
     rollback = " ".join(nixos.rollback_script(action))
     assert ("--switch-generation" in rollback) is sets_profile
+    # the previous generation's boot entry is made the default again
+    assert ('/nix/var/nix/profiles/system)/bin/switch-to-configuration" boot' in rollback) is sets_profile
     assert ('switch-to-configuration" test' in rollback) is (action != "boot")
 
 
@@ -86,7 +92,7 @@ def test_confirm_command_checks_then_claims_or_rolls_back() -> None:
     command = nixos.confirm_command("d9", [("test -L /run/current-system", 10.0)])
     assert "timeout 10 sh -c 'test -L /run/current-system'" in command
     assert command.index("timeout 10") < command.index("touch /run/elenta/d9.confirmed")
-    assert "sh /run/elenta/d9.rollback" in command and "exit 4" in command
+    assert "exec sh /run/elenta/d9.rollback" in command and "exit 4" in command
     assert "exit 3" in command  # the watchdog won the race
     assert "timeout" not in nixos.confirm_command("d9")
 
