@@ -62,7 +62,8 @@ def detached(command: str, unit: str) -> str:
     quoted = shlex.quote(command)
     return (
         "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then "
-        f'systemd-run --quiet --collect --service-type=exec --unit={unit} --setenv=PATH="$PATH" sh -c {quoted}; '
+        "systemd-run --quiet --collect --service-type=exec "
+        f'--unit={unit} --setenv=PATH="$PATH" sh -c {quoted}; '
         f"else setsid nohup sh -c {quoted} </dev/null >/dev/null 2>&1 & fi"
     )
 
@@ -89,7 +90,8 @@ def rollback_script(action: str, restore: list[str] | None = None, backup: str |
     if action in ("switch", "boot"):
         body += [
             f'new=$(readlink {PROFILE} 2>/dev/null | sed -n "s/^system-\\([0-9]*\\)-link$/\\1/p")',
-            f'if [ -n "$pgen" ]; then nix-env -p {PROFILE} --switch-generation "$pgen"; else rm -f {PROFILE}; fi',
+            f'if [ -n "$pgen" ]; then nix-env -p {PROFILE} --switch-generation "$pgen"; '
+            f"else rm -f {PROFILE}; fi",
             f'if [ -n "$new" ] && [ "$new" != "$pgen" ]; then rm -f {PROFILE}-$new-link; fi',
             f'if [ -n "$pgen" ]; then "$(readlink -f {PROFILE})/bin/switch-to-configuration" boot; fi',
         ]
@@ -167,7 +169,7 @@ def activate_command(
         "set -e",
         f"mkdir -p {RUN_DIR}",
         f"D={d}",
-        f'if [ -e "$D.activate" ]; then echo "deploy {deploy_id} was already started on this host" >&2; exit 1; fi',
+        f'if [ -e "$D.activate" ]; then echo "deploy {deploy_id} was already started here" >&2; exit 1; fi',
         f"prev=$(readlink {CURRENT} 2>/dev/null || true)",
         f"pgen=$(readlink {PROFILE} 2>/dev/null | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p')",
         *rollback_script(action, restore, backup),
