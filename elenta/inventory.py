@@ -144,18 +144,26 @@ def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
 
 
 def _known_hosts(lab: Lab) -> Path:
-    """The lab's known_hosts: the lab hosts' keys, plus host keys pinned in the cadaster."""
+    """The lab's known_hosts: the lab hosts' keys, where the cadaster pins none, plus the pinned keys.
+
+    A pin is written for the address and port the host really listens on (a lab host's port comes
+    from the lab state), and it replaces the key the lab saw there: a wrong pin is refused.
+    """
     state = lab_state(lab)
-    pinned = []
+    records = state.records()
+    pinned: dict[str, str] = {}
     for short, spec in lab.cadaster.machines.items():
         if spec.ssh.host_key:
             address = str(lab.cadaster.address(short))
-            pinned.append(known_hosts_entry(address, spec.ssh.port, spec.ssh.host_key) + "\n")
+            record = records.get(short)
+            line = known_hosts_entry(address, record.port if record else spec.ssh.port, spec.ssh.host_key)
+            pinned[line.split()[0]] = line + "\n"
     if not pinned:
         return state.known_hosts
     combined = state.root / "known_hosts.all"
-    lab_lines = state.known_hosts.read_text() if state.known_hosts.exists() else ""
-    combined.write_text(lab_lines + "".join(pinned))
+    lab_lines = state.known_hosts.read_text().splitlines(keepends=True) if state.known_hosts.exists() else []
+    kept = [line for line in lab_lines if line.split(maxsplit=1)[:1] and line.split()[0] not in pinned]
+    combined.write_text("".join(kept) + "".join(pinned.values()))
     return combined
 
 

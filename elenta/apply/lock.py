@@ -24,6 +24,7 @@ class DeployLocked(ElentaError):
     """Another deploy of the same lab is running."""
 
     exit_code = 3
+    refusal = True  # the history records the run as `refused`, not `failed`
 
 
 @dataclass(frozen=True)

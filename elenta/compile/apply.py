@@ -144,7 +144,8 @@ def applying(lab: Lab, plan: Plan, *, action: str = "apply", mode: str | None = 
     try:
         yield started
     except BaseException as exc:
-        history.finish(started, ok=False, detail=f"{type(exc).__name__}: {exc}"[:2000])
+        refused = getattr(exc, "refusal", False)  # another deploy held the lab: nothing was tried
+        history.finish(started, ok=False, detail=f"{type(exc).__name__}: {exc}"[:2000], refused=refused)
         raise
     history.finish(started, ok=True)
 

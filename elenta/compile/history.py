@@ -34,7 +34,7 @@ class Record:
     """One line of the history file."""
 
     run: str
-    result: str  # started | ok | failed
+    result: str  # started | ok | failed | refused
     plan: str
     scope: str | None
     action: str
@@ -119,10 +119,12 @@ class History:
         )
         return self.append(record)
 
-    def finish(self, started: Record, ok: bool, detail: str = "") -> Record:
-        """Record the result of a run begun with `start`."""
+    def finish(self, started: Record, ok: bool, detail: str = "", *, refused: bool = False) -> Record:
+        """Record the result of a run begun with `start`: `ok`, `failed`, or `refused` (it never
+        began: another deploy held the lab)."""
         fields = asdict(started)
-        fields.update(result="ok" if ok else "failed", time=now(), detail=detail)
+        result = "refused" if refused else "ok" if ok else "failed"
+        fields.update(result=result, time=now(), detail=detail)
         return self.append(Record(**fields))
 
     def records(self) -> list[Record]:

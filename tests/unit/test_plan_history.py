@@ -250,6 +250,7 @@ def test_pipeline_runner_deploys_the_replayed_lab_with_the_lab_state(lab_dir, mo
 
     class Report:
         failed: list = []
+        interrupted = ""
 
         def table(self):
             return "host  result"
