@@ -74,6 +74,20 @@ def follow_activation(
             return answer
 
 
+def _reconnect_if_cut(host: Any) -> None:
+    """pyinfra's own connection may have been cut (activation restarted sshd): make a new one, so
+    the steps after the activation (other subsystems) run on this host."""
+    client = getattr(getattr(host, "connector", None), "client", None)
+    transport = client.get_transport() if client is not None else None
+    if transport is not None and transport.is_active():
+        return
+    try:
+        host.disconnect()
+        host.connect(reason="after activation", show_errors=False)
+    except Exception as exc:  # the steps after will report the host unreachable
+        note(host.name, "reconnect failed", str(exc))
+
+
 def activate_host(state: Any, host: Any, command: str, deploy_id: str, action: str, timeout: float) -> None:
     """Start the activation detached (`command` = `nixos.activate_command`), follow it to its end.
 
@@ -94,6 +108,7 @@ def activate_host(state: Any, host: Any, command: str, deploy_id: str, action: s
     state = end.get("state")
     if state in ("awaiting-confirmation", "confirmed"):
         note(host.name, "activated", f"{action} in {seconds:.1f}s")
+        _reconnect_if_cut(host)
         return
     if state == "timeout":
         run_paramiko(target, abort_command(deploy_id, timeout), timeout=60)

@@ -75,3 +75,11 @@ def quiet_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+@pytest.fixture(scope="module")
+def deploy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A private copy of the example lab with its own hosts, per test module (tests/lab/deploylab.py)."""
+    from tests.lab.deploylab import deploy_lab_copy
+
+    yield from deploy_lab_copy(tmp_path_factory)

@@ -8,85 +8,28 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from elenta.apply.build import build_systems
 from elenta.apply.lock import DeployLocked, deploy_lock
-from elenta.apply.pipeline import DeployFailed, DeployReport, compliance_status, raise_for_report, run_deploy
+from elenta.apply.pipeline import DeployFailed, DeployReport, compliance_status, raise_for_report
 from elenta.apply.ssh import SshTarget
 from elenta.apply.transfer import copy_closure
-from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.inventory import Selection, inventory_groups
-from elenta.lab import LabHost, lab_down, lab_unavailable, lab_up
+from elenta.lab import lab_down
 from elenta.lab.state import lab_state
-from elenta.model.lab import Lab, load_lab
-from elenta.nix import nix_available
 from elenta.operations.nixos import activate_command, confirm_command
 from tests.cli import run_elenta
+from tests.lab.deploylab import DeployLab, results
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_LAB = REPO / "examples" / "lab"
 pytestmark = [pytest.mark.lab, pytest.mark.nix, pytest.mark.slow]
-
-
-@dataclass
-class DeployLab:
-    path: Path
-
-    @property
-    def lab(self) -> Lab:
-        return load_lab(self.path)
-
-    def hosts(self) -> dict[str, LabHost]:
-        return lab_up(self.lab)
-
-    def facts(self, machine: str) -> dict:
-        return parse_nixos_system(self.hosts()[machine].ssh(nixos_system_command()).splitlines())
-
-    def deploy(self, action: str = "test", **kwargs) -> DeployReport:
-        kwargs.setdefault("no_dns", True)
-        kwargs.setdefault("confirm_timeout", 20)
-        return run_deploy(self.lab, action, kwargs.pop("selection", None), **kwargs)
-
-    def desired(self, machine: str, config: str | None = None) -> str:
-        return build_systems(self.lab, [machine], config=config)[machine].path
-
-    def edit(self, relative: str, old: str, new: str) -> None:
-        path = self.path / relative
-        text = path.read_text()
-        assert old in text, f"{old!r} not in {relative}"
-        path.write_text(text.replace(old, new))
-
-
-def results(report: DeployReport) -> dict[str, str]:
-    return {r.canon: r.result for r in report.results}
-
-
-@pytest.fixture(scope="module")
-def deploy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
-    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
-    if reason:
-        pytest.skip(reason)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("ELENTA_STATE_DIR", raising=False)
-        mp.delenv("ELENTA_LAB", raising=False)
-        path = tmp_path_factory.mktemp("deploy") / "lab"
-        shutil.copytree(EXAMPLE_LAB, path, ignore=shutil.ignore_patterns(".elenta", "result*"))
-        running = DeployLab(path)
-        running.hosts()
-        try:
-            yield running
-        finally:
-            lab_down(running.lab, purge=True)
 
 
 def test_lab_hosts_are_isolated_real_ssh_hosts(lab_hosts) -> None:

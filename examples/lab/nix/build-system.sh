@@ -9,8 +9,8 @@
 # (`nix-env -p /nix/var/nix/profiles/system --set`), as nixos-rebuild does.
 #
 # Activation knobs, off by default: files a test writes on the host in /etc/elenta-standin/
-#   activation-seconds  activation (test|switch) takes that many seconds
-#   restart-sshd        activation restarts sshd: every open SSH connection to the host is cut
+#   activation-seconds  activation (test|switch) takes that many seconds (a whole number)
+#   restart-sshd        activation restarts sshd half-way: every open SSH connection is cut
 #   fail                activation fails (exit 1); the file may list roles it applies to (one a line)
 #   hang                activation never ends; the file may list roles it applies to
 /bin/mkdir -p "$out/bin" "$out/sw/bin"
@@ -53,8 +53,11 @@ restart_sshd() {
 }
 if [ "$action" != boot ]; then
   echo "activating $system ($action)"
+  seconds=$(cat "$knobs/activation-seconds" 2>/dev/null || echo 0)
+  half=$((seconds / 2))
+  if [ "$half" -gt 0 ]; then sleep "$half"; fi
   if knob restart-sshd; then echo "restarting sshd.service"; restart_sshd; fi
-  if [ -s "$knobs/activation-seconds" ]; then sleep "$(cat "$knobs/activation-seconds")"; fi
+  if [ "$((seconds - half))" -gt 0 ]; then sleep "$((seconds - half))"; fi
   if knob hang; then echo "activation hangs (stand-in knob)"; while :; do sleep 1; done; fi
   if knob fail; then echo "error: unit elenta-$role.service failed to start (stand-in knob)" >&2; exit 1; fi
 fi

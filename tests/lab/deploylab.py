@@ -1,0 +1,74 @@
+"""A private copy of the example lab with its own hosts, for deploy tests that change hosts.
+
+`deploy_lab` (a module-scoped fixture in conftest.py) yields a `DeployLab`; `results(report)` is
+`{canon: result}` of a deploy report.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from elenta.apply.build import build_systems
+from elenta.apply.pipeline import DeployReport, run_deploy
+from elenta.facts.nixos import nixos_system_command, parse_nixos_system
+from elenta.lab import LabHost, lab_down, lab_unavailable, lab_up
+from elenta.model.lab import Lab, load_lab
+from elenta.nix import nix_available
+
+EXAMPLE_LAB = Path(__file__).resolve().parents[2] / "examples" / "lab"
+
+
+@dataclass
+class DeployLab:
+    path: Path
+
+    @property
+    def lab(self) -> Lab:
+        return load_lab(self.path)
+
+    def hosts(self) -> dict[str, LabHost]:
+        return lab_up(self.lab)
+
+    def facts(self, machine: str) -> dict:
+        return parse_nixos_system(self.hosts()[machine].ssh(nixos_system_command()).splitlines())
+
+    def deploy(self, action: str = "test", **kwargs) -> DeployReport:
+        kwargs.setdefault("no_dns", True)
+        kwargs.setdefault("confirm_timeout", 20)
+        return run_deploy(self.lab, action, kwargs.pop("selection", None), **kwargs)
+
+    def desired(self, machine: str, config: str | None = None) -> str:
+        return build_systems(self.lab, [machine], config=config)[machine].path
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.path / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new))
+
+
+def results(report: DeployReport) -> dict[str, str]:
+    return {r.canon: r.result for r in report.results}
+
+
+def deploy_lab_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
+    """The body of the `deploy_lab` fixture: a lab copy, its hosts up, purged at the end."""
+    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
+    if reason:
+        pytest.skip(reason)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("ELENTA_STATE_DIR", raising=False)
+        mp.delenv("ELENTA_LAB", raising=False)
+        path = tmp_path_factory.mktemp("deploy") / "lab"
+        shutil.copytree(EXAMPLE_LAB, path, ignore=shutil.ignore_patterns(".elenta", "result*"))
+        running = DeployLab(path)
+        running.hosts()
+        try:
+            yield running
+        finally:
+            lab_down(running.lab, purge=True)
