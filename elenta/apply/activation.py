@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from elenta.apply.record import first_error_line, note, stop_requested
+from elenta.apply.record import first_error_line, note, stopped_before
 from elenta.apply.ssh import SshTarget, run_paramiko
 from elenta.model.errors import ElentaError
 from elenta.operations.nixos import abort_command, follow_command
@@ -95,8 +95,8 @@ def activate_host(state: Any, host: Any, command: str, deploy_id: str, action: s
     confirmation; raises ActivationError when it was rolled back, failed or could not be followed.
     """
     target = SshTarget.from_data(host.data, host.name)
-    if stop_requested():
-        raise _fail(host.name, "interrupted before activation: the host was not changed", "skipped")
+    if stopped_before(host.name, "activation"):
+        raise ActivationError(f"{host.name}: interrupted before activation")
     note(host.name, "activating", action)
     started = time.monotonic()
     launch = run_paramiko(target, command, timeout=60)

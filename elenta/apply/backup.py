@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from elenta.apply.record import note
+from elenta.apply.record import note, stopped_before
 from elenta.apply.settings import DeploySettings
 from elenta.apply.ssh import SshTarget
 from elenta.model.errors import ElentaError
@@ -86,9 +86,18 @@ def backup_host(
 
 def backup_for_deploy(state: Any, host: Any, deploy_dir: str, deploy_id: str) -> None:
     """The pyinfra FunctionCommand body of the pre-deploy backup (runs on the deployer)."""
+    if stop_requested():
+        note(
+            host.name, "skipped", "interrupted before the backup: the host was not changed", result="skipped"
+        )
+        raise BackupError(f"{host.name}: interrupted before the backup")
     paths, commands = backup_plan(host.data.get("elenta_lab"), list(host.data.get("elenta_roles") or []))
     dest = Path(deploy_dir) / "backups" / f"{host.name}.tar.gz"
-    size = backup_host(SshTarget.from_data(host.data, host.name), paths, commands, dest, deploy_id)
+    try:
+        size = backup_host(SshTarget.from_data(host.data, host.name), paths, commands, dest, deploy_id)
+    except BackupError as exc:
+        note(host.name, "failed", str(exc), result="failed")
+        raise
     note(host.name, "backed up", f"{', '.join(paths + commands)} -> {dest} ({size} bytes)")
 
 

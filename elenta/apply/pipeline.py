@@ -40,9 +40,10 @@ from elenta.apply.settle import read_settled, truthful, wait_for_leftovers
 from elenta.apply.ssh import SshTarget
 from elenta.apply.status import STATUS_HEADERS, HostStatus, read_status, status_rows
 from elenta.apply.switches import check_switches, push_switches, selected_switches
+from elenta.compile.checks import CheckError
 from elenta.compile.validate import validate_artifacts
 from elenta.inventory import Selection, inventory_groups
-from elenta.model.errors import ElentaError
+from elenta.model.errors import ElentaError, Fault, ModelError
 from elenta.model.lab import Lab
 from elenta.report import table
 
@@ -309,6 +310,24 @@ def _precheck(
     return todo
 
 
+def _checks_first(lab: Lab, switch_names: list[str], subsystems: tuple[str, ...]) -> None:
+    """Every check of the deploy's scope, before any host or switch is touched: the switches'
+    cadaster entries and credentials, every selected subsystem's artifacts. All faults at once."""
+    faults: list[Fault] = []
+    for check in (lambda: check_switches(lab, switch_names), lambda: validate_artifacts(lab, subsystems)):
+        try:
+            check()
+        except ModelError as exc:
+            faults += exc.faults
+        except ElentaError as exc:  # a check of another kind: its message names file and key
+            if exc.exit_code != 2:
+                raise
+            parts = str(exc).split(": ", 2)
+            faults.append(Fault(*parts) if len(parts) == 3 else Fault(str(lab.root), "-", str(exc)))
+    if faults:
+        raise CheckError(list(dict.fromkeys(faults)))
+
+
 def _report_predecessor(lab: Lab, held: HeldLock, echo: Callable[[str], None]) -> None:
     """Say so when the previous deploy of this lab ended without its record (it was killed)."""
     if held.previous is None or held.previous[1] == "-":
@@ -368,8 +387,7 @@ def run_deploy(
         if action != "rollback":
             if not subsystems or "switch" in subsystems:
                 switch_names = selected_switches(lab, selection)
-                check_switches(lab, switch_names)
-            validate_artifacts(lab, subsystems)  # every fault before any host is touched
+            _checks_first(lab, switch_names, subsystems)
         folder.mkdir(parents=True, exist_ok=True)
         nixos_only = subsystems == ("nixos",)
         if nixos_only:

@@ -47,6 +47,17 @@ def stop_requested() -> bool:
     return bool(folder) and (Path(folder) / STOP_FILE).exists()
 
 
+def stopped_before(host_name: str, step: str) -> bool:
+    """True (and the host recorded `skipped`) when the deploy was interrupted before `step` began.
+
+    `if stopped_before(host.name, "the copy"): raise CopyError(...)`
+    """
+    if not stop_requested():
+        return False
+    note(host_name, "skipped", f"interrupted before {step}: the host was not changed", result="skipped")
+    return True
+
+
 def first_error_line(text: str) -> str:
     """The first line that says what went wrong (else the last line): `first_error_line(stderr)`.
 

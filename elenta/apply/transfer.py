@@ -12,7 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from elenta.apply.record import note
+from elenta.apply.children import death_signal
+from elenta.apply.record import first_error_line, note, stopped_before
 from elenta.apply.ssh import SshTarget
 from elenta.model.errors import ElentaError
 from elenta.model.settings import lab_nix_config
@@ -31,22 +32,29 @@ def copy_closure(system: str, target: SshTarget, timeout: float = 600, *, nix_co
     env = nix_environment(
         {"NIX_SSHOPTS": " ".join(shlex.quote(o) for o in target.options())}, config=nix_config
     )
-    proc = subprocess.run(
+    proc = subprocess.run(  # dies with the deploy (kill -9 included)
         ["nix", "copy", "--no-check-sigs", "--to", f"ssh-ng://{target.destination}", system],
         env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        preexec_fn=death_signal(),
     )
     if proc.returncode != 0:
-        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-        raise CopyError(f"{target.name}: nix copy of {system} failed: {tail}")
+        why = first_error_line(proc.stderr) or f"exit {proc.returncode}"
+        raise CopyError(f"{target.name}: nix copy of {system} failed: {why}")
 
 
 def copy_to_host(state: Any, host: Any, system: str) -> None:
     """The pyinfra FunctionCommand body of `nixos.copy_closure` (runs on the deployer)."""
+    if stopped_before(host.name, "the copy"):
+        raise CopyError(f"{host.name}: interrupted before the copy")
     lab = host.data.get("elenta_lab")
     nix_config = lab_nix_config(Path(lab)) if lab else ""
-    copy_closure(system, SshTarget.from_data(host.data, host.name), nix_config=nix_config)
+    try:
+        copy_closure(system, SshTarget.from_data(host.data, host.name), nix_config=nix_config)
+    except CopyError as exc:
+        note(host.name, "failed", str(exc).removeprefix(f"{host.name}: "), result="failed")
+        raise
     note(host.name, "copied", system)
