@@ -86,10 +86,7 @@ def backup_host(
 
 def backup_for_deploy(state: Any, host: Any, deploy_dir: str, deploy_id: str) -> None:
     """The pyinfra FunctionCommand body of the pre-deploy backup (runs on the deployer)."""
-    if stop_requested():
-        note(
-            host.name, "skipped", "interrupted before the backup: the host was not changed", result="skipped"
-        )
+    if stopped_before(host.name, "the backup"):
         raise BackupError(f"{host.name}: interrupted before the backup")
     paths, commands = backup_plan(host.data.get("elenta_lab"), list(host.data.get("elenta_roles") or []))
     dest = Path(deploy_dir) / "backups" / f"{host.name}.tar.gz"
