@@ -1,19 +1,21 @@
 """The one registration point through which each subsystem adds artifacts to a plan.
 
-A subsystem (DNS, NFS, netboot, switch, per-host data) defines, in its `elenta/render/` module,
+A subsystem (DNS, NFS, netboot, switch, per-host data) defines, in its `elenta/<subsystem>/render.py` module,
 a pure function from the lab to artifacts and registers it:
 
     @artifact_builder("dns")
     def dns_artifacts(lab: Lab) -> Iterable[Artifact]:
         yield Artifact("dns", "toto", "zones/canon.zone", zone_text.encode())
 
-`build_artifacts(lab)` imports every module of `elenta.render` so that each registers itself;
+`build_artifacts(lab)` imports the `render` module of every package of `elenta` so that each
+registers itself;
 nothing else needs editing when a subsystem is added.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -52,11 +54,12 @@ def artifact_builder(subsystem: str) -> Callable[[ArtifactBuilder], ArtifactBuil
 
 
 def registered_builders() -> dict[str, ArtifactBuilder]:
-    """Import every render module (each registers itself) and return the builders by subsystem."""
-    import elenta.render as render_package
+    """Import every subsystem's render module (each registers itself); the builders by subsystem."""
+    import elenta
 
-    for info in pkgutil.iter_modules(render_package.__path__):
-        importlib.import_module(f"elenta.render.{info.name}")
+    for info in pkgutil.iter_modules(elenta.__path__):
+        if info.ispkg and importlib.util.find_spec(f"elenta.{info.name}.render") is not None:
+            importlib.import_module(f"elenta.{info.name}.render")
     return dict(sorted(_BUILDERS.items()))
 
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from elenta.compile.diff import diff_values, flatten
 from elenta.compile.plan import Plan, artifact_file
+from elenta.hostdata.render import HOST_JSON
 from elenta.model.lab import Lab
-from elenta.render.hostdata import HOST_JSON
 
 Facts = dict[str, dict[str, Any]]
 
@@ -185,8 +185,8 @@ Reader = Callable[[Lab, str, dict[str, str]], dict[str, Any]]
 def read_host_over_ssh(lab: Lab, machine: str, installed: dict[str, str]) -> dict[str, Any]:
     """One machine's facts through the deployer's SSH (one round trip); `installed` maps host
     paths to `subsystem/path` artifact names."""
-    from elenta.apply.ssh import SshTarget, run_ssh
     from elenta.inventory import ssh_data
+    from elenta.pipeline.ssh import SshTarget, run_ssh
 
     target = SshTarget.from_data(ssh_data(lab, machine, no_dns=True), machine)
     proc = run_ssh(target, drift_command(sorted(installed)), timeout=30)
@@ -225,8 +225,8 @@ def check_drift(lab: Lab, plan_ref: str = "", facts_file: str = "") -> DriftRepo
 
     `check_drift(lab).drifts`; raises HistoryError when no plan was applied and none is given.
     """
-    from elenta.compile.apply import applied_plan
     from elenta.compile.history import History, HistoryError
+    from elenta.compile.rollout import applied_plan
     from elenta.compile.store import PlanStore
 
     plan = PlanStore(lab.state_dir).load(plan_ref) if plan_ref else applied_plan(lab)

@@ -3,7 +3,7 @@
 The deploy pipeline (another subsystem) plugs in once, by registering the function that
 installs a plan on the hosts:
 
-    from elenta.compile.apply import ApplyRequest, apply_runner
+    from elenta.compile.rollout import ApplyRequest, apply_runner
 
     @apply_runner
     def run_deploy(request: ApplyRequest) -> None:   # raise an ElentaError on failure
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from elenta.inventory import Selection
 
 # Modules that may register the deploy pipeline; each is imported if it exists.
-PIPELINE_MODULES = ("elenta.deploy", "elenta.apply", "elenta.deploys.pipeline")
+PIPELINE_MODULES = ("elenta.deploy", "elenta.pipeline", "elenta.deploys.pipeline")
 
 
 @dataclass(frozen=True)
@@ -69,31 +69,31 @@ def apply_runner(runner: ApplyRunner) -> ApplyRunner:
 
 
 def registered_runner() -> ApplyRunner:
-    """The registered deploy pipeline, else `pipeline_runner` when `elenta.apply.pipeline` exists."""
+    """The registered deploy pipeline, else `pipeline_runner` when `elenta.pipeline.run` exists."""
     if not _RUNNER:
         for name in PIPELINE_MODULES:
             if importlib.util.find_spec(name) is not None:
                 importlib.import_module(name)
     if _RUNNER:
         return _RUNNER[0]
-    if importlib.util.find_spec("elenta.apply.pipeline") is not None:
+    if importlib.util.find_spec("elenta.pipeline.run") is not None:
         return pipeline_runner
     raise NoPipelineError(
-        "no deploy pipeline is registered (see elenta.compile.apply.apply_runner); "
+        "no deploy pipeline is registered (see elenta.compile.rollout.apply_runner); "
         "the plan is stored but nothing was applied"
     )
 
 
 def pipeline_runner(request: ApplyRequest) -> None:
-    """Apply a plan with `elenta.apply.pipeline.run_deploy`, every subsystem, on the plan's machines.
+    """Apply a plan with `elenta.pipeline.run.run_deploy`, every subsystem, on the plan's machines.
 
     When the plan is not what the lab compiles to now (a rollback to an older plan), the pipeline
     runs on `replay_lab`: the plan's own inputs with the flake at the revision recorded for it.
     """
-    from elenta.apply.pipeline import raise_for_report, run_deploy
     from elenta.compile.plan import build_plan
     from elenta.compile.replay import replay_lab
     from elenta.inventory import Selection
+    from elenta.pipeline.run import raise_for_report, run_deploy
 
     lab = request.lab
     scope = request.plan.scope
@@ -125,7 +125,7 @@ def lab_revision(lab: Lab) -> str | None:
 
     `lab_revision(lab)` -> `'1af1e40…'` or `'1af1e40…-dirty'`; drift compares it with what hosts report.
     """
-    from elenta.apply.build import git_revision
+    from elenta.nixos.build import git_revision
 
     revision = git_revision(lab.flake_dir)
     return None if revision == "unknown" else revision
@@ -223,8 +223,8 @@ def recorded_deploy(
     history as that plan applied; one narrowed to roles or tags, or with `--config` overriding the
     constellation, is not the plan and is not recorded. Raises DeployFailed naming failed hosts.
     """
-    from elenta.apply.pipeline import raise_for_report, run_deploy
     from elenta.compile.plan import build_plan
+    from elenta.pipeline.run import raise_for_report, run_deploy
 
     single = (
         selection.canons[0]

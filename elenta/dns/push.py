@@ -10,10 +10,10 @@ from pathlib import Path
 
 from elenta.dns.check import check_zone_texts
 from elenta.dns.diff import THRESHOLD, UnsafeChangeError, check_safety, diff_zone, format_diffs
+from elenta.dns.render import dns_hosts, lab_zone_texts, tld_warnings
 from elenta.dns.serial import serial_date, stamp
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
-from elenta.render.dns import dns_hosts, lab_zone_texts, tld_warnings
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_FILE = """from pyinfra import host

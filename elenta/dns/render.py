@@ -484,7 +484,7 @@ def resolver_rules(zones: Iterable[str], servers: Iterable[str]) -> dict[str, st
 @artifact_builder("dns")
 def dns_artifacts(lab: Lab) -> Iterator[Artifact]:
     """Per DNS host: `dns/zones/<zone>.zone` (serial 1: stamped at apply), `dns/knot.conf`, resolver rules."""
-    from elenta.render.knot import knot_conf
+    from elenta.dns.knot import knot_conf
 
     hosts = dns_hosts(lab)
     if not hosts:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.source import lab_relative
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
-from elenta.render._source import lab_relative
 
 PROTOS = ("tcp", "udp")
 NIX_KEYS = {"tcp": "allowedTCPPorts", "udp": "allowedUDPPorts"}

@@ -69,8 +69,8 @@ def discovery_data(lab: Lab) -> dict[str, Any]:
 
 
 def discovery_nix() -> bytes:
-    """The Nix function that reads `discovery.json` (shipped as `elenta/compile/discovery.nix`)."""
-    return resources.files("elenta.compile").joinpath("discovery.nix").read_bytes()
+    """The Nix function that reads `discovery.json` (shipped as `elenta/hostdata/discovery.nix`)."""
+    return resources.files("elenta.hostdata").joinpath("discovery.nix").read_bytes()
 
 
 def host_json(data: dict[str, Any], name: str) -> bytes:

@@ -1,6 +1,6 @@
 """The netboot store: per MAC, generations named by content hash and a `current` link.
 
-Layout (served as one tree over TFTP and HTTP; scripts rendered by `elenta.render.netboot`):
+Layout (served as one tree over TFTP and HTTP; scripts rendered by `elenta.netboot.render`):
 
     <store>/boot.ipxe                                top-level, chains ${mac:hexhyp}/boot.ipxe
     <store>/<mac>/boot.ipxe -> current/boot.ipxe     per-MAC script, follows `current`
@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 from elenta.model.names import normalise_mac
 from elenta.netboot.errors import NetbootError
-from elenta.render.netboot import (
+from elenta.netboot.render import (
     NIX_SCRIPT_NAME,
     SCRIPT_NAME,
     BootSpec,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
-from elenta.render.nfs import exports_text, nfs_hosts
+from elenta.nfs.render import exports_text, nfs_hosts
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_FILE = """from pyinfra import host

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.source import lab_relative
 from elenta.model.constellation import Export
 from elenta.model.errors import Fault, FaultCollector, ModelError, key_path
 from elenta.model.lab import Lab, LoadedConstellation
 from elenta.nfs.options import check_options, normalise, option_name
 from elenta.nfs.table import WORLD, ExportEntry, parse_exports, render_line
-from elenta.render._source import lab_relative
 
 DEFAULT_PATH = "/etc/exports.d/elenta.exports"
 

@@ -10,12 +10,12 @@ import socket
 import urllib.request
 from typing import Any
 
-from elenta.apply.record import note
-from elenta.apply.ssh import SshTarget, run_paramiko
 from elenta.model.constellation import HealthCheck
 from elenta.model.errors import ElentaError
 from elenta.model.lab import load_lab
-from elenta.operations.nixos import confirm_command, rollback_now_command
+from elenta.nixos.decision import confirm_command, rollback_now_command
+from elenta.pipeline.record import note
+from elenta.pipeline.ssh import SshTarget, run_paramiko
 
 
 class RolledBack(ElentaError):

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from elenta.apply.build import BuiltSystem
-from elenta.apply.compliance import compliance, pending_change
-from elenta.apply.ssh import SshTarget, run_paramiko
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
+from elenta.nixos.build import BuiltSystem
+from elenta.nixos.compliance import compliance, pending_change
+from elenta.pipeline.ssh import SshTarget, run_paramiko
 
 
 @dataclass
@@ -35,7 +35,7 @@ class HostStatus:
 
     @property
     def columns(self) -> dict[str, Any]:
-        """`{"running_ok", "boot_ok", "compliant"}` (see `elenta.apply.compliance.compliance`)."""
+        """`{"running_ok", "boot_ok", "compliant"}` (see `elenta.nixos.compliance.compliance`)."""
         return compliance(self.facts, self.desired.path)
 
 

@@ -11,10 +11,10 @@ import shlex
 import subprocess
 from typing import Any
 
-from elenta.apply.record import note
-from elenta.apply.ssh import SshTarget
 from elenta.model.errors import ElentaError
 from elenta.nix import nix_environment
+from elenta.pipeline.record import note
+from elenta.pipeline.ssh import SshTarget
 
 
 class CopyError(ElentaError):

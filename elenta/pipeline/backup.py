@@ -11,11 +11,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from elenta.apply.record import note
-from elenta.apply.settings import DeploySettings
-from elenta.apply.ssh import SshTarget
 from elenta.model.errors import ElentaError
 from elenta.model.lab import load_lab
+from elenta.pipeline.record import note
+from elenta.pipeline.settings import DeploySettings
+from elenta.pipeline.ssh import SshTarget
 
 
 class BackupError(ElentaError):

@@ -10,11 +10,11 @@ from pathlib import Path
 from pyinfra import host
 from pyinfra.operations import python
 
-from elenta.apply.lock import deploy_lock
-from elenta.apply.record import host_events, note
-from elenta.apply.settings import ENV_DEPLOY_DIR, ENV_LOCK_HELD, DeploySettings
 from elenta.deploys import subsystem_deploys
 from elenta.model.lab import load_lab
+from elenta.pipeline.lock import deploy_lock
+from elenta.pipeline.record import host_events, note
+from elenta.pipeline.settings import ENV_DEPLOY_DIR, ENV_LOCK_HELD, DeploySettings
 
 _lock: contextlib.ExitStack | None = None
 

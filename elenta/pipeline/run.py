@@ -23,17 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from elenta.apply.build import BuiltSystem, build_systems
-from elenta.apply.lock import deploy_lock
-from elenta.apply.record import host_events
-from elenta.apply.settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
-from elenta.apply.ssh import SshTarget
-from elenta.apply.status import STATUS_HEADERS, HostStatus, read_status, status_rows
-from elenta.apply.switches import check_switches, push_switches, selected_switches
 from elenta.inventory import Selection, inventory_groups
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.nixos.build import BuiltSystem, build_systems
+from elenta.nixos.status import STATUS_HEADERS, HostStatus, read_status, status_rows
+from elenta.pipeline.lock import deploy_lock
+from elenta.pipeline.record import host_events
+from elenta.pipeline.settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
+from elenta.pipeline.ssh import SshTarget
 from elenta.report import table
+from elenta.switch.deploy_step import check_switches, push_switches, selected_switches
 
 PACKAGE = Path(__file__).resolve().parent
 ACTIONS = ("test", "switch", "boot", "rollback")

@@ -148,7 +148,7 @@ def _port_spec(
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("elenta.render", "templates/switch"),
+        loader=jinja2.PackageLoader("elenta.switch", "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

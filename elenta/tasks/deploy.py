@@ -35,7 +35,7 @@ def _subsystems(only: str) -> tuple[str, ...]:
 
 
 def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:
-    from elenta.compile.apply import recorded_deploy
+    from elenta.compile.rollout import recorded_deploy
     from elenta.inventory import Selection
 
     subsystems = _subsystems(only)
@@ -76,13 +76,13 @@ def boot(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", c
 def rollback(c, canon=None, no_dns=False, lab="", only=""):
     """Without --canon: apply the previous plan. With --canon: that machine's previous generation."""
     if not canon:
-        from elenta.compile.apply import rollback_plan
+        from elenta.compile.rollout import rollback_plan
 
         record = rollback_plan(open_lab(lab), no_dns=no_dns, subsystems=_subsystems(only))
         print(f"rolled back to plan {record.plan}")
         return
-    from elenta.apply.pipeline import raise_for_report, run_deploy
     from elenta.inventory import Selection
+    from elenta.pipeline.run import raise_for_report, run_deploy
 
     report = run_deploy(open_lab(lab), "rollback", Selection(tuple(canon)), no_dns=no_dns)
     print(report.table())
@@ -93,8 +93,8 @@ def rollback(c, canon=None, no_dns=False, lab="", only=""):
 @reports_errors
 def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
     """Per machine: desired revision and system against what runs and what will boot."""
-    from elenta.apply.pipeline import compliance_status, status_table
     from elenta.inventory import Selection
+    from elenta.pipeline.run import compliance_status, status_table
 
     opened = open_lab(lab)
     selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))

@@ -9,9 +9,9 @@ from invoke import Context, task
 from invoke.exceptions import Exit
 
 from elenta.firewall.evaluate import configuration_warnings
+from elenta.firewall.render import firewall_plan, nixos_firewall
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab
-from elenta.render.firewall import firewall_plan, nixos_firewall
 from elenta.tasks._common import open_lab, reports_errors
 
 

@@ -179,7 +179,7 @@ def netboot(
             servers = [loaded.machine_name(on)] if on else None
         except KeyError as exc:
             raise NetbootError(f"{loaded.cadaster_file}: machines: --on {exc.args[0]}") from None
-        from elenta.netboot.apply import deploy as netboot_deploy
+        from elenta.netboot.push import deploy as netboot_deploy
 
         print(netboot_deploy(loaded, servers, no_dns=no_dns, store=store).rstrip())
         return

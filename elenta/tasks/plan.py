@@ -8,11 +8,11 @@ from pathlib import Path
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.compile.apply import applied_plan, apply_plan
 from elenta.compile.diff import diff_plans, render_changes
 from elenta.compile.drift import check_drift
 from elenta.compile.history import History
 from elenta.compile.plan import build_plan
+from elenta.compile.rollout import applied_plan, apply_plan
 from elenta.compile.store import PlanStore
 from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors

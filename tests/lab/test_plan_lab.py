@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from elenta.compile.apply import apply_plan, rollback_plan
 from elenta.compile.drift import find_drift, gather_facts
 from elenta.compile.history import History
 from elenta.compile.plan import build_plan
+from elenta.compile.rollout import apply_plan, rollback_plan
 from elenta.model.lab import load_lab
 
 pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("quiet_warnings")]
