@@ -1,7 +1,7 @@
-"""Applying a plan: store it, record the run in the history, hand it to the deploy pipeline.
+"""Rolling out a plan: store it, record the run in the history, hand it to the deploy pipeline.
 
-The deploy pipeline (another subsystem) plugs in once, by registering the function that
-installs a plan on the hosts:
+The runner is the deploy pipeline (`elenta.pipeline.run`); a test or another pipeline puts its
+own in place:
 
     from elenta.compile.rollout import ApplyRequest, apply_runner
 
@@ -19,8 +19,6 @@ A pipeline that is entered some other way (`elenta deploy`) records its run with
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,14 +28,10 @@ from typing import TYPE_CHECKING, Any
 from elenta.compile.history import ROLLBACK, History, Record
 from elenta.compile.plan import Plan
 from elenta.compile.store import PlanStore
-from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 
 if TYPE_CHECKING:
     from elenta.inventory import Selection
-
-# Modules that may register the deploy pipeline; each is imported if it exists.
-PIPELINE_MODULES = ("elenta.deploy", "elenta.pipeline", "elenta.deploys.pipeline")
 
 
 @dataclass(frozen=True)
@@ -58,30 +52,15 @@ ApplyRunner = Callable[[ApplyRequest], None]
 _RUNNER: list[ApplyRunner] = []
 
 
-class NoPipelineError(ElentaError):
-    """No deploy pipeline is registered, so a plan cannot be applied."""
-
-
 def apply_runner(runner: ApplyRunner) -> ApplyRunner:
-    """Register the deploy pipeline (decorator): `@apply_runner def run(request): ...`."""
+    """Use another runner than the deploy pipeline (decorator): `@apply_runner def run(request): ...`."""
     _RUNNER[:] = [runner]
     return runner
 
 
 def registered_runner() -> ApplyRunner:
-    """The registered deploy pipeline, else `pipeline_runner` when `elenta.pipeline.run` exists."""
-    if not _RUNNER:
-        for name in PIPELINE_MODULES:
-            if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name)
-    if _RUNNER:
-        return _RUNNER[0]
-    if importlib.util.find_spec("elenta.pipeline.run") is not None:
-        return pipeline_runner
-    raise NoPipelineError(
-        "no deploy pipeline is registered (see elenta.compile.rollout.apply_runner); "
-        "the plan is stored but nothing was applied"
-    )
+    """The runner put in place with `apply_runner`, else the deploy pipeline (`pipeline_runner`)."""
+    return _RUNNER[0] if _RUNNER else pipeline_runner
 
 
 def pipeline_runner(request: ApplyRequest) -> None:
@@ -125,7 +104,7 @@ def lab_revision(lab: Lab) -> str | None:
 
     `lab_revision(lab)` -> `'1af1e40…'` or `'1af1e40…-dirty'`; drift compares it with what hosts report.
     """
-    from elenta.nixos.build import git_revision
+    from elenta.compile.revision import git_revision
 
     revision = git_revision(lab.flake_dir)
     return None if revision == "unknown" else revision

@@ -23,7 +23,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.model.cadaster import AddressRecord
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
@@ -481,7 +481,6 @@ def resolver_rules(zones: Iterable[str], servers: Iterable[str]) -> dict[str, st
 # -- plan artifacts --------------------------------------------------------------------------------
 
 
-@artifact_builder("dns")
 def dns_artifacts(lab: Lab) -> Iterator[Artifact]:
     """Per DNS host: `dns/zones/<zone>.zone` (serial 1: stamped at apply), `dns/knot.conf`, resolver rules."""
     from elenta.dns.knot import knot_conf

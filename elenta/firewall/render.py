@@ -5,7 +5,7 @@ Packets for an alias address (`enp2s0_dns`, 127.0.1.53 on toto) arrive on the ph
 maps every declared port to the physical interface that carries it (the union over its aliases),
 keeps ports declared without an interface open on all interfaces, and warns for each port a
 configuration opens on an alias name. `nixos_firewall(plan)` is the NixOS
-`networking.firewall` data; the plan gets it per host through `@artifact_builder("firewall")`.
+`networking.firewall` data; the plan gets it per host through `elenta.firewall.subsystem`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.compile.source import lab_relative
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
@@ -179,7 +179,6 @@ def nixos_firewall(plan: FirewallPlan) -> dict[str, Any]:
     return {"networking": {"firewall": firewall}}
 
 
-@artifact_builder("firewall")
 def firewall_artifacts(lab: Lab) -> Iterator[Artifact]:
     """Per NixOS machine with openings, `firewall/<machine>.json` (NixOS options and the warnings)."""
     for machine, spec in lab.cadaster.machines.items():

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.compile.canonical import canonical_bytes
 from elenta.compile.machines import compiled_machines
 from elenta.model.lab import Lab
@@ -87,7 +87,6 @@ def host_files(lab: Lab, machine: str) -> dict[str, bytes]:
     return {HOST_JSON: host_json(data, machine), DISCOVERY_JSON: canonical_bytes(data)}
 
 
-@artifact_builder("hostdata")
 def hostdata_artifacts(lab: Lab) -> Iterator[Artifact]:
     """`discovery.json` + `discovery.nix` for the lab, and `host.json` per placed machine."""
     data = discovery_data(lab)

@@ -18,7 +18,7 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.model.lab import Lab
 from elenta.model.names import normalise_mac
 
@@ -130,7 +130,6 @@ def netbooting_machines(lab: Lab) -> list[tuple[str, str, str | None]]:
     return out
 
 
-@artifact_builder("netboot")
 def netboot_artifacts(lab: Lab) -> Iterable[Artifact]:
     """The plan's netboot part: the store's top-level script and each netbooting MAC's inputs.
 

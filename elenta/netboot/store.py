@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from elenta.model.names import normalise_mac
+from elenta.netboot import DEFAULT_GRACE
 from elenta.netboot.errors import NetbootError
 from elenta.netboot.render import (
     NIX_SCRIPT_NAME,
@@ -47,7 +48,6 @@ RETIRED = "retired"  # in a generation: when it stopped being current
 PARTIAL = ".partial-"
 STORE_CONFIG = "store.json"
 MACHINE = "machine.json"  # in a MAC folder: which machine and role boot by this MAC
-DEFAULT_GRACE = 30.0
 CHUNK = 1 << 20
 RESERVED = ("boot.ipxe", META, ACTIVATED, RETIRED)
 _MAC_DIR = re.compile(r"^[0-9a-f]{2}(-[0-9a-f]{2}){5}$")

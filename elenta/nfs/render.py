@@ -3,7 +3,7 @@
 A role declares `exports = [{path, clients, options}]`; each client is a canon or machine name
 (its address in the cadaster), a network name (its CIDR) or `*`. Every machine carrying the role
 exports them. `exports_text(lab, "nancy")` renders one host's file; the plan gets both forms per
-NFS host through `@artifact_builder("nfs")`.
+NFS host through the nfs subsystem (`elenta.nfs.subsystem`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.compile.source import lab_relative
 from elenta.model.constellation import Export
 from elenta.model.errors import Fault, FaultCollector, ModelError, key_path
@@ -225,7 +225,6 @@ def nixos_exports(text: str) -> str:
     return f"{{\n  services.nfs.server.exports = {nix_string(text)};\n}}\n"
 
 
-@artifact_builder("nfs")
 def nfs_artifacts(lab: Lab) -> Iterator[Artifact]:
     """Per NFS host, `nfs/<machine>/exports` and `nfs/<machine>/exports.nix`."""
     for machine in nfs_hosts(lab):

@@ -8,13 +8,13 @@ to the evaluation (`ELENTA_REVISION`, read with `--impure`) and recorded with ea
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from elenta.compile.revision import git_revision
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
@@ -36,26 +36,6 @@ class BuiltSystem:
     def as_dict(self) -> dict[str, str]:
         """`{"path": …, "revision": …, "config": …}` for the deploy record's systems.json."""
         return asdict(self)
-
-
-def git_revision(folder: Path) -> str:
-    """The last commit that touched the folder (`-dirty` if it has changes since), or "unknown".
-
-    Scoped to the lab folder so that commits elsewhere in the repository redeploy nothing.
-    `git_revision(Path("examples/lab"))` -> `"5a8670d…-dirty"`
-    """
-
-    if shutil.which("git") is None:
-        return "unknown"
-
-    def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=False)
-
-    head = git("log", "-1", "--format=%H", "--", ".")
-    if head.returncode != 0 or not head.stdout.strip():
-        return "unknown"
-    dirty = git("status", "--porcelain", "--", ".").stdout.strip()
-    return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
 @contextmanager

@@ -9,12 +9,17 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.nixos.build import BuiltSystem
 from elenta.nixos.compliance import compliance, pending_change
 from elenta.pipeline.ssh import SshTarget, run_paramiko
+from elenta.report import table
+
+if TYPE_CHECKING:
+    from elenta.inventory import Selection
+    from elenta.model.lab import Lab
 
 
 @dataclass
@@ -96,3 +101,23 @@ def status_rows(statuses: dict[str, HostStatus]) -> list[list[str]]:
 
 
 STATUS_HEADERS = ["host", "revision", "desired", "running rev", "running", "boots", "compliance"]
+
+
+def compliance_status(
+    lab: Lab, selection: Selection | None = None, *, no_dns: bool = False, config: str | None = None
+) -> dict[str, HostStatus]:
+    """Compliance of the selected hosts: `compliance_status(lab, Selection(roles=("dns",)), no_dns=True)`."""
+    from elenta.inventory import Selection
+    from elenta.nixos.build import build_systems
+    from elenta.pipeline.run import inventory_targets
+
+    canons, targets, machines = inventory_targets(lab, selection or Selection(), no_dns)
+    canons = [c for c in canons if config or lab.host_config(machines[c])]
+    built = build_systems(lab, [machines[c] for c in canons], config=config)
+    desired = {c: built[machines[c]] for c in canons}
+    return read_status({c: targets[c] for c in canons}, desired)
+
+
+def status_table(statuses: dict[str, HostStatus]) -> str:
+    """The `elenta status` table."""
+    return table(STATUS_HEADERS, status_rows(statuses))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import os
 from pathlib import Path
 
 from pyinfra import host
 from pyinfra.operations import python
 
-from elenta.deploys import subsystem_deploys
 from elenta.model.lab import load_lab
 from elenta.pipeline.lock import deploy_lock
 from elenta.pipeline.record import host_events, note
 from elenta.pipeline.settings import ENV_DEPLOY_DIR, ENV_LOCK_HELD, DeploySettings
+from elenta.subsystem import registered
 
 _lock: contextlib.ExitStack | None = None
 
@@ -44,13 +45,13 @@ def run_subsystem_deploys() -> None:
     # pyinfra tells operations apart by the line numbers of their call stack alone: every
     # subsystem is applied from the one line below, so `host.loop` adds the module's place in the
     # (same for every host) list, and two subsystems' operations never share an identity.
-    for module in host.loop(subsystem_deploys()):
-        name = module.__name__.rsplit(".", 1)[-1]
-        if settings.subsystems and name not in settings.subsystems:
+    for subsystem in host.loop([s for s in registered() if s.deploy]):
+        if settings.subsystems and subsystem.name not in settings.subsystems:
             continue
+        module = importlib.import_module(subsystem.deploy)
         if module.wanted(host):
             module.apply()
-            ran.append(name)
+            ran.append(subsystem.name)
     if not ran:
         note(host.name, "unchanged", "no selected subsystem applies to this host", result="unchanged")
         note(host.name, "settled", echo=False, settled=True)

@@ -3,12 +3,14 @@
     report = run_deploy(lab, "switch", Selection(roles=("dns",)), no_dns=True)
     print(report.table()); raise_for_report(report)
 
-1. lock the lab (a second deploy refuses), select machines, build their systems (one `nix build`);
-2. read every host's facts in parallel (one round trip each): hosts already in compliance are
-   done (a no-op deploy ends here), unreachable hosts are reported and skipped;
+1. lock the lab (a second deploy refuses), select the hosts and the subsystems (`--only`);
+2. every selected subsystem's `deploy_check` (nothing touched yet: a fault refuses the run), then
+   its `deploy_prepare` (NixOS: one `nix build`, every host's facts read in parallel; hosts
+   already in compliance or unreachable are settled and skipped);
 3. run `pyinfra` in a child process (gevent stays out of invoke's process) on the rest, with the
    same deploy file as `pyinfra inventories/lab.py deploy.py`;
-4. collect each host's events into the deploy record (`<state>/deploys/<id>/`) and a table.
+4. every selected subsystem's `deploy_finish` (the switches, after the hosts);
+5. collect each host's events into the deploy record (`<state>/deploys/<id>/`) and a table.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,14 +27,12 @@ from pathlib import Path
 from elenta.inventory import Selection, inventory_groups
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
-from elenta.nixos.build import BuiltSystem, build_systems
-from elenta.nixos.status import STATUS_HEADERS, HostStatus, read_status, status_rows
 from elenta.pipeline.lock import deploy_lock
 from elenta.pipeline.record import host_events
 from elenta.pipeline.settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
 from elenta.pipeline.ssh import SshTarget
 from elenta.report import table
-from elenta.switch.deploy_step import check_switches, push_switches, selected_switches
+from elenta.subsystem import DeployRun, check_names, registered
 
 PACKAGE = Path(__file__).resolve().parent
 ACTIONS = ("test", "switch", "boot", "rollback")
@@ -83,22 +82,6 @@ def inventory_targets(
     targets = {name: SshTarget.from_data(data, name) for name, data in hosts}
     machines = {name: data["elenta_machine"] for name, data in hosts}
     return canons, targets, machines
-
-
-def compliance_status(
-    lab: Lab, selection: Selection | None = None, *, no_dns: bool = False, config: str | None = None
-) -> dict[str, HostStatus]:
-    """Compliance of the selected hosts: `compliance_status(lab, Selection(roles=("dns",)), no_dns=True)`."""
-    canons, targets, machines = inventory_targets(lab, selection or Selection(), no_dns)
-    canons = [c for c in canons if config or lab.host_config(machines[c])]
-    built = build_systems(lab, [machines[c] for c in canons], config=config)
-    desired = {c: built[machines[c]] for c in canons}
-    return read_status({c: targets[c] for c in canons}, desired)
-
-
-def status_table(statuses: dict[str, HostStatus]) -> str:
-    """The `elenta status` table."""
-    return table(STATUS_HEADERS, status_rows(statuses))
 
 
 def _child_env(lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bool) -> dict[str, str]:
@@ -180,50 +163,6 @@ def _result_of(canon: str, action: str, report: DeployReport) -> HostResult:
     )
 
 
-def _build(
-    lab: Lab,
-    canons: list[str],
-    machines: dict[str, str],
-    config: str | None,
-    limit: int,
-    folder: Path,
-    echo: Callable[[str], None],
-) -> dict[str, BuiltSystem]:
-    with_config = [c for c in canons if config or lab.host_config(machines[c])]
-    started = time.monotonic()
-    built = build_systems(lab, [machines[c] for c in with_config], config=config, limit=limit)
-    systems = {c: built[machines[c]] for c in with_config}
-    count = len({s.path for s in systems.values()})
-    echo(f"built {count} system(s) in {time.monotonic() - started:.1f}s")
-    (folder / "systems.json").write_text(json.dumps({c: s.as_dict() for c, s in systems.items()}, indent=2))
-    return systems
-
-
-def _precheck(
-    canons: list[str],
-    targets: dict[str, SshTarget],
-    systems: dict[str, BuiltSystem],
-    action: str,
-    nixos_only: bool,
-    report: DeployReport,
-    echo: Callable[[str], None],
-) -> list[str]:
-    """Read facts once per host; report the unreachable and (NixOS-only deploys) the compliant."""
-    statuses = read_status({c: targets[c] for c in systems}, systems)
-    todo = []
-    for canon in canons:
-        st = statuses.get(canon)
-        if st is not None and st.facts is None:
-            echo(f"[{canon}] unreachable: {st.error}")
-            report.results.append(HostResult(canon, action, "failed", st.seconds, f"unreachable: {st.error}"))
-        elif st is not None and nixos_only and st.pending(action) is None:
-            echo(f"[{canon}] unchanged: already at {st.desired.path}")
-            report.results.append(HostResult(canon, action, "unchanged", st.seconds, "already there"))
-        else:
-            todo.append(canon)
-    return todo
-
-
 def run_deploy(
     lab: Lab,
     action: str,
@@ -241,41 +180,38 @@ def run_deploy(
     if action not in ACTIONS:
         raise DeployFailed(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
     selection = selection or Selection()
+    subsystems = check_names(subsystems)
+    steps = [s for s in registered() if not subsystems or s.name in subsystems]
     with deploy_lock(lab.state_dir):
         deploy_id = new_deploy_id()
         folder = (lab.state_dir / "deploys" / deploy_id).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         report = DeployReport(deploy_id, action, folder)
         canons, targets, machines = inventory_targets(lab, selection, no_dns)
-        switch_names: list[str] = []
-        if action != "rollback" and (not subsystems or "switch" in subsystems):
-            switch_names = selected_switches(lab, selection)
-            check_switches(lab, switch_names)  # before any host is touched
-        nixos_only = subsystems == ("nixos",)
-        if nixos_only:
-            canons = [c for c in canons if config or lab.host_config(machines[c])]
-        todo = list(canons)
-        systems: dict[str, BuiltSystem] = {}
-        if action != "rollback" and (not subsystems or "nixos" in subsystems):
-            systems = _build(lab, canons, machines, config, limit, folder, echo)
-            todo = _precheck(canons, targets, systems, action, nixos_only, report, echo)
-        if todo:
+        run = DeployRun(
+            lab, action, selection, subsystems, folder, list(canons), targets, machines, config, limit, echo
+        )
+        for step in steps:
+            step.deploy_check(run)  # before anything is built or any host touched
+        for step in steps:
+            step.deploy_prepare(run)
+        if run.canons:
+            systems = folder / "systems.json"
             settings = DeploySettings(
                 action=action,
                 deploy_id=deploy_id,
                 deploy_dir=folder,
-                systems_file=folder / "systems.json" if systems else None,
+                systems_file=systems if systems.exists() else None,
                 confirm_timeout=confirm_timeout,
                 subsystems=subsystems,
                 config=config,
                 restore=restore,
             )
-            run_pyinfra(lab, settings, todo, no_dns, echo)
-            report.results += [_result_of(c, action, report) for c in todo]
-        for outcome in push_switches(lab, switch_names, echo, hosts_failed=bool(report.failed)):
-            report.results.append(
-                HostResult(outcome.canon, "net", outcome.result, outcome.seconds, outcome.detail)
-            )
+            run_pyinfra(lab, settings, run.canons, no_dns, echo)
+            run.results += [_result_of(c, action, report) for c in run.canons]
+        for step in steps:
+            step.deploy_finish(run)
+        report.results = run.results
         order = {c: i for i, c in enumerate(canons)}
         report.results.sort(key=lambda r: order.get(r.canon, len(order)))
         (folder / "record.json").write_text(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from elenta.inventory import Selection
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.subsystem import DeployRun
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,19 @@ def push_switches(
         return SwitchOutcome(canon, outcome, time.monotonic() - started, detail)
 
     return each_switch(lab, names, one)
+
+
+def check_step(run: DeployRun) -> None:
+    """Before any host: the switches the run includes, their names and credentials checked."""
+    names = [] if run.action == "rollback" else selected_switches(run.lab, run.selection)
+    check_switches(run.lab, names)
+    run.state["switch"] = names
+
+
+def finish_step(run: DeployRun) -> None:
+    """After the hosts: push the switches (held back when a host failed), one table row each."""
+    from elenta.pipeline.run import HostResult
+
+    names = run.state.get("switch", [])
+    for outcome in push_switches(run.lab, names, run.echo, hosts_failed=run.hosts_failed):
+        run.results.append(HostResult(outcome.canon, "net", outcome.result, outcome.seconds, outcome.detail))

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import jinja2
-
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.model.cadaster import Cadaster, SwitchPort
 from elenta.model.errors import FaultCollector, ModelError
 from elenta.model.lab import Lab
+
+if TYPE_CHECKING:
+    import jinja2  # imported when a switch is rendered: `elenta check` stays quick
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ def _port_spec(
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("elenta.switch", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -160,6 +164,8 @@ def _environment() -> jinja2.Environment:
 
 def render_switch(state: SwitchState) -> str:
     """The configuration text of `state` for its platform: `render_switch(desired_switch(c, "sw1"))`."""
+    import jinja2
+
     try:
         template = _environment().get_template(f"{state.platform}.j2")
     except jinja2.TemplateNotFound:
@@ -167,7 +173,6 @@ def render_switch(state: SwitchState) -> str:
     return template.render(state=state, vlans=state.vlans, ports=state.ports)
 
 
-@artifact_builder("switch")
 def switch_artifacts(lab: Lab) -> Iterable[Artifact]:
     """Each switch's desired configuration: `switches/sw1.cfg`, one artifact per switch."""
     for name in switches(lab.cadaster):

@@ -1,8 +1,8 @@
-"""`elenta deploy|switch|boot|status|rollback`: NixOS systems onto the lab's machines.
+"""`elenta deploy|switch|boot|rollback`: the deploy pipeline onto the lab's machines.
 
 elenta deploy --config '.#dns' --canon toto.canon --no-dns
 elenta switch --role dns            elenta boot --tag core
-elenta status                       elenta rollback --canon toto.canon
+elenta deploy --only all            elenta rollback --canon toto.canon
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ SELECTION_HELP = {
 ITERABLE = ["canon", "role", "tag"]
 DEPLOY_HELP = SELECTION_HELP
 ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "lab", "only")}
-STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout")}
 
 
 def _subsystems(only: str) -> tuple[str, ...]:
@@ -87,21 +86,3 @@ def rollback(c, canon=None, no_dns=False, lab="", only=""):
     report = run_deploy(open_lab(lab), "rollback", Selection(tuple(canon)), no_dns=no_dns)
     print(report.table())
     raise_for_report(report)
-
-
-@task(iterable=ITERABLE, help=STATUS_HELP)
-@reports_errors
-def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
-    """Per machine: desired revision and system against what runs and what will boot."""
-    from elenta.inventory import Selection
-    from elenta.pipeline.run import compliance_status, status_table
-
-    opened = open_lab(lab)
-    selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))
-    statuses = compliance_status(opened, selection, no_dns=no_dns, config=config or None)
-    print(status_table(statuses))
-    out = [c for c, st in statuses.items() if not st.columns["compliant"]]
-    if out:
-        from invoke.exceptions import Exit
-
-        raise Exit(f"out of compliance: {', '.join(out)}", code=1)

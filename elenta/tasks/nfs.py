@@ -5,7 +5,6 @@ from __future__ import annotations
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.nfs import push as nfs_push
 from elenta.tasks._common import open_lab, reports_errors
 
 
@@ -21,6 +20,8 @@ from elenta.tasks._common import open_lab, reports_errors
 @reports_errors
 def nfs(c: Context, action: str, no_dns: bool = False, path: str = "", lab: str = "") -> None:
     """Plan or apply NFS exports: `elenta nfs plan`, `elenta nfs apply --no-dns`."""
+    from elenta.nfs import push as nfs_push
+
     loaded = open_lab(lab or None)
     if action == "plan":
         print(nfs_push.plan_report(loaded))

@@ -27,10 +27,11 @@ from elenta.model.lab import Lab, load_lab
 from elenta.nix import nix_available
 from elenta.nixos.build import build_systems
 from elenta.nixos.decision import confirm_command
+from elenta.nixos.status import compliance_status
 from elenta.nixos.transfer import copy_closure
 from elenta.operations.nixos import activate_command
 from elenta.pipeline.lock import DeployLocked, deploy_lock
-from elenta.pipeline.run import DeployFailed, DeployReport, compliance_status, raise_for_report, run_deploy
+from elenta.pipeline.run import DeployFailed, DeployReport, raise_for_report, run_deploy
 from elenta.pipeline.ssh import SshTarget
 from tests.cli import run_elenta
 
