@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from elenta.model.errors import ElentaError
+from elenta.model.errors import ElentaError, Fault, key_path
+from elenta.model.lab import Lab
 
 # -i local: check in-zone integrity only; without it named-checkzone queries the system resolver.
 CHECKZONE_FLAGS = ("-i", "local", "-k", "fail", "-M", "fail", "-S", "fail")
@@ -50,3 +52,36 @@ def check_zone_texts(texts: dict[str, str]) -> None:
                 failures.append(f"zone {zone}: named-checkzone refused it:\n    {detail}")
     if failures:
         raise ZoneCheckError("\n".join(failures))
+
+
+_TEMP_FILE = re.compile(r"\S*elenta-checkzone-[^/\s]+/[^:]+:(\d+): ")
+
+
+def _zone_faults_at(lab: Lab, zone: str, message: str) -> list[Fault]:
+    """The fault at each constellation domain inside `zone` (else at the cadaster's networks)."""
+    found = [
+        Fault(lc.file, key_path(("domains", domain)), message)
+        for lc in lab.constellations
+        for domain in lc.model.domains
+        if domain == zone or domain.endswith("." + zone)
+    ]
+    return found or [Fault(str(lab.cadaster_file), "networks", message)]
+
+
+def zone_faults(lab: Lab) -> list[Fault]:
+    """Every zone of the lab through `named-checkzone -i local`, each refusal named at the domains
+    (file and key) that make the zone: `zone_faults(lab)` -> `[]` when all pass or the tool is
+    missing here (`elenta check` offline; a deploy refuses without it, see `Dns.deploy_check`)."""
+    from elenta.dns.render import lab_zone_texts
+
+    if shutil.which("named-checkzone") is None:
+        return []
+    faults: list[Fault] = []
+    for zone, text in lab_zone_texts(lab).items():
+        try:
+            check_zone_texts({zone: text})
+        except ZoneCheckError as exc:
+            lines = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+            detail = _TEMP_FILE.sub(r"line \1: ", lines[0] if lines else str(exc))
+            faults += _zone_faults_at(lab, zone, f"zone {zone} is refused by named-checkzone: {detail}")
+    return faults

@@ -23,34 +23,8 @@ from typing import Any
 
 from pyinfra.api.facts import FactBase
 
-PROFILE = "/nix/var/nix/profiles/system"
-CURRENT = "/run/current-system"
-BOOTED = "/run/booted-system"
-RUN_DIR = "/run/elenta"
-LOADER = "/boot/loader"
-# The system of the boot loader's default entry (systemd-boot), or nothing.
-BOOT_ENTRY_SYSTEM = (
-    f"e=$(sed -n 's/^default[[:space:]]\\{{1,\\}}//p' {LOADER}/loader.conf 2>/dev/null | head -n 1); "
-    f'if [ -n "$e" ]; then sed -n \'s/^options.*init=\\([^ ]*\\)\\/init.*/\\1/p\' "{LOADER}/entries/$e"'
-    " 2>/dev/null | head -n 1; fi"
-)
-# A deploy's state on the host, from its files under /run/elenta (see elenta.operations.nixos).
-DEPLOY_STATES = (
-    "activating",  # switch-to-configuration is running
-    "interrupted",  # the activation died without a result (killed; its host did not reboot)
-    "awaiting-confirmation",  # activated; the watchdog rolls back unless confirmed in time
-    "rolling-back",  # decided against; the rollback runs
-    "rolled-back",
-    "confirmed",
-)
-UNDECIDED = ("activating", "interrupted", "awaiting-confirmation", "rolling-back")
-DEPLOY_STATE_FUNCTION = (
-    "st() { D=" + RUN_DIR + "/$1; if [ -e $D.rolled-back ]; then echo rolled-back; "
-    "elif [ -e $D.confirmed ]; then echo confirmed; elif [ -d $D.decided ]; then echo rolling-back; "
-    "elif [ -e $D.status ]; then echo awaiting-confirmation; "
-    'elif p=$(cat $D.pid 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo activating; '
-    "else echo interrupted; fi; }"
-)
+from elenta.nixos.decision import DEPLOY_STATE_FUNCTION, RUN_DIR, UNDECIDED
+from elenta.nixos.paths import BOOT_ENTRY_SYSTEM, BOOTED, CURRENT, PROFILE
 
 KEYS = ("current", "booted", "next_boot", "profile_system", "profile_link", "generations", "version")
 

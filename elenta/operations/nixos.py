@@ -19,8 +19,9 @@ import shlex
 from pyinfra import host
 from pyinfra.api import FunctionCommand, OperationError, operation
 
-from elenta.apply.compliance import ACTIONS, pending_change
-from elenta.facts.nixos import CURRENT, DEPLOY_STATE_FUNCTION, PROFILE, RUN_DIR, NixosSystem
+from elenta.facts.nixos import CURRENT, PROFILE, NixosSystem
+from elenta.nixos.compliance import ACTIONS, pending_change
+from elenta.nixos.decision import DEPLOY_STATE_FUNCTION, RUN_DIR, detached, rollback_now
 
 
 def _check_store_path(system: str) -> str:
@@ -46,26 +47,9 @@ def copy_closure(system: str):
     if facts["desired_present"]:
         host.noop(f"{system} is already in the host's store")
         return
-    from elenta.apply.transfer import copy_to_host
+    from elenta.nixos.transfer import copy_to_host
 
     yield FunctionCommand(copy_to_host, (system,), {})
-
-
-def detached(command: str, unit: str) -> str:
-    """Run `command` detached from the SSH session, as nixos-rebuild runs switch-to-configuration:
-    a transient systemd unit where the host runs systemd, else its own session (`setsid`).
-
-    A dropped connection (activation restarting sshd, the network, the deployer dying) never
-    kills it half-way; `exec` keeps one process, the leader of its group, for `abort_command`.
-    `detached("exec sh /run/elenta/d1.activate", "elenta-activate-d1")`
-    """
-    quoted = shlex.quote(command)
-    return (
-        "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then "
-        "systemd-run --quiet --collect --service-type=exec "
-        f'--unit={unit} --setenv=PATH="$PATH" sh -c {quoted}; '
-        f"else setsid nohup sh -c {quoted} </dev/null >/dev/null 2>&1 & fi"
-    )
 
 
 def _write_script(path: str, lines: list[str]) -> str:
@@ -102,16 +86,6 @@ def rollback_script(action: str, restore: list[str] | None = None, backup: str |
     body.append('touch "$D.rolled-back"')
     header = ["#!/bin/sh", '"D=$D"', '"prev=$prev"', '"pgen=$pgen"']
     return [_write_script('"$D.rollback"', [*_quoted(header[:1]), *header[1:], *_quoted(body)])]
-
-
-def _rollback_now(deploy_id: str, reason: str) -> str:
-    """Claim the deploy and start its rollback detached, unless it was already decided."""
-    d = f"{RUN_DIR}/{deploy_id}"
-    return (
-        f"if mkdir {d}.decided 2>/dev/null; then echo {shlex.quote(reason)} > {d}.reason; "
-        + detached(f"exec sh {d}.rollback > {d}.rollback.log 2>&1", f"elenta-rollback-{deploy_id}")
-        + "; fi"
-    )
 
 
 def activation_script(system: str, action: str, confirm_timeout: float) -> list[str]:
@@ -206,7 +180,7 @@ def abort_command(deploy_id: str, seconds: float) -> str:
     return (
         f"if [ ! -e {d}.status ]; then p=$(cat {d}.pid 2>/dev/null); "
         f'if [ -n "$p" ]; then kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; fi; '
-        f"{_rollback_now(deploy_id, reason)}; echo 124 > {d}.status; fi; echo aborted"
+        f"{rollback_now(deploy_id, reason)}; echo 124 > {d}.status; fi; echo aborted"
     )
 
 
@@ -223,7 +197,7 @@ def activate(
     """Activate a system: test (run it), switch (profile + run + boot entry), boot (profile + boot).
 
     The activation runs detached from the SSH session and is followed over fresh connections
-    (`elenta.apply.activation.activate_host`), so an activation that restarts sshd or outlives a
+    (`elenta.nixos.activation.activate_host`), so an activation that restarts sshd or outlives a
     connection ends either done or rolled back, never half-way.
 
     + system: store path (already on the host: see copy_closure)
@@ -242,43 +216,10 @@ def activate(
     if pending_change(action, facts, system) is None:
         host.noop(f"already {action}: {system}")
         return
-    from elenta.apply.activation import activate_host
+    from elenta.nixos.activation import activate_host
 
     command = activate_command(system, action, deploy_id, confirm_timeout, restore, backup)
     yield FunctionCommand(activate_host, (command, deploy_id, action, activation_timeout), {})
-
-
-def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = None) -> str:
-    """One host-side command: run the health check commands, then claim the deploy, else roll back.
-
-    Exit 0: confirmed. Exit 4: a check failed and the host's rollback was started at once. Exit 3:
-    too late, the watchdog had already decided. `checks` are `(command, timeout)` pairs.
-    """
-    d = f"{RUN_DIR}/{deploy_id}"
-    lines = ['fail=""']
-    for command, timeout in checks or []:
-        quoted = shlex.quote(command)
-        lines.append(
-            f'if [ -z "$fail" ]; then timeout {max(1, int(timeout))} sh -c {quoted} >/dev/null 2>&1 '
-            rf'|| fail="command \`"{quoted}"\` exited $?"; fi'
-        )
-    lines += [
-        'if [ -n "$fail" ]; then',
-        f'  if mkdir {d}.decided 2>/dev/null; then echo "health check failed: $fail" > {d}.reason; '
-        + detached(f"exec sh {d}.rollback > {d}.rollback.log 2>&1", f"elenta-rollback-{deploy_id}")
-        + "; fi",
-        '  echo "health check failed: $fail" >&2; exit 4',
-        "fi",
-        f"if mkdir {d}.decided 2>/dev/null; then touch {d}.confirmed; echo confirmed; else",
-        f'  echo "too late: $(cat {d}.reason 2>/dev/null || echo rolled back)" >&2; exit 3',
-        "fi",
-    ]
-    return "\n".join(lines)
-
-
-def rollback_now_command(deploy_id: str, reason: str = "rolled back by the deployer") -> str:
-    """Roll a deploy back at once (a failed probe), detached, unless it was already decided."""
-    return f"{_rollback_now(deploy_id, reason)}; echo rolled-back"
 
 
 @operation(is_idempotent=False)
@@ -292,7 +233,7 @@ def confirm(deploy_id: str, action: str = "test"):
     if action == "boot":
         host.noop("boot changes nothing running: nothing to confirm")
         return
-    from elenta.apply.confirm import confirm_host
+    from elenta.nixos.confirm import confirm_host
 
     yield FunctionCommand(confirm_host, (deploy_id,), {})
 
@@ -307,7 +248,7 @@ def previous_generation(facts: dict) -> int | None:
 def restore_command(restore: list[str], skip_deploy_id: str | None = None) -> str:
     """Run the roles' `restore` commands with `$ELENTA_BACKUP` = the newest pre-deploy backup kept on
     the host (other than `skip_deploy_id`'s, the backup the running deploy has just taken)."""
-    from elenta.apply.backup import HOST_BACKUPS
+    from elenta.pipeline.backup import HOST_BACKUPS
 
     pick = f"ls -1t {HOST_BACKUPS}/*.tar.gz 2>/dev/null"
     if skip_deploy_id:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from elenta.apply.build import build_systems
-from elenta.apply.pipeline import DeployReport, run_deploy
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.lab import LabHost, lab_down, lab_unavailable, lab_up
 from elenta.model.lab import Lab, load_lab
 from elenta.nix import nix_available
+from elenta.nixos.build import build_systems
+from elenta.pipeline.run import DeployReport, run_deploy
 
 EXAMPLE_LAB = Path(__file__).resolve().parents[2] / "examples" / "lab"
 

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from elenta.apply.lock import DeployLocked, deploy_lock
-from elenta.apply.pipeline import DeployFailed, DeployReport, compliance_status, raise_for_report
-from elenta.apply.ssh import SshTarget
-from elenta.apply.transfer import copy_closure
 from elenta.inventory import Selection, inventory_groups
 from elenta.lab import lab_down
 from elenta.lab.state import lab_state
-from elenta.operations.nixos import activate_command, confirm_command
+from elenta.nixos.decision import confirm_command
+from elenta.nixos.status import compliance_status
+from elenta.nixos.transfer import copy_closure
+from elenta.operations.nixos import activate_command
+from elenta.pipeline.lock import DeployLocked, deploy_lock
+from elenta.pipeline.run import DeployFailed, DeployReport, raise_for_report
+from elenta.pipeline.ssh import SshTarget
 from tests.cli import run_elenta
 from tests.lab.deploylab import DeployLab, results
 

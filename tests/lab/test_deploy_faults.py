@@ -19,14 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
-from elenta.apply.lock import DeployLocked, deploy_lock
 from elenta.compile.apply import recorded_deploy
+
 from elenta.compile.history import History
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.inventory import Selection
 from elenta.lab import LabHost
 from elenta.lab.state import lab_state
+from elenta.pipeline.lock import DeployLocked, deploy_lock
 from tests.lab.deploylab import DeployLab, results
 
 pytestmark = [pytest.mark.lab, pytest.mark.nix, pytest.mark.slow]
