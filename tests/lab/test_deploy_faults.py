@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from elenta.compile.apply import recorded_deploy
 
 from elenta.compile.history import History
+from elenta.compile.rollout import recorded_deploy
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.inventory import Selection
 from elenta.lab import LabHost
