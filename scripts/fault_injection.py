@@ -185,11 +185,12 @@ def main() -> int:
             old = {m: facts(h) for m, h in hosts.items()}
             new = {m: desired[config][m].path for m in MACHINES}
             before = set((lab.state_dir / "deploys").glob("*"))
-            argv = [*ELENTA, action, "--no-dns", "--lab", str(path), "--config", config,
+            command = "deploy" if action == "test" else action  # `elenta deploy` activates with test
+            argv = [*ELENTA, command, "--no-dns", "--lab", str(path), "--config", config,
                     "--confirm-timeout", str(CONFIRM_TIMEOUT)]  # fmt: skip
             proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True, start_new_session=True)  # fmt: skip
-            delay = rng.uniform(0.5, 6)
+            delay = rng.uniform(3, 12)
             if fault != "none":
                 time.sleep(delay)
                 if proc.poll() is None:

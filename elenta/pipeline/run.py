@@ -290,11 +290,14 @@ def _aborted_results(report: DeployReport, todo: list[str]) -> list[HostResult]:
     for canon in todo:
         events = host_events(report.folder, canon)
         names = [e["event"] for e in events]
-        if "activating" in names and not any("result" in e for e in events):
+        if any("result" in e for e in events):
+            rows.append(_result_of(canon, report.action, report))
+        elif "activating" in names:
             detail = "may be mid-activation: it ends by itself, rolled back by its watchdog unless confirmed"
             rows.append(HostResult(canon, report.action, "aborted", 0.0, detail))
         else:
-            rows.append(_result_of(canon, report.action, report))
+            detail = "aborted before its activation: the host was not changed"
+            rows.append(HostResult(canon, report.action, "skipped", 0.0, detail))
     return rows
 
 
@@ -331,8 +334,13 @@ def run_deploy(
         if action != "rollback":
             _checks_first(run, steps)  # before anything is built or any host touched
         folder.mkdir(parents=True, exist_ok=True)
-        for step in steps:
-            step.deploy_prepare(run)
+        try:
+            for step in steps:
+                step.deploy_prepare(run)
+        except KeyboardInterrupt:  # building or reading facts: no host was touched yet
+            report.interrupted = "interrupted"
+            echo("interrupted before any host was touched")
+            run.canons = []
         if run.canons:
             systems = folder / "systems.json"
             settings = DeploySettings(
@@ -354,8 +362,12 @@ def run_deploy(
                 echo("aborted; possibly mid-activation: " + (", ".join(names) or "no host"))
             else:
                 run.results += [_result_of(c, action, report) for c in run.canons]
-        for step in steps:
-            step.deploy_finish(run)
+        try:
+            for step in steps:
+                step.deploy_finish(run)
+        except KeyboardInterrupt:  # a Ctrl-C while waiting for watchdogs: report what is known
+            report.interrupted = run.interrupted = "aborted"
+            echo("aborted while waiting for the hosts to decide: the table shows the deploy's own events")
         report.results = run.results
         order = {c: i for i, c in enumerate(canons)}
         report.results.sort(key=lambda r: order.get(r.canon, len(order)))
