@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import fcntl
 import os
 import random
 import shutil
@@ -39,6 +38,7 @@ from elenta.facts.nixos import nixos_system_command, parse_nixos_system  # noqa:
 from elenta.lab import LabHost, lab_down, lab_up  # noqa: E402
 from elenta.model.lab import load_lab  # noqa: E402
 from elenta.nixos.build import build_systems  # noqa: E402
+from tests.lab.deploylab import lock_is_free, processes_of  # noqa: E402
 
 MACHINES = ("toto", "nancy", "archimedes", "ifrit")
 CONFIGS = (".#web", ".#cache")
@@ -48,32 +48,6 @@ CONFIRM_TIMEOUT = 3
 
 def facts(host: LabHost, deploy_id: str | None = None) -> dict:
     return parse_nixos_system(host.ssh(nixos_system_command(None, deploy_id)).splitlines())
-
-
-def lock_free(state_dir: Path) -> bool:
-    path = state_dir / "deploy.lock"
-    if not path.exists():
-        return True
-    with open(path) as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        return True
-
-
-def processes_of(deploy_id: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                environ = Path(f"/proc/{entry}/environ").read_bytes()
-            except OSError:
-                continue
-            if f"ELENTA_DEPLOY_ID={deploy_id}".encode() in environ.split(b"\0"):
-                found.append(int(entry))
-    return found
 
 
 def set_knobs(hosts: dict[str, LabHost], rng: random.Random, config: str) -> str:
@@ -209,7 +183,7 @@ def main() -> int:
             rows = None if fault == "kill-9" else table_rows(out)
             broken = check_run(action, old, new, after, rows)
             time.sleep(0.5)
-            if not lock_free(lab.state_dir):
+            if not lock_is_free(lab.state_dir):
                 broken.append("the deploy lock is still held")
             if deploy_id != "none" and processes_of(deploy_id):
                 broken.append(f"processes of the deploy survive: {processes_of(deploy_id)}")

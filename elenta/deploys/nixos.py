@@ -65,7 +65,11 @@ def apply() -> None:
         restore = restore_commands(host.data.get("elenta_lab"), roles)
         if restore:
             nixos.restore_data(name="Restore the data of the previous deploy", restore=restore)
-        nixos.rollback_generation(name="Switch to the previous generation")
+        nixos.rollback_generation(
+            name="Switch to the previous generation",
+            deploy_id=settings.deploy_id,
+            activation_timeout=settings.activation_timeout,
+        )
         python.call(
             name="Record the result", function=_finish, action="rollback", system="previous", started=started
         )

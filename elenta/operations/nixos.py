@@ -61,12 +61,15 @@ def _quoted(lines: list[str]) -> list[str]:
     return [shlex.quote(line) for line in lines]
 
 
-def rollback_script(action: str, restore: list[str] | None = None, backup: str | None = None) -> list[str]:
+def rollback_script(
+    action: str, restore: list[str] | None = None, backup: str | None = None, *, drop_new: bool = True
+) -> list[str]:
     """Shell lines that write `$D.rollback`: put back the data (the roles' `restore` commands, with
     `$ELENTA_BACKUP` naming the pre-deploy backup), then the profile generation and its boot loader
     default (the previous generation's `switch-to-configuration boot`), then what ran.
 
-    They capture the host's state at activation time (`$prev`, `$pgen`, `$ngen`).
+    They capture the host's state at activation time (`$prev`, `$pgen`). With `drop_new`, the
+    generation the activation added is deleted (never when it switched to an existing one).
     """
     body = []
     for command in restore or []:
@@ -76,7 +79,7 @@ def rollback_script(action: str, restore: list[str] | None = None, backup: str |
             f'new=$(readlink {PROFILE} 2>/dev/null | sed -n "s/^system-\\([0-9]*\\)-link$/\\1/p")',
             f'if [ -n "$pgen" ]; then nix-env -p {PROFILE} --switch-generation "$pgen"; '
             f"else rm -f {PROFILE}; fi",
-            f'if [ -n "$new" ] && [ "$new" != "$pgen" ]; then rm -f {PROFILE}-$new-link; fi',
+            *([f'if [ -n "$new" ] && [ "$new" != "$pgen" ]; then rm -f {PROFILE}-$new-link; fi'] * drop_new),
             f'if [ -n "$pgen" ]; then "$(readlink -f {PROFILE})/bin/switch-to-configuration" boot; fi',
         ]
     if action in ("test", "switch"):
@@ -88,13 +91,17 @@ def rollback_script(action: str, restore: list[str] | None = None, backup: str |
     return [_write_script('"$D.rollback"', [*_quoted(header[:1]), *header[1:], *_quoted(body)])]
 
 
-def activation_script(system: str, action: str, confirm_timeout: float) -> list[str]:
+def activation_script(
+    system: str, action: str, confirm_timeout: float, generation: int | None = None
+) -> list[str]:
     """The lines of `$D.activate`, run detached: set the profile (switch, boot), run
     `switch-to-configuration`, write the exit status to `$D.status`, then (test, switch) the
     watchdog: it counts from the END of activation and rolls back unless `confirm` claimed
     `$D.decided` first. A failed activation rolls back at once; `boot` has nothing to confirm."""
     steps = []
-    if action in ("switch", "boot"):
+    if generation is not None:  # back to an existing generation (`elenta rollback --canon`)
+        steps.append(f"nix-env -p {PROFILE} --switch-generation {int(generation)}")
+    elif action in ("switch", "boot"):
         steps.append(f"nix-env -p {PROFILE} --set {system}")
     steps.append(f"{system}/bin/switch-to-configuration {action}")
     lines = [
@@ -109,7 +116,7 @@ def activation_script(system: str, action: str, confirm_timeout: float) -> list[
         '  echo "$rc" > "$D.status"; exit "$rc"',
         "fi",
     ]
-    if action == "boot":
+    if action == "boot" or confirm_timeout <= 0:  # nothing to confirm: done once it ends
         lines += ['mkdir "$D.decided"', 'touch "$D.confirmed"', 'echo 0 > "$D.status"']
         return lines
     lines.append('echo 0 > "$D.status"')
@@ -132,13 +139,16 @@ def activate_command(
     confirm_timeout: float,
     restore: list[str] | None = None,
     backup: str | None = None,
+    generation: int | None = None,
 ) -> str:
     """The one shell command that arms the magic rollback and starts the activation, detached.
 
     It returns once the activation runs (its pid in `$D.pid`); `follow_command` tells how it ends.
+    With `generation`, the profile is switched to that existing generation (whose system is
+    `system`) instead of getting a new one.
     """
     d = f"{RUN_DIR}/{deploy_id}"
-    script = ["#!/bin/sh", f"D={d}", *activation_script(system, action, confirm_timeout)]
+    script = ["#!/bin/sh", f"D={d}", *activation_script(system, action, confirm_timeout, generation)]
     lines = [
         "set -e",
         f"mkdir -p {RUN_DIR}",
@@ -146,7 +156,7 @@ def activate_command(
         f'if [ -e "$D.activate" ]; then echo "deploy {deploy_id} was already started here" >&2; exit 1; fi',
         f"prev=$(readlink {CURRENT} 2>/dev/null || true)",
         f"pgen=$(readlink {PROFILE} 2>/dev/null | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p')",
-        *rollback_script(action, restore, backup),
+        *rollback_script(action, restore, backup, drop_new=generation is None),
         _write_script('"$D.activate"', _quoted(script)),
         detached(f"exec sh {d}.activate", f"elenta-activate-{deploy_id}"),
         'i=0; while [ ! -s "$D.pid" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done',
@@ -277,15 +287,22 @@ def restore_data(restore: list[str], skip_deploy_id: str | None = None):
 
 
 @operation(is_idempotent=False)
-def rollback_generation():
-    """Switch the host to its previous system profile generation (`elenta rollback --canon X`)."""
+def rollback_generation(deploy_id: str = "manual", activation_timeout: float = 600):
+    """Switch the host to its previous system profile generation (`elenta rollback --canon X`),
+    activated like every activation: detached, followed over fresh connections.
+
+    + deploy_id: names the activation's files under /run/elenta
+    + activation_timeout: seconds the activation may take before it is stopped and undone
+    """
+    _check_id(deploy_id)
     facts = host.get_fact(NixosSystem)
     previous = previous_generation(facts)
     if previous is None:
         raise OperationError(
             f"no generation before {facts.get('profile_generation') or 'none'} in {PROFILE} to roll back to"
         )
-    yield (
-        f"nix-env -p {PROFILE} --switch-generation {previous} && "
-        f'"$(readlink -f {PROFILE})/bin/switch-to-configuration" switch'
-    )
+    from elenta.nixos.activation import activate_host
+
+    system = f"{PROFILE}-{previous}-link"
+    command = activate_command(system, "switch", deploy_id, 0, generation=previous)
+    yield FunctionCommand(activate_host, (command, deploy_id, "switch", activation_timeout), {})

@@ -1,11 +1,14 @@
 """A private copy of the example lab with its own hosts, for deploy tests that change hosts.
 
 `deploy_lab` (a module-scoped fixture in conftest.py) yields a `DeployLab`; `results(report)` is
-`{canon: result}` of a deploy report.
+`{canon: result}` of a deploy report; `lock_is_free(state_dir)` and `processes_of(deploy_id)`
+tell whether a deploy left its lock or a process behind (also used by scripts/fault_injection.py).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,3 +75,31 @@ def deploy_lab_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deploy
             yield running
         finally:
             lab_down(running.lab, purge=True)
+
+
+def lock_is_free(state_dir: Path) -> bool:
+    """Whether nobody holds the lab's deploy lock (tried without writing into the lock file)."""
+    path = state_dir / "deploy.lock"
+    if not path.exists():
+        return True
+    with open(path) as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        return True
+
+
+def processes_of(deploy_id: str) -> list[int]:
+    """Processes still running for a deploy (its pyinfra child and what that started)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                environ = Path(f"/proc/{entry}/environ").read_bytes()
+            except OSError:
+                continue
+            if f"ELENTA_DEPLOY_ID={deploy_id}".encode() in environ.split(b"\0"):
+                found.append(int(entry))
+    return found

@@ -7,7 +7,6 @@ The module brings up its own copy of the example lab (the `deploy_lab` fixture).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import signal
@@ -27,7 +26,7 @@ from elenta.inventory import Selection
 from elenta.lab import LabHost
 from elenta.lab.state import lab_state
 from elenta.pipeline.lock import DeployLocked, deploy_lock
-from tests.lab.deploylab import DeployLab, results
+from tests.lab.deploylab import DeployLab, lock_is_free, processes_of, results
 
 pytestmark = [pytest.mark.lab, pytest.mark.nix, pytest.mark.slow]
 MACHINES = ("toto", "nancy", "archimedes", "ifrit")
@@ -97,31 +96,6 @@ def start_cli(lab: DeployLab, *args: str) -> subprocess.Popen[str]:
         env=env,
         start_new_session=True,
     )
-
-
-def lock_is_free(lab: DeployLab) -> bool:
-    """Whether nobody holds the deploy lock (tried without writing the holder into the file)."""
-    with open(lab.lab.state_dir / "deploy.lock") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        return True
-
-
-def processes_of(deploy_id: str) -> list[int]:
-    """Processes still running for a deploy (its pyinfra child and what that started)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                environ = Path(f"/proc/{entry}/environ").read_bytes()
-            except OSError:
-                continue
-            if f"ELENTA_DEPLOY_ID={deploy_id}".encode() in environ.split(b"\0"):
-                found.append(int(entry))
-    return found
 
 
 def table_rows(stdout: str) -> dict[str, list[str]]:
@@ -239,7 +213,7 @@ def test_kill_9_of_the_deployer_leaves_no_child_and_the_next_deploy_reports_it(d
         while processes_of(first) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert processes_of(first) == []  # the pyinfra child died with the deployer
-        assert lock_is_free(deploy_lab)
+        assert lock_is_free(deploy_lab.lab.state_dir)
         lines: list[str] = []
         report = deploy_lab.deploy("test", config=".#web", confirm_timeout=3, echo=lines.append)
     text = "\n".join(lines)
