@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system  # noqa: E402
-from elenta.lab import LabHost, lab_down, lab_up  # noqa: E402
+from elenta.lab import LabError, LabHost, lab_down, lab_up  # noqa: E402
 from elenta.model.lab import load_lab  # noqa: E402
 from elenta.nixos.build import build_systems  # noqa: E402
 from tests.lab.deploylab import lock_is_free, processes_of  # noqa: E402
@@ -47,7 +47,15 @@ CONFIRM_TIMEOUT = 3
 
 
 def facts(host: LabHost, deploy_id: str | None = None) -> dict:
-    return parse_nixos_system(host.ssh(nixos_system_command(None, deploy_id)).splitlines())
+    """The host's facts; a connection cut by a stand-in "sshd restart" (a rollback) is retried."""
+    for attempt in range(10):
+        try:
+            return parse_nixos_system(host.ssh(nixos_system_command(None, deploy_id)).splitlines())
+        except LabError:
+            if attempt == 9:
+                raise
+            time.sleep(1)
+    raise AssertionError("unreachable")
 
 
 def set_knobs(hosts: dict[str, LabHost], rng: random.Random, config: str) -> str:
