@@ -75,7 +75,7 @@ def machine_tags(lab: Lab, machine: str) -> list[str]:
 
 def machine_subsystems(lab: Lab, machine: str) -> list[str]:
     """Subsystems a machine's roles ask for: `["nixos", "dns"]` for toto (nixos when it has a config)."""
-    subsystems = ["nixos"] if lab.host_config(machine) else []
+    subsystems = ["nixos"] if lab.has_system(machine) else []
     for role in lab.roles_of(machine):
         spec = lab.role(role)
         for name, wanted in (("dns", spec.dns), ("nfs", spec.nfs), ("netboot", spec.netboot)):

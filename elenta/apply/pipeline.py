@@ -90,7 +90,7 @@ def compliance_status(
 ) -> dict[str, HostStatus]:
     """Compliance of the selected hosts: `compliance_status(lab, Selection(roles=("dns",)), no_dns=True)`."""
     canons, targets, machines = inventory_targets(lab, selection or Selection(), no_dns)
-    canons = [c for c in canons if config or lab.host_config(machines[c])]
+    canons = [c for c in canons if config or lab.has_system(machines[c])]
     built = build_systems(lab, [machines[c] for c in canons], config=config)
     desired = {c: built[machines[c]] for c in canons}
     return read_status({c: targets[c] for c in canons}, desired)
@@ -189,7 +189,7 @@ def _build(
     folder: Path,
     echo: Callable[[str], None],
 ) -> dict[str, BuiltSystem]:
-    with_config = [c for c in canons if config or lab.host_config(machines[c])]
+    with_config = [c for c in canons if config or lab.has_system(machines[c])]
     started = time.monotonic()
     built = build_systems(lab, [machines[c] for c in with_config], config=config, limit=limit)
     systems = {c: built[machines[c]] for c in with_config}
@@ -253,7 +253,7 @@ def run_deploy(
             check_switches(lab, switch_names)  # before any host is touched
         nixos_only = subsystems == ("nixos",)
         if nixos_only:
-            canons = [c for c in canons if config or lab.host_config(machines[c])]
+            canons = [c for c in canons if config or lab.has_system(machines[c])]
         todo = list(canons)
         systems: dict[str, BuiltSystem] = {}
         if action != "rollback" and (not subsystems or "nixos" in subsystems):

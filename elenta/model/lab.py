@@ -120,6 +120,13 @@ class Lab:
                 return hp.placement.host_config
         return None
 
+    def has_system(self, machine: str) -> bool:
+        """True when a constellation gives the machine a NixOS configuration (a reference or a table).
+
+        `lab.has_system("toto")` -> True; a machine with only a literal `hostConfig = {…}` has one too.
+        """
+        return any(hp.placement.host_config is not None for hp in self.placements.get(machine, []))
+
     def machines_with_role(self, role: str) -> list[str]:
         """Short names of the machines carrying `role`, in cadaster order."""
         return [m for m in self.cadaster.machines if role in self.roles_of(m)]
@@ -127,7 +134,7 @@ class Lab:
     def deployable(self) -> Iterator[str]:
         """Machines with a NixOS host configuration that are deployed over SSH (not netbooted)."""
         for short, machine in self.cadaster.machines.items():
-            if machine.kind == "nixos" and not machine.netboot and self.host_config(short):
+            if machine.kind == "nixos" and not machine.netboot and self.has_system(short):
                 yield short
 
 

@@ -54,7 +54,7 @@ in {
   toto = d.ipOf "toto";
   web = map (x: x.canon) (d.withRole "web");
   self = d.self.canon;
-  libvirtd = (builtins.elemAt m 0).virtualisation.libvirtd.enable;
+  microvmHost = (builtins.elemAt m 0).microvm.host.enable;
   host = builtins.fromJSON (builtins.elemAt m 2).environment.etc."elenta/host.json".text;
 }
 """
@@ -79,6 +79,6 @@ def test_the_nix_function_reads_the_plan(lab, tmp_path):
     out = json.loads(proc.stdout)
     assert out["primary"] == "127.0.1.3" and out["toto"] == "127.0.1.2"
     assert out["web"] == ["archimedes.canon"] and out["self"] == "archimedes.canon"
-    assert out["libvirtd"] is True
+    assert out["microvmHost"] is True
     # The host file the module installs is what drift compares with the plan's host.json.
     assert out["host"] == json.loads(plan.artifact("hostdata", "archimedes", "host.json"))
