@@ -13,6 +13,7 @@ Builds are pure: the lab's git revision is recorded beside each system (deploy r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -83,24 +84,25 @@ def flake_source(lab: Lab) -> Iterator[Path]:
         yield source
 
 
-def toplevel_installable(lab: Lab, ref: str, source: Path | None = None) -> str:
-    """`.#dns` -> `path:/abs/lab#nixosConfigurations.dns.config.system.build.toplevel`."""
-    base = flake_uri(ref, source or lab.flake_dir).split("#", 1)[0]
-    return f"{base}#nixosConfigurations.{flake_attr(ref)}.config.system.build.toplevel"
+_NIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_'-]*$")
 
 
-def host_installable(lab: Lab, machine: str, source: Path | None = None) -> str:
-    """`toto` -> `path:/abs/lab#elentaHosts.toto.config.system.build.toplevel` (its module applied)."""
-    base = flake_uri(".#x", source or lab.flake_dir).split("#", 1)[0]
-    return f"{base}#{HOSTS_OUTPUT}.{machine}.config.system.build.toplevel"
+def drv_expression(names: list[str]) -> str:
+    """The `--apply` function giving each named configuration's toplevel derivation, in order.
+
+    `drv_expression(["toto"])` -> `'set: map (n: set.${n}.config.system.build.toplevel.drvPath) [ "toto" ]'`
+    """
+    for name in names:
+        if not _NIX_NAME.match(name):
+            raise BuildError(f"{name!r} is not a name elenta can look up in a flake")
+    quoted = " ".join(json.dumps(n) for n in names)
+    return f"set: map (n: set.${{n}}.config.system.build.toplevel.drvPath) [ {quoted} ]"
 
 
-def _nix_build(
-    installables: list[str], limit: int, timeout: float, what: str
-) -> subprocess.CompletedProcess[str]:
+def _run_nix(args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            ["nix", "build", "--no-link", "--json", "--max-jobs", str(limit), *installables],
+            ["nix", *args],
             env=nix_environment(),
             capture_output=True,
             text=True,
@@ -111,16 +113,45 @@ def _nix_build(
         raise BuildError(f"building {what} took longer than {timeout} s") from None
 
 
-def _outputs(proc: subprocess.CompletedProcess[str]) -> list[str]:
+def _build_attrs(
+    lab: Lab, output: str, names: list[str], limit: int, timeout: float
+) -> tuple[dict[str, str] | None, str]:
+    """Evaluate `<output>.<name>` for each name once, then build the derivations.
+
+    -> `({name: store path}, "")`, or `(None, nix's stderr)` when evaluation or build failed.
+    (`nix build --json` lists outputs in derivation order, not installable order: the
+    evaluation gives each name its derivation, so results are matched by derivation.)
+    """
+    with flake_source(lab) as source:
+        base = flake_uri(".#x", source).split("#", 1)[0]
+        proc = _run_nix(
+            ["eval", "--json", f"{base}#{output}", "--apply", drv_expression(names)],
+            timeout,
+            ", ".join(names),
+        )
+    if proc.returncode != 0:
+        return None, proc.stderr
     try:
-        return [entry["outputs"]["out"] for entry in json.loads(proc.stdout)]
+        drvs = [str(d) for d in json.loads(proc.stdout)]
+    except ValueError as exc:
+        raise NixError(f"nix eval printed no derivations ({exc})") from None
+    built = _run_nix(
+        ["build", "--no-link", "--json", "--max-jobs", str(limit), *sorted(set(drvs))],
+        timeout,
+        ", ".join(names),
+    )
+    if built.returncode != 0:
+        return None, built.stderr
+    try:
+        out = {entry["drvPath"]: entry["outputs"]["out"] for entry in json.loads(built.stdout)}
+        return {name: out[drv] for name, drv in zip(names, drvs, strict=True)}, ""
     except (ValueError, KeyError, TypeError) as exc:
         raise NixError(f"nix build printed no store paths ({exc})") from None
 
 
 def _without_hosts_output(stderr: str) -> bool:
     """True when Nix says the flake has no `elentaHosts` (it has not adopted elenta's module)."""
-    return "does not provide attribute" in stderr and f"'{HOSTS_OUTPUT}." in stderr
+    return "does not provide attribute" in stderr and f"'{HOSTS_OUTPUT}'" in stderr
 
 
 def build_systems(
@@ -138,10 +169,8 @@ def build_systems(
     for machine in machines:
         if not lab.has_system(machine):
             raise BuildError(f"{lab.cadaster_file}: machines.{machine}: no hostConfig in any constellation")
-    with flake_source(lab) as source:
-        installables = [host_installable(lab, m, source) for m in machines]
-        proc = _nix_build(installables, limit, timeout, ", ".join(machines))
-    if proc.returncode != 0 and _without_hosts_output(proc.stderr):
+    paths, stderr = _build_attrs(lab, HOSTS_OUTPUT, machines, limit, timeout)
+    if paths is None and _without_hosts_output(stderr):
         refs = {m: lab.host_config(m) for m in machines}
         literal = sorted(m for m, r in refs.items() if not r)
         if literal:
@@ -150,9 +179,8 @@ def build_systems(
                 f"{HOSTS_OUTPUT} output (docs/nixos.md shows the two lines that add it)"
             )
         return _build_refs(lab, {m: r for m, r in refs.items() if r}, revision, limit, timeout)
-    if proc.returncode != 0:
-        raise BuildError(f"building {', '.join(machines)} failed: {summarise_nix_error(proc.stderr)}")
-    paths = dict(zip(machines, _outputs(proc), strict=True))
+    if paths is None:
+        raise BuildError(f"building {', '.join(machines)} failed: {summarise_nix_error(stderr)}")
     return {m: BuiltSystem(paths[m], revision, lab.host_config(m) or LITERAL) for m in machines}
 
 
@@ -161,12 +189,12 @@ def _build_refs(
 ) -> dict[str, BuiltSystem]:
     """Build flake references as they are (no module), each reference once."""
     unique = sorted(set(refs.values()))
-    with flake_source(lab) as source:
-        installables = [toplevel_installable(lab, ref, source) for ref in unique]
-        proc = _nix_build(installables, limit, timeout, ", ".join(unique))
-    if proc.returncode != 0:
+    for ref in unique:
+        if ref.split("#", 1)[0] not in ("", "."):
+            raise BuildError(f"{ref}: elenta builds references into the lab's own flake ('.#name')")
+    paths, stderr = _build_attrs(lab, "nixosConfigurations", [flake_attr(r) for r in unique], limit, timeout)
+    if paths is None:
         users = {ref: ", ".join(m for m, r in refs.items() if r == ref) for ref in unique}
         what = ", ".join(f"{r} (for {users[r]})" for r in unique)
-        raise BuildError(f"building {what} failed: {summarise_nix_error(proc.stderr)}")
-    by_ref = dict(zip(unique, _outputs(proc), strict=True))
-    return {m: BuiltSystem(by_ref[r], revision, r) for m, r in refs.items()}
+        raise BuildError(f"building {what} failed: {summarise_nix_error(stderr)}")
+    return {m: BuiltSystem(paths[flake_attr(r)], revision, r) for m, r in refs.items()}
