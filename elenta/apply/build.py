@@ -125,6 +125,7 @@ def _build_attrs(
     with flake_source(lab) as source:
         base = flake_uri(".#x", source).split("#", 1)[0]
         proc = _run_nix(
+            lab,
             ["eval", "--json", f"{base}#{output}", "--apply", drv_expression(names)],
             timeout,
             ", ".join(names),
@@ -136,6 +137,7 @@ def _build_attrs(
     except ValueError as exc:
         raise NixError(f"nix eval printed no derivations ({exc})") from None
     built = _run_nix(
+        lab,
         ["build", "--no-link", "--json", "--max-jobs", str(limit), *sorted(set(drvs))],
         timeout,
         ", ".join(names),
