@@ -99,15 +99,11 @@ def drv_expression(names: list[str]) -> str:
     return f"set: map (n: set.${{n}}.config.system.build.toplevel.drvPath) [ {quoted} ]"
 
 
-def _run_nix(args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
+def _run_nix(lab: Lab, args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
+    env = nix_environment(config=lab.settings.nix.config)
     try:
         return subprocess.run(
-            ["nix", *args],
-            env=nix_environment(),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=timeout,
+            ["nix", *args], env=env, capture_output=True, text=True, check=False, timeout=timeout
         )
     except subprocess.TimeoutExpired:
         raise BuildError(f"building {what} took longer than {timeout} s") from None
