@@ -7,11 +7,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from elenta.model.cadaster import Cadaster, check_cadaster
-from elenta.model.constellation import Constellation, Placement, Role, Service
+from elenta.model.constellation import Constellation, Guest, Placement, Role, Service
 from elenta.model.errors import FaultCollector, ModelError
 from elenta.model.loading import SUFFIXES, load_document, validate
+
+if TYPE_CHECKING:
+    from elenta.compile.placement import Placed
 from elenta.model.settings import LabSettings, load_settings
 
 
@@ -75,9 +79,12 @@ class Lab:
         """Resolve a short, canon or link-type name to the machine's short name, or raise KeyError."""
         return self.cadaster.resolve(name).machine
 
+    def placements_given(self, machine: str) -> list[HostPlacement]:
+        """The placements constellations write under `machines.<m>` (without placed guests)."""
+        return self._given_placements.get(machine, [])
+
     @cached_property
-    def placements(self) -> dict[str, list[HostPlacement]]:
-        """Per machine (short name), every constellation placement on it."""
+    def _given_placements(self) -> dict[str, list[HostPlacement]]:
         out: dict[str, list[HostPlacement]] = {}
         for loaded in self.constellations:
             for key, placement in loaded.model.machines.items():
@@ -86,13 +93,45 @@ class Lab:
         return out
 
     @cached_property
+    def placement(self) -> Placed:
+        """Where elenta put the services and guests declared without a host (`elenta place`).
+
+        Raises PlacementError (a ModelError) naming what fits nowhere and by how much.
+        """
+        from elenta.compile.placement import lab_placement
+
+        placed = lab_placement(self)
+        placed.raise_if_infeasible()
+        return placed
+
+    def _host_of(self, kind: str, name: str, host: str) -> str:
+        if host in ("", "any"):
+            return self.placement.where[f"{kind}:{name}"]
+        return self.machine_name(host)
+
+    @cached_property
+    def placements(self) -> dict[str, list[HostPlacement]]:
+        """Per machine (short name), every constellation placement on it, placed guests included."""
+        out = {machine: list(given) for machine, given in self._given_placements.items()}
+        for loaded in self.constellations:
+            for kind, table in (("vm", loaded.model.vms), ("container", loaded.model.containers)):
+                for name, guest in table.items():
+                    short = self._host_of(kind, name, guest.host)
+                    plain = Guest.model_validate(
+                        guest.model_dump(include={"config", "cores", "memory", "disk", "disks"})
+                    )
+                    placement = Placement.model_validate({f"{kind}s": {name: plain}})
+                    out.setdefault(short, []).append(HostPlacement(loaded, short, placement))
+        return out
+
+    @cached_property
     def services(self) -> dict[str, list[HostService]]:
-        """Per machine (short name), every domain service it hosts."""
+        """Per machine (short name), every domain service it hosts (placed ones included)."""
         out: dict[str, list[HostService]] = {}
         for loaded in self.constellations:
             for domain_name, domain in loaded.model.domains.items():
                 for name, service in domain.services.items():
-                    short = self.machine_name(service.host)
+                    short = self._host_of("service", f"{name}.{domain_name}", service.host)
                     out.setdefault(short, []).append(HostService(loaded, domain_name, name, service))
         return out
 
@@ -127,7 +166,7 @@ class Lab:
 
         `lab.has_system("toto")` -> True; a machine with only a literal `hostConfig = {…}` has one too.
         """
-        return any(hp.placement.host_config is not None for hp in self.placements.get(machine, []))
+        return any(hp.placement.host_config is not None for hp in self.placements_given(machine))
 
     def machines_with_role(self, role: str) -> list[str]:
         """Short names of the machines carrying `role`, in cadaster order."""
@@ -188,6 +227,7 @@ def load_lab(*paths: Path | str) -> Lab:
     ]
     lab = Lab(root, cadaster, str(cadaster_path), constellations, settings)
     check_references(lab)
+    _ = lab.placement  # what has no host is placed now: something that fits nowhere is an input fault
     return lab
 
 
@@ -201,7 +241,8 @@ def check_references(lab: Lab) -> None:
             _resolve(lab, key, ("machines", key), collector)
         for domain_name, domain in model.domains.items():
             for name, service in domain.services.items():
-                _resolve(lab, service.host, ("domains", domain_name, "services", name, "host"), collector)
+                if service.host not in ("", "any"):
+                    _resolve(lab, service.host, ("domains", domain_name, "services", name, "host"), collector)
             target = domain.redirect_bare_to
             if target is not None and target not in domain.services:
                 collector.add(
@@ -209,6 +250,10 @@ def check_references(lab: Lab) -> None:
                     f"{target!r} is not a service of {domain_name!r} "
                     f"(services: {', '.join(domain.services) or 'none'})",
                 )
+        for kind in ("vms", "containers"):
+            for name, guest in getattr(model, kind).items():
+                if guest.host not in ("", "any"):
+                    _resolve(lab, guest.host, (kind, name, "host"), collector)
         for role_name, role in model.roles.items():
             for i, export in enumerate(role.exports):
                 for j, client in enumerate(export.clients):
