@@ -134,15 +134,53 @@ def show_needs(needs: Needs) -> str:
 
 @dataclass
 class _State:
+    """A machine while items are placed: capacity and free room as plain tuples/lists (fast)."""
+
     machine: Machine
-    used: Needs
+    capacity: tuple[int, int, int]
+    free: list[int]
+    inverse: tuple[float, float, float]  # 1/capacity, 0 for a dimension not declared
+    tags: frozenset[str]
     groups: dict[str, str]  # group -> an item already there (for the explanation)
     spread: dict[str, str] = field(default_factory=dict)  # group -> a spread item there
 
+    @classmethod
+    def of(cls, machine: Machine) -> _State:
+        capacity = (machine.capacity.cores, machine.capacity.memory, machine.capacity.disk)
+        used = (machine.used.cores, machine.used.memory, machine.used.disk)
+        return cls(
+            machine,
+            capacity,
+            [c - u for c, u in zip(capacity, used, strict=True)],
+            tuple(1 / c if c else 0.0 for c in capacity),  # type: ignore[arg-type]
+            frozenset(machine.tags),
+            dict.fromkeys(machine.groups, "a fixed service"),
+        )
 
-def _refusal(item: Item, state: _State) -> str | None:
-    """Why `item` cannot go on this machine now, or None when it fits."""
-    missing = [t for t in item.tags if t not in state.machine.tags]
+
+def _vector(item: Item) -> tuple[int, int, int]:
+    return (item.needs.cores, item.needs.memory, item.needs.disk)
+
+
+def _fits(item: Item, need: tuple[int, int, int], state: _State) -> bool:
+    """The fast test behind every decision; `_refusal` says why when it is False."""
+    if item.tags and not state.tags.issuperset(item.tags):
+        return False
+    group = item.group
+    if group is not None and ((item.spread and group in state.groups) or group in state.spread):
+        return False
+    free, capacity = state.free, state.capacity
+    cores, memory, disk = need
+    if cores and (not capacity[0] or cores > free[0]):
+        return False
+    if memory and (not capacity[1] or memory > free[1]):
+        return False
+    return not disk or bool(capacity[2] and disk <= free[2])
+
+
+def _refusal(item: Item, state: _State) -> str:
+    """Why `item` cannot go on this machine now (only asked when `_fits` said no)."""
+    missing = [t for t in item.tags if t not in state.tags]
     if missing:
         return f"not tagged {', '.join(missing)}"
     if item.spread and item.group is not None and item.group in state.groups:
@@ -150,30 +188,25 @@ def _refusal(item: Item, state: _State) -> str | None:
     if item.group is not None and item.group in state.spread:
         return f"runs {state.spread[item.group]}, which is spread from other {item.group}"
     short: list[str] = []
-    for dimension in DIMENSIONS:
+    for d, dimension in enumerate(DIMENSIONS):
         need = item.needs.get(dimension)
         if not need:
             continue
-        have = state.machine.capacity.get(dimension)
-        if not have:
+        if not state.capacity[d]:
             short.append(f"declares no {dimension}")
             continue
-        free = have - state.used.get(dimension)
+        free = max(state.free[d], 0)
         if need > free:
-            short.append(
-                f"{_show(dimension, max(free, 0))} free, short by {_show(dimension, need - max(free, 0))}"
-            )
-    return "; ".join(short) or None
+            short.append(f"{_show(dimension, free)} free, short by {_show(dimension, need - free)}")
+    return "; ".join(short)
 
 
-def _room_after(item: Item, state: _State) -> float:
+def _room_after(need: tuple[int, int, int], state: _State) -> float:
     """How much room the machine keeps after taking the item (sum of free fractions, declared dims)."""
-    total = 0.0
-    for dimension in DIMENSIONS:
-        have = state.machine.capacity.get(dimension)
-        if have:
-            total += (have - state.used.get(dimension) - item.needs.get(dimension)) / have
-    return total
+    free, inverse = state.free, state.inverse
+    return (
+        (free[0] - need[0]) * inverse[0] + (free[1] - need[1]) * inverse[1] + (free[2] - need[2]) * inverse[2]
+    )
 
 
 def _largest_first(item: Item) -> tuple:
@@ -193,60 +226,75 @@ def place(
     still placed, so one run reports every fault); with `explain`, `.explain` has, per item,
     every machine considered and its verdict.
     """
-    states = {
-        m.name: _State(m, m.used, dict.fromkeys(m.groups, "a fixed service"))
-        for m in sorted(machines, key=lambda m: m.name)
-    }
+    states = {m.name: _State.of(m) for m in sorted(machines, key=lambda m: m.name)}
+    order = list(states.values())
     memory = memory or {}
     result = Placed()
     ordered = sorted(items, key=lambda i: i.id)
     if len({i.id for i in ordered}) != len(ordered):
         raise ValueError("two items share one id")
-    remembered = [i for i in ordered if memory.get(i.id) in states]
     kept: set[str] = set()
-    for item in remembered:
-        state = states[memory[item.id]]
-        if _refusal(item, state) is None:
+    for item in ordered:
+        state = states.get(memory.get(item.id, ""))
+        if state is not None and _fits(item, _vector(item), state):
             _take(item, state, result)
             result.explain[item.id] = [f"{state.machine.name}: kept from the previous plan (it still fits)"]
             kept.add(item.id)
     for item in sorted((i for i in ordered if i.id not in kept), key=_largest_first):
-        lines: list[str] = []
-        if item.id in memory:
-            lines.append(f"{memory[item.id]}: held it in the previous plan; it no longer fits there")
-        fitting: list[_State] = []
-        for state in states.values():
-            why = _refusal(item, state)
-            if why is None:
-                fitting.append(state)
-            else:
-                lines.append(f"{state.machine.name}: refused: {why}")
-        if not fitting:
+        need = _vector(item)
+        best: _State | None = None
+        best_room = 0.0
+        for state in order:
+            if _fits(item, need, state):
+                room = _room_after(need, state)
+                if best is None or room > best_room:  # the first (by name) among equals
+                    best, best_room = state, room
+        if best is None or explain:
+            lines = _explain(item, need, order, best, memory)
             result.explain[item.id] = lines
+        if best is None:
             shown = lines[:5] + (
                 [f"{len(lines) - 5} more refused (elenta place --explain)"] if len(lines) > 5 else []
             )
             reasons = "; ".join(shown) or "no NixOS machine to place it on"
-            result.failed[item.id] = Fault(
-                item.file,
-                item.key,
-                f"{item.kind} {item.name} needs {show_needs(item.needs)}: fits nowhere ({reasons})",
-            )
+            message = f"{item.kind} {item.name} needs {show_needs(item.needs)}: fits nowhere ({reasons})"
+            result.failed[item.id] = Fault(item.file, item.key, message)
             continue
-        best = max(fitting, key=lambda s: _room_after(item, s))  # the first (by name) among equals
-        for state in fitting if explain else ():
-            if state is not best:
-                room, most = _room_after(item, state), _room_after(item, best)
-                lines.append(f"{state.machine.name}: fits, less room left ({room:.2f} < {most:.2f})")
-        lines.insert(0, f"{best.machine.name}: chosen: most room left after it")
+        if not explain:
+            result.explain[item.id] = [f"{best.machine.name}: chosen: most room left after it"]
         _take(item, best, result)
-        result.explain[item.id] = lines
     result.where = dict(sorted(result.where.items()))
     return result
 
 
+def _explain(
+    item: Item,
+    need: tuple[int, int, int],
+    order: list[_State],
+    best: _State | None,
+    memory: Mapping[str, str],
+) -> list[str]:
+    """Every machine considered for `item` and its verdict (the chosen one first)."""
+    lines: list[str] = []
+    if best is not None:
+        lines.append(f"{best.machine.name}: chosen: most room left after it")
+    if item.id in memory:
+        lines.append(f"{memory[item.id]}: held it in the previous plan; it no longer fits there")
+    for state in order:
+        if state is best:
+            continue
+        if _fits(item, need, state):
+            room, most = _room_after(need, state), _room_after(need, best) if best else 0.0
+            lines.append(f"{state.machine.name}: fits, less room left ({room:.2f} < {most:.2f})")
+        else:
+            lines.append(f"{state.machine.name}: refused: {_refusal(item, state)}")
+    return lines
+
+
 def _take(item: Item, state: _State, result: Placed) -> None:
-    state.used = state.used.plus(item.needs)
+    need = _vector(item)
+    for d in (0, 1, 2):
+        state.free[d] -= need[d]
     if item.group is not None:
         state.groups.setdefault(item.group, item.name)
         if item.spread:

@@ -43,7 +43,9 @@ def nixos_artifacts(lab: Lab) -> Iterator[Artifact]:
     yield Artifact(SUBSYSTEM, None, DISCOVERY, canonical_bytes(discovery_view(lab)))
     servers = LabServers.of(lab)
     for machine in nixos_machines(lab):
-        yield Artifact(SUBSYSTEM, machine, MODULE, canonical_bytes(machine_module(lab, machine, servers)))
+        yield Artifact(
+            SUBSYSTEM, machine, MODULE, canonical_bytes(machine_module(lab, machine, servers), depth=2)
+        )
 
 
 def nixos_files(lab: Lab) -> dict[str, bytes]:
