@@ -12,6 +12,7 @@ from elenta.compile.apply import applied_plan, apply_plan
 from elenta.compile.diff import diff_plans, render_changes
 from elenta.compile.drift import check_drift
 from elenta.compile.history import History
+from elenta.compile.install import write_install
 from elenta.compile.plan import build_plan
 from elenta.compile.store import PlanStore
 from elenta.report import table
@@ -23,7 +24,7 @@ LAB_HELP = "the lab folder (default: $ELENTA_LAB or examples/lab)"
 @task(
     name="plan",
     help={
-        "out": "also write the plan directory here",
+        "out": "also write the plan directory here, with DIR/install applying exactly that plan",
         "canon": "only this machine's sub-plan (toto.canon)",
         "lab": LAB_HELP,
     },
@@ -36,6 +37,7 @@ def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     stored = PlanStore(loaded.state_dir).save(plan)
     if out:
         plan.write(Path(out))
+        write_install(plan, Path(out), loaded.root)
     base = applied_plan(loaded, plan.scope)
     against = f"applied plan {base.short}" if base else "nothing applied yet"
     print(f"plan {plan.short} ({plan.scope or 'whole lab'}) in {out or stored}, against {against}:\n")
