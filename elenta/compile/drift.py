@@ -68,8 +68,9 @@ def _artifact_hashes(plan: Plan, machine: str) -> dict[str, str]:
 def find_drift(plan: Plan, facts: Facts, *, revision: str | None = None) -> list[Drift]:
     """Every difference between the plan and the facts (pure): `find_drift(plan, facts)`.
 
-    `revision` is the lab revision recorded when the plan was applied; a host whose NixOS
-    system reports another `configurationRevision` has drifted.
+    `revision` is the lab revision recorded when the plan was applied; a host whose running
+    system has no revision recorded beside it was not deployed by elenta and has drifted (an
+    older revision is no drift: builds are pure, so a later commit may leave its system as it is).
     """
     out: list[Drift] = []
     planned = plan.manifest.get("machines", {})
@@ -94,8 +95,8 @@ def find_drift(plan: Plan, facts: Facts, *, revision: str | None = None) -> list
                     a, b = flatten(expected).get(key), flatten(got["host"]).get(key)
                     out.append(Drift(machine, "hostdata", key, _show(a), _show(b)))
         nixos = got.get("nixos")
-        if nixos is not None and revision is not None and nixos.get("revision") != revision:
-            out.append(Drift(machine, "nixos", "revision", revision, _show(nixos.get("revision"))))
+        if nixos is not None and revision is not None and not nixos.get("revision"):
+            out.append(Drift(machine, "nixos", "revision", revision, "none (not deployed by elenta)"))
         guests = got.get("guests")
         if guests is not None:
             entry = planned[machine]
@@ -138,7 +139,10 @@ def drift_command(installed: list[str] | None = None) -> str:
             f"echo {_MARK}host",
             f"cat {HOST_JSON} 2>/dev/null",
             f"echo {_MARK}vms",
-            "if command -v virsh >/dev/null; then virsh -c qemu:///system list --name; else echo @@none; fi",
+            # VMs are microvm.nix VMs (docs/nixos.md): one running `microvm@<name>.service` each.
+            "if [ -d /run/systemd/system ]; then systemctl list-units --plain --no-legend"
+            " --state=running 'microvm@*.service' | sed -n 's/^microvm@\\([^ ]*\\)\\.service .*/\\1/p';"
+            " else echo @@none; fi",
             f"echo {_MARK}containers",
             "if command -v nixos-container >/dev/null; then nixos-container list; else echo @@none; fi",
             "true",
