@@ -28,11 +28,12 @@ from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
 from elenta.render.dns import dns_hosts, server_addresses, zone_names
 from elenta.render.firewall import firewall_plan, nixos_firewall
-from elenta.render.knot import layout
+from elenta.render.knot import DEFAULT_DIR, layout
 from elenta.render.nfs import exports_text, nfs_hosts
 
 # Where elenta's DNS deploy installs zone files (the fast path for a zone-only change).
 ZONE_DIR = layout()["zones"]
+KNOT_STATE = DEFAULT_DIR
 # microvm.nix keeps each VM's state here (`microvm.stateDir`).
 MICROVM_STATE = "/var/lib/microvms"
 
@@ -137,12 +138,15 @@ def server_options(lab: Lab, machine: str, servers: LabServers | None = None) ->
     """
     servers = servers or LabServers.of(lab)
     out: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
     if machine in servers.dns:
         zones = {f"{zone}.": {"template": "default"} for zone in servers.zones}
+        paths = layout()
         out["knot"] = {
             "enable": True,
             "settings": {
                 "server": {"listen": [f"{ip}@53" for ip in server_addresses(lab, machine)]},
+                "database": {"storage": paths["db"]},
                 "template": {
                     "default": {
                         "storage": ZONE_DIR,
@@ -156,12 +160,28 @@ def server_options(lab: Lab, machine: str, servers: LabServers | None = None) ->
                 "zone": zones,
             },
         }
+        state = KNOT_STATE
+        # NixOS starts knotd with `--socket=/run/knot/knot.sock`; a link at elenta's socket path
+        # lets `elenta dns apply` find this Knot running and reload it (the fast path, no rebuild)
+        # instead of starting its own.
+        extra["systemd"] = {
+            "services": {"knot": {"serviceConfig": {"ReadWritePaths": [paths["db"]]}}},
+            "tmpfiles": {
+                "rules": [
+                    f"d {state} 0755 root root -",
+                    f"d {paths['zones']} 0755 root root -",
+                    f"d {paths['run']} 0755 root root -",
+                    f"L+ {paths['socket']} - - - - /run/knot/knot.sock",
+                    f"d {paths['db']} 0750 knot knot -",
+                ]
+            },
+        }
     if machine in servers.nfs:
         out["nfs"] = {"server": {"enable": True, "exports": exports_text(lab, machine)}}
         entry = compiled_machines(lab).machines.get(machine)
         if entry is not None and entry.config["data"].get("elenta_nfs_create_dirs"):
             out["nfs"]["server"]["createMountPoints"] = True
-    return {"services": out} if out else {}
+    return ({"services": out} if out else {}) | extra
 
 
 @dataclass(frozen=True)
