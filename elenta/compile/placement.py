@@ -400,4 +400,5 @@ def lab_placement(lab: Lab, *, explain: bool = False) -> Placed:
     machines, items = lab_items(lab)
     if not items:
         return Placed()
-    return place(machines, items, previous_placement(lab.state_dir), explain=explain)
+    memory = lab.placement_memory if lab.placement_memory is not None else previous_placement(lab.state_dir)
+    return place(machines, items, memory, explain=explain)

@@ -59,6 +59,8 @@ class Lab:
     cadaster_file: str
     constellations: list[LoadedConstellation] = field(default_factory=list)
     settings: LabSettings = field(default_factory=LabSettings)
+    # Where earlier placements went (`elenta place`); None: the previous plan in the state folder.
+    placement_memory: dict[str, str] | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -194,10 +196,11 @@ def _constellation_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES)
 
 
-def load_lab(*paths: Path | str) -> Lab:
+def load_lab(*paths: Path | str, placement_memory: dict[str, str] | None = None) -> Lab:
     """Load and check a lab from a folder, or from a cadaster file and constellation files.
 
     `load_lab("examples/lab")` or `load_lab("cadaster.toml", "web.yaml")`; raises ModelError.
+    `placement_memory` replaces the previous plan's placement (a replayed plan keeps its own).
     """
     resolved = [Path(p) for p in paths] or [Path.cwd()]
     for path in resolved:
@@ -225,7 +228,7 @@ def load_lab(*paths: Path | str) -> Lab:
     constellations = [
         LoadedConstellation(validate(Constellation, load_document(p), p), str(p)) for p in constellation_paths
     ]
-    lab = Lab(root, cadaster, str(cadaster_path), constellations, settings)
+    lab = Lab(root, cadaster, str(cadaster_path), constellations, settings, placement_memory)
     check_references(lab)
     _ = lab.placement  # what has no host is placed now: something that fits nowhere is an input fault
     return lab

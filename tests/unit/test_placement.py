@@ -202,3 +202,16 @@ def test_a_service_that_fits_nowhere_is_an_error_naming_it(placed_lab: Path):
     assert "domains.example.lab.services.api" in message
     assert "needs 2 cores, 40G memory: fits nowhere" in message
     assert "archimedes: refused: 29G memory free, short by 11G memory" in message
+
+
+def test_a_replayed_plan_keeps_its_own_placement(placed_lab: Path):
+    from elenta.compile.replay import replay_lab
+
+    lab = load_lab(placed_lab, placement_memory={"service:api2.example.lab": "nancy"})
+    assert lab.placement.where["service:api2.example.lab"] == "nancy"  # the memory wins while it fits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = build_plan(lab)
+        replayed = replay_lab(load_lab(placed_lab), plan)
+    assert replayed.placement.where == plan.manifest["placement"]
+    assert build_plan(replayed).hash == plan.hash
