@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -26,12 +25,12 @@ from elenta.apply.ssh import SshTarget
 from elenta.apply.transfer import copy_closure
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.inventory import Selection, inventory_groups
-from elenta.lab import LabHost, lab_down, lab_unavailable, lab_up
+from elenta.lab import LabHost, lab_down, lab_up
 from elenta.lab.state import lab_state
 from elenta.model.lab import Lab, load_lab
-from elenta.nix import nix_available
 from elenta.operations.nixos import activate_command, confirm_command
 from tests.cli import run_elenta
+from tests.lab.conftest import running_copy
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_LAB = REPO / "examples" / "lab"
@@ -73,20 +72,8 @@ def results(report: DeployReport) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def deploy_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
-    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
-    if reason:
-        pytest.skip(reason)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("ELENTA_STATE_DIR", raising=False)
-        mp.delenv("ELENTA_LAB", raising=False)
-        path = tmp_path_factory.mktemp("deploy") / "lab"
-        shutil.copytree(EXAMPLE_LAB, path, ignore=shutil.ignore_patterns(".elenta", "result*"))
-        running = DeployLab(path)
-        running.hosts()
-        try:
-            yield running
-        finally:
-            lab_down(running.lab, purge=True)
+    with running_copy(tmp_path_factory, "deploy") as path:
+        yield DeployLab(path)
 
 
 def test_lab_hosts_are_isolated_real_ssh_hosts(lab_hosts) -> None:

@@ -18,10 +18,9 @@ import pytest
 from elenta.apply.pipeline import DeployReport, run_deploy
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.inventory import Selection
-from elenta.lab import lab_down, lab_unavailable, lab_up
+from elenta.lab import lab_up
 from elenta.model.lab import Lab, load_lab
-from elenta.nix import nix_available
-from tests.conftest import EXAMPLE_LAB
+from tests.lab.conftest import running_copy
 
 pytestmark = [pytest.mark.lab, pytest.mark.nix, pytest.mark.slow]
 HOSTS = ["toto.canon", "nancy.canon", "archimedes.canon", "ifrit.canon"]
@@ -65,26 +64,19 @@ def results(report: DeployReport) -> dict[str, str]:
     return {r.canon: r.result for r in report.results}
 
 
+def _in_git(path: Path) -> None:
+    (path / ".gitignore").write_text(".elenta/\n/plan/\n")
+    git(path, "init", "-q")
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "the lab")
+
+
 @pytest.fixture(scope="module")
 def git_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitLab]:
-    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
-    if reason or shutil.which("git") is None:
-        pytest.skip(reason or "needs git")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("ELENTA_STATE_DIR", raising=False)
-        mp.delenv("ELENTA_LAB", raising=False)
-        path = tmp_path_factory.mktemp("git-lab") / "lab"
-        shutil.copytree(EXAMPLE_LAB, path, ignore=shutil.ignore_patterns(".elenta", "result*", "plan"))
-        (path / ".gitignore").write_text(".elenta/\n/plan/\n")
-        git(path, "init", "-q")
-        git(path, "add", "-A")
-        git(path, "commit", "-qm", "the lab")
-        running = GitLab(path)
-        lab_up(running.lab)
-        try:
-            yield running
-        finally:
-            lab_down(running.lab, purge=True)
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    with running_copy(tmp_path_factory, "git-lab", _in_git) as path:
+        yield GitLab(path)
 
 
 def test_a_commit_changing_a_vm_redeploys_its_host_only(git_lab: GitLab) -> None:

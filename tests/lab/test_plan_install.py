@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,11 +13,10 @@ import pytest
 from elenta.compile.history import History
 from elenta.compile.plan import read_plan
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
-from elenta.lab import lab_down, lab_unavailable, lab_up
+from elenta.lab import lab_up
 from elenta.model.lab import load_lab
-from elenta.nix import nix_available
 from tests.cli import run_elenta
-from tests.conftest import EXAMPLE_LAB
+from tests.lab.conftest import running_copy
 
 pytestmark = [pytest.mark.lab, pytest.mark.nix, pytest.mark.slow]
 MACHINES = ["toto", "nancy", "archimedes", "ifrit"]
@@ -26,19 +24,8 @@ MACHINES = ["toto", "nancy", "archimedes", "ifrit"]
 
 @pytest.fixture(scope="module")
 def lab_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
-    if reason:
-        pytest.skip(reason)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("ELENTA_STATE_DIR", raising=False)
-        mp.delenv("ELENTA_LAB", raising=False)
-        path = tmp_path_factory.mktemp("install") / "lab"
-        shutil.copytree(EXAMPLE_LAB, path, ignore=shutil.ignore_patterns(".elenta", "result*", "plan"))
-        lab_up(load_lab(path))
-        try:
-            yield path
-        finally:
-            lab_down(load_lab(path), purge=True)
+    with running_copy(tmp_path_factory, "install") as path:
+        yield path
 
 
 def systems(lab_dir: Path) -> dict[str, str | None]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from elenta.apply.build import BuildError, build_systems
 from elenta.compile.plan import build_plan
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
-from elenta.nix import nix_environment
 from elenta.nixos.artifacts import nixos_files
 from elenta.nixos.module import machine_module
 from tests.conftest import EXAMPLE_LAB
+from tests.nixeval import instantiate
 
 
 @pytest.fixture(autouse=True)
@@ -148,16 +147,7 @@ in
 
 
 def evaluate(folder: Path, expression: str):
-    proc = subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "-E", STAND_IN + expression],
-        cwd=folder,
-        env=nix_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return instantiate(STAND_IN + expression, folder)
 
 
 def write_nixos_files(lab_dir: Path, target: Path) -> Path:
