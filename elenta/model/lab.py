@@ -196,11 +196,12 @@ def _constellation_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES)
 
 
-def load_lab(*paths: Path | str, placement_memory: dict[str, str] | None = None) -> Lab:
+def load_lab(*paths: Path | str, placement_memory: dict[str, str] | None = None, place: bool = True) -> Lab:
     """Load and check a lab from a folder, or from a cadaster file and constellation files.
 
     `load_lab("examples/lab")` or `load_lab("cadaster.toml", "web.yaml")`; raises ModelError.
-    `placement_memory` replaces the previous plan's placement (a replayed plan keeps its own).
+    `placement_memory` replaces the previous plan's placement (a replayed plan keeps its own);
+    `place=False` leaves placement (and its faults) until something asks (`elenta place`).
     """
     resolved = [Path(p) for p in paths] or [Path.cwd()]
     for path in resolved:
@@ -230,7 +231,8 @@ def load_lab(*paths: Path | str, placement_memory: dict[str, str] | None = None)
     ]
     lab = Lab(root, cadaster, str(cadaster_path), constellations, settings, placement_memory)
     check_references(lab)
-    _ = lab.placement  # what has no host is placed now: something that fits nowhere is an input fault
+    if place:
+        _ = lab.placement  # what has no host is placed now: something that fits nowhere is an input fault
     return lab
 
 

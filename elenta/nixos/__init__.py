@@ -1,6 +1,7 @@
-"""The NixOS subsystem's pure logic: each machine's NixOS module, rendered from the plan.
+"""NixOS machines: each machine's module rendered from the plan, building their systems, reading
+where a host is, activation's confirm or rollback.
 
-`machine_module(lab, "toto")` is the data of toto's module (networking, firewall, servers, guests,
-discovery); `nixos_artifacts` puts one `module.json` per machine and the Nix entry point
-`elenta.nix` into the plan; `docs/nixos.md` shows how a flake adopts them.
+`machine_module(lab, "toto")` (module.py) is the data of toto's module (networking, firewall,
+servers, guests); `nixos_artifacts` (artifacts.py) puts one `module.json` per machine and the Nix
+entry point `elenta.nix` into the plan; `docs/nixos.md` shows how a flake adopts them.
 """

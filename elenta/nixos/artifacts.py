@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from importlib import resources
 
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.compile.canonical import canonical_bytes
 from elenta.model.lab import Lab
 from elenta.nixos.module import LabServers, discovery_view, machine_module
@@ -36,7 +36,6 @@ def nixos_machines(lab: Lab) -> list[str]:
     return [m for m, spec in lab.cadaster.machines.items() if spec.kind == "nixos"]
 
 
-@artifact_builder(SUBSYSTEM)
 def nixos_artifacts(lab: Lab) -> Iterator[Artifact]:
     """`elenta.nix` and `discovery.json` for the lab, `module.json` per NixOS machine."""
     yield Artifact(SUBSYSTEM, None, ENTRY, entry_nix())

@@ -23,13 +23,13 @@ from typing import Any
 
 from elenta.compile.machines import compiled_machines
 from elenta.compile.merge import Contribution, Source, merge_collect
+from elenta.dns.knot import DEFAULT_DIR, layout
+from elenta.dns.render import dns_hosts, server_addresses, zone_names
+from elenta.firewall.render import firewall_plan, nixos_firewall
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
-from elenta.render.dns import dns_hosts, server_addresses, zone_names
-from elenta.render.firewall import firewall_plan, nixos_firewall
-from elenta.render.knot import DEFAULT_DIR, layout
-from elenta.render.nfs import exports_text, nfs_hosts
+from elenta.nfs.render import exports_text, nfs_hosts
 
 # Where elenta's DNS deploy installs zone files (the fast path for a zone-only change).
 ZONE_DIR = layout()["zones"]
@@ -278,7 +278,7 @@ def discovery_view(lab: Lab) -> dict[str, Any]:
     Deliberately not the others' guests, data or settings, so that a change to one machine's
     guests changes that machine's module only. The full document stays `/etc/elenta/discovery.json`.
     """
-    from elenta.render.hostdata import discovery_data
+    from elenta.hostdata.render import discovery_data
 
     data = discovery_data(lab)
     machines = {

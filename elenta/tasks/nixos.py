@@ -1,16 +1,34 @@
-"""`elenta nixos show MACHINE`: the NixOS module elenta renders for a machine (docs/nixos.md)."""
+"""`elenta status`: each NixOS machine's desired system against what runs and what will boot.
+
+`elenta nixos show MACHINE`: the NixOS module elenta renders for a machine (docs/nixos.md).
+"""
 
 from __future__ import annotations
 
-import json
-import warnings
+from invoke import task
 
-from invoke import Context, task
-from invoke.exceptions import Exit
-
-from elenta.model.errors import ModelError
-from elenta.nixos.module import machine_module
 from elenta.tasks._common import open_lab, reports_errors
+from elenta.tasks.deploy import ITERABLE, SELECTION_HELP
+
+STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout")}
+
+
+@task(iterable=ITERABLE, help=STATUS_HELP)
+@reports_errors
+def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
+    """Per machine: desired revision and system against what runs and what will boot."""
+    from elenta.inventory import Selection
+    from elenta.nixos.status import compliance_status, status_table
+
+    opened = open_lab(lab)
+    selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))
+    statuses = compliance_status(opened, selection, no_dns=no_dns, config=config or None)
+    print(status_table(statuses))
+    out = [c for c, st in statuses.items() if not st.columns["compliant"]]
+    if out:
+        from invoke.exceptions import Exit
+
+        raise Exit(f"out of compliance: {', '.join(out)}", code=1)
 
 
 @task(
@@ -23,8 +41,16 @@ from elenta.tasks._common import open_lab, reports_errors
     },
 )
 @reports_errors
-def nixos(c: Context, action: str, machine: str, only: str = "", lab: str = "") -> None:
+def nixos(c, action, machine, only="", lab=""):
     """The NixOS module of one machine: `elenta nixos show archimedes --only containers`."""
+    import json
+    import warnings
+
+    from invoke.exceptions import Exit
+
+    from elenta.model.errors import ModelError
+    from elenta.nixos.module import machine_module
+
     if action != "show":
         raise Exit(f"error: unknown action {action!r}: use `elenta nixos show MACHINE`", code=2)
     loaded = open_lab(lab or None)
@@ -49,6 +75,8 @@ def nixos(c: Context, action: str, machine: str, only: str = "", lab: str = "") 
 
 def _with_guests(module: dict) -> dict:
     """The module's options with what Nix completes for each guest, described in place."""
+    import json
+
     config = json.loads(json.dumps(module["config"]))
     for name, guest in module["guests"]["containers"].items():
         config["containers"][name]["path"] = f"<nixosConfigurations.{guest['flake']}: its system>"

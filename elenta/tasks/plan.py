@@ -1,4 +1,7 @@
-"""Tasks over plans: plan, diff, history, drift (`rollback` is shared: see `rollback_plan`)."""
+"""Tasks over plans: plan, diff, history, drift (`rollback` is shared: see `rollback_plan`).
+
+The compiler is imported inside the tasks: `elenta --help` stays quick.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,6 @@ from pathlib import Path
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.compile.apply import applied_plan, apply_plan
-from elenta.compile.diff import diff_plans, render_changes
-from elenta.compile.drift import check_drift
-from elenta.compile.history import History
-from elenta.compile.install import write_install
-from elenta.compile.plan import build_plan
-from elenta.compile.store import PlanStore
 from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
 
@@ -32,6 +28,12 @@ LAB_HELP = "the lab folder (default: $ELENTA_LAB or examples/lab)"
 @reports_errors
 def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     """Compile cadaster + constellations into a checked plan; show what changes against the applied one."""
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.install import write_install
+    from elenta.compile.plan import build_plan
+    from elenta.compile.rollout import applied_plan
+    from elenta.compile.store import PlanStore
+
     loaded = open_lab(lab or None)
     plan = build_plan(loaded, canon or None)
     stored = PlanStore(loaded.state_dir).save(plan)
@@ -65,6 +67,10 @@ def apply(
     lab: str = "",
 ) -> None:
     """Apply a plan through the deploy pipeline and record it in the history."""
+    from elenta.compile.plan import build_plan
+    from elenta.compile.rollout import apply_plan
+    from elenta.compile.store import PlanStore
+
     loaded = open_lab(lab or None)
     target = PlanStore(loaded.state_dir).load(plan) if plan else build_plan(loaded, canon or None)
     subsystems = tuple(s for s in only.split(",") if s)
@@ -76,6 +82,9 @@ def apply(
 @reports_errors
 def diff(c: Context, plan_a: str, plan_b: str, lab: str = "") -> None:
     """Show every change from PLAN_A to PLAN_B, grouped by subsystem and machine."""
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.store import PlanStore
+
     store = PlanStore(open_lab(lab or None).state_dir)
     print(render_changes(diff_plans(store.load(plan_a), store.load(plan_b))))
 
@@ -84,6 +93,8 @@ def diff(c: Context, plan_a: str, plan_b: str, lab: str = "") -> None:
 @reports_errors
 def history(c: Context, lab: str = "", json_: bool = False) -> None:
     """List every apply of a plan: time, action, plan, scope, result, who, revision."""
+    from elenta.compile.history import History
+
     runs = History(open_lab(lab or None).state_dir).runs()
     if json_:
         for run in runs:
@@ -118,9 +129,42 @@ def history(c: Context, lab: str = "", json_: bool = False) -> None:
 @reports_errors
 def drift(c: Context, plan: str = "", facts: str = "", lab: str = "") -> None:
     """List every difference between the applied plan and what the hosts report (exit 1 if any)."""
+    from elenta.compile.drift import check_drift
+
     report = check_drift(open_lab(lab or None), plan, facts)
     for item in report.drifts:
         print(item)
     if report.drifts:
         raise Exit(f"{len(report.drifts)} difference(s) from plan {report.plan.short}", code=1)
     print(f"no drift from plan {report.plan.short} ({report.hosts} host(s) checked)")
+
+
+@task(
+    help={
+        "explain": "per item, every machine considered and why it was chosen or refused",
+        "lab": LAB_HELP,
+    },
+)
+@reports_errors
+def place(c: Context, explain: bool = False, lab: str = "") -> None:
+    """Where services and guests declared without a host go (the previous plan is the memory)."""
+    from elenta.compile.placement import lab_placement
+    from elenta.model.lab import load_lab
+    from elenta.tasks._common import lab_path
+
+    # Loading a lab places it and refuses what fits nowhere; `place` shows why, so it loads
+    # without placing (placement_memory is only read once placement runs).
+    loaded = load_lab(lab_path(lab or None), place=False)
+    placed = lab_placement(loaded, explain=explain)
+    if not placed.where and not placed.failed:
+        print("nothing to place: every service and guest names its host")
+    for item, machine in placed.where.items():
+        print(f"{item} -> {loaded.canon(machine)}")
+        for line in placed.explain.get(item, []) if explain else ():
+            print(f"  {line}")
+    for item, fault in placed.failed.items():
+        print(f"error: {fault}")
+        for line in placed.explain.get(item, []) if explain else ():
+            print(f"  {line}")
+    if placed.failed:
+        raise Exit(f"{len(placed.failed)} item(s) fit nowhere", code=2)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from elenta.apply.pipeline import DeployReport, run_deploy
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.inventory import Selection
 from elenta.lab import lab_up
 from elenta.model.lab import Lab, load_lab
+from elenta.pipeline.run import DeployReport, run_deploy
 from tests.lab.conftest import running_copy
 
 pytestmark = [pytest.mark.lab, pytest.mark.nix, pytest.mark.slow]

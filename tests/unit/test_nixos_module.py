@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from elenta.apply.build import BuildError, build_systems
 from elenta.compile.plan import build_plan
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
 from elenta.nixos.artifacts import nixos_files
+from elenta.nixos.build import BuildError, build_systems
 from elenta.nixos.module import machine_module
 from tests.conftest import EXAMPLE_LAB
 from tests.nixeval import instantiate

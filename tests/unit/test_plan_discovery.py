@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from elenta.compile.plan import build_plan
+from elenta.hostdata.render import discovery_data, hostdata_artifacts
 from elenta.model.lab import load_lab
-from elenta.render.hostdata import discovery_data, hostdata_artifacts
 from tests.nixeval import instantiate
 
 REPO = Path(__file__).resolve().parents[2]
