@@ -26,7 +26,7 @@ from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
 from elenta.nix import NixError, flake_snapshot, flake_uri, nix_environment, summarise_nix_error
-from elenta.nixos.artifacts import FLAKE_FOLDER, nixos_files
+from elenta.nixos.render import FLAKE_FOLDER, nixos_files
 
 # What `BuiltSystem.config` says for a machine whose hostConfig is a literal table only.
 LITERAL = "hostConfig (table)"

@@ -27,7 +27,7 @@ class Nixos(Subsystem):
         return lab.has_system(machine)
 
     def artifacts(self, lab: Lab) -> Iterable[Artifact]:
-        from elenta.nixos.artifacts import nixos_artifacts
+        from elenta.nixos.render import nixos_artifacts
 
         return nixos_artifacts(lab)
 

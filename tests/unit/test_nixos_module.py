@@ -17,9 +17,9 @@ import pytest
 from elenta.compile.plan import build_plan
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
-from elenta.nixos.artifacts import nixos_files
 from elenta.nixos.build import BuildError, build_systems
 from elenta.nixos.module import machine_module
+from elenta.nixos.render import nixos_files
 from tests.conftest import EXAMPLE_LAB
 from tests.nixeval import instantiate
 
