@@ -38,7 +38,10 @@
 
       # The stand-in module system: a module is an attribute set or a function of { lib, ... };
       # its `config` (or the set itself) is kept as data, derivations as their store paths (so a
-      # guest's system is a dependency of its host's, as in NixOS).
+      # guest's system is a dependency of its host's, as in NixOS). Like a real system, which
+      # depends only on the option values its modules use, the stand-in roles use everything but
+      # `elenta.discovery` (what they would read of the other machines): a change elsewhere in
+      # the lab rebuilds nothing here.
       standInLib = { mkOption = option: option; types.attrs = "attrs"; };
       toData = value:
         if builtins.isFunction value then "<function>"
@@ -50,7 +53,9 @@
         let
           value = if builtins.isFunction module then module { lib = standInLib; config = { }; pkgs = { }; } else module;
           imports = value.imports or [ ];
-        in builtins.seq (builtins.length imports) (toData (value.config or value));
+          config = value.config or value;
+          used = if config ? elenta then config // { elenta = removeAttrs config.elenta [ "discovery" ]; } else config;
+        in builtins.seq (builtins.length imports) (toData used);
 
       mkToplevel = role: spec: modules: builtins.derivation {
         name = "nixos-system-${role}-elenta";

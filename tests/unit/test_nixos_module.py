@@ -218,6 +218,32 @@ def test_a_vm_memory_change_rebuilds_its_host_only(example_lab_copy):
 
 @pytest.mark.nix
 @pytest.mark.skipif(shutil.which("nix") is None, reason="needs Debian's nix-bin")
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        (
+            "cadaster.toml",
+            'ip = "127.0.1.3"\n',
+            'ip = "127.0.1.3"\naliases.enp3s0_nfs = { ip = "127.0.1.33" }\n',
+        ),
+        (
+            "constellations/homelab.toml",
+            'ports = [{ port = 2049, proto = "tcp" }]',
+            'ports = [{ port = 2049, proto = "tcp" }, { port = 111, proto = "udp" }]',
+        ),
+    ],
+    ids=["an alias", "a port"],
+)
+def test_an_alias_or_a_port_rebuilds_its_machine_only(example_lab_copy, file, old, new):
+    machines = ["toto", "nancy", "archimedes", "ifrit"]
+    before = build_systems(load_lab(example_lab_copy), machines)
+    edit(example_lab_copy, file, old, new)
+    after = build_systems(load_lab(example_lab_copy), machines)
+    assert {m for m in machines if before[m].path != after[m].path} == {"nancy"}
+
+
+@pytest.mark.nix
+@pytest.mark.skipif(shutil.which("nix") is None, reason="needs Debian's nix-bin")
 def test_a_machine_with_a_literal_host_config_only_is_built(example_lab_copy):
     edit(
         example_lab_copy,
