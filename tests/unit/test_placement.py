@@ -215,3 +215,19 @@ def test_a_replayed_plan_keeps_its_own_placement(placed_lab: Path):
         replayed = replay_lab(load_lab(placed_lab), plan)
         assert build_plan(replayed).hash == plan.hash
     assert replayed.placement.where == plan.manifest["placement"]
+
+
+def test_elenta_place_explains_and_exits_2_on_what_fits_nowhere(placed_lab: Path):
+    from tests.cli import run_elenta
+
+    shown = run_elenta("place", "--explain", "--lab", str(placed_lab))
+    assert shown.returncode == 0, shown.stderr
+    assert "service:api.example.lab -> archimedes.canon" in shown.stdout
+    assert "  toto: refused: not tagged compute" in shown.stdout
+    assert "  archimedes: refused: already runs api.example.lab (api): spread" in shown.stdout
+    edit(placed_lab, "constellations/homelab.toml", 'memory = "4G"\ncores = 2', 'memory = "40G"\ncores = 2')
+    failed = run_elenta("place", "--explain", "--lab", str(placed_lab))
+    assert failed.returncode == 2
+    assert "error: " in failed.stdout and "short by 11G memory" in failed.stdout
+    checked = run_elenta("check", str(placed_lab))
+    assert checked.returncode == 2 and "domains.example.lab.services.api" in checked.stderr
