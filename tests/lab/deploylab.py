@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
-from elenta.lab import LabHost, lab_down, lab_unavailable, lab_up
+from elenta.lab import LabHost, lab_up
 from elenta.model.lab import Lab, load_lab
-from elenta.nix import nix_available
 from elenta.nixos.build import build_systems
 from elenta.pipeline.run import DeployReport, run_deploy
 
@@ -60,21 +58,11 @@ def results(report: DeployReport) -> dict[str, str]:
 
 
 def deploy_lab_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
-    """The body of the `deploy_lab` fixture: a lab copy, its hosts up, purged at the end."""
-    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
-    if reason:
-        pytest.skip(reason)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("ELENTA_STATE_DIR", raising=False)
-        mp.delenv("ELENTA_LAB", raising=False)
-        path = tmp_path_factory.mktemp("deploy") / "lab"
-        shutil.copytree(EXAMPLE_LAB, path, ignore=shutil.ignore_patterns(".elenta", "result*"))
-        running = DeployLab(path)
-        running.hosts()
-        try:
-            yield running
-        finally:
-            lab_down(running.lab, purge=True)
+    """The body of the `deploy_lab` fixture: a running private copy (`running_copy`), purged after."""
+    from tests.lab.conftest import running_copy
+
+    with running_copy(tmp_path_factory, "deploy") as path:
+        yield DeployLab(path)
 
 
 def lock_is_free(state_dir: Path) -> bool:
