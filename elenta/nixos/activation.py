@@ -19,6 +19,7 @@ from elenta.pipeline.record import first_error_line, note, stopped_before
 from elenta.pipeline.ssh import SshTarget, run_paramiko
 
 FOLLOW_WAIT = 10  # seconds one follow round trip waits on the host for the activation's end
+RECONNECT_WINDOW = 60  # seconds without any connection before the host counts as lost
 
 
 class ActivationError(ElentaError):
@@ -53,21 +54,26 @@ def follow_activation(
     """
     started = time.monotonic()
     lost = ""
+    lost_since: float | None = None
     while True:
         remaining = timeout - (time.monotonic() - started)
         if remaining <= 0:
             return {"state": "timeout", "reason": lost}
+        if lost_since is not None and time.monotonic() - lost_since > RECONNECT_WINDOW:
+            return {"state": "lost", "reason": lost}
         wait = min(FOLLOW_WAIT, max(1.0, remaining))
         proc = run_paramiko(target, follow_command(deploy_id, wait), timeout=wait + 20)
         answer = parse_follow(proc.stdout) if proc.returncode == 0 else {}
         state = answer.get("state")
         if state is None:
             why = first_error_line(proc.stderr) or f"exit {proc.returncode}"
-            if not lost:
+            if lost_since is None:
                 note(target.name, "connection lost", f"{why}; following the activation over a new connection")
+                lost_since = time.monotonic()
             lost = why
             time.sleep(1)
             continue
+        lost_since = None
         if state == "none":
             return {"state": "none", "reason": launched or "the activation was never started"}
         if state != "activating":
@@ -120,4 +126,7 @@ def activate_host(state: Any, host: Any, command: str, deploy_id: str, action: s
         raise _fail(host.name, end.get("reason") or "rolled back", "rolled-back")
     if state == "none":
         raise _fail(host.name, f"activation not started: {end.get('reason')}")
+    if state == "lost":
+        why = f"connection lost during activation ({end.get('reason')}) for over {RECONNECT_WINDOW} s"
+        raise _fail(host.name, why + "; the host ends it by itself, rolled back unless confirmed")
     raise _fail(host.name, f"activation ended {state}: {end.get('reason') or ' | '.join(end.get('log', []))}")
