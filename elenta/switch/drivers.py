@@ -16,6 +16,8 @@ from hier_config.models import IdempotentCommandsRule
 from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRules
 
+from elenta.switch.naming import canonical_interface
+
 
 class HConfigDriverCiscoIOSSwitch(HConfigDriverCiscoIOS):
     """hier-config's IOS rules, plus: a port's VLAN settings are replaced in place.
@@ -31,6 +33,7 @@ class HConfigDriverCiscoIOSSwitch(HConfigDriverCiscoIOS):
             "switchport access vlan ",
             "switchport trunk native vlan ",
             "switchport trunk allowed vlan ",
+            "switchport voice vlan ",
         ):
             rules.idempotent_commands.append(
                 IdempotentCommandsRule(
@@ -42,7 +45,12 @@ class HConfigDriverCiscoIOSSwitch(HConfigDriverCiscoIOS):
 
 @dataclass(frozen=True)
 class SwitchDriver:
-    """How to manage one platform: `driver_for("cisco_ios").netmiko_device_type == "cisco_ios"`."""
+    """How to manage one platform: `driver_for("cisco_ios").netmiko_device_type == "cisco_ios"`.
+
+    The one platform interface: template (`elenta/render/templates/switch/<platform>.j2`),
+    interface naming (`canonical`), how a refusal reads, how to save, which lines of a port
+    elenta manages, and the self-revert timer protecting the management path.
+    """
 
     platform: str
     netmiko_device_type: str
@@ -54,11 +62,52 @@ class SwitchDriver:
     physical_port: re.Pattern[str]
     port_section: str  # "interface {name}": how a port's section starts in the configuration
     vlan_section: str  # "vlan {id}"
+    port_channel: str  # "Port-channel{id}": the name of a link aggregation
+    # Line kinds elenta manages inside a port section; any other line there is left alone.
+    managed_port_lines: tuple[str, ...]
+    # Self-revert timer: scheduled before a push, cancelled once the change is saved; a switch
+    # whose session is cut by the change goes back to its saved configuration by itself.
+    revert_schedule: str | None = None  # "reload in {minutes}"
+    revert_cancel: str | None = None
 
     def is_physical_port(self, section: str) -> bool:
         """Whether a top-level section text names a physical port: `is_physical_port("interface Fa0/1")`."""
         return self.physical_port.match(section) is not None
 
+    def canonical(self, name: str) -> str:
+        """An interface name in this platform's long form: `CISCO_IOS.canonical("Fa0/1")`."""
+        return canonical_interface(name, self.platform)
+
+    def port_of_section(self, section: str) -> str | None:
+        """The interface a section configures: `"interface Fa0/1"` -> `"Fa0/1"`; else None."""
+        head = self.port_section.split("{", 1)[0]
+        return section[len(head) :] if section.startswith(head) else None
+
+    def is_port_section(self, section: str) -> bool:
+        """Whether a section configures a port or a port-channel (not an SVI such as Vlan10)."""
+        name = self.port_of_section(section)
+        channel = self.port_channel.split("{", 1)[0]
+        return name is not None and (self.is_physical_port(section) or name.startswith(channel))
+
+    def vlan_of_section(self, section: str) -> int | None:
+        """The VLAN id a section declares: `"vlan 10"` -> 10; else None."""
+        head = self.vlan_section.split("{", 1)[0]
+        rest = section[len(head) :] if section.startswith(head) else ""
+        return int(rest) if rest.isdigit() else None
+
+
+IOS_MANAGED_PORT_LINES = (
+    "description ",
+    "switchport access vlan ",
+    "switchport mode ",
+    "switchport trunk native vlan ",
+    "switchport trunk allowed vlan ",
+    "switchport voice vlan ",
+    "spanning-tree portfast",
+    "spanning-tree bpduguard ",
+    "channel-group ",
+    "shutdown",
+)
 
 CISCO_IOS = SwitchDriver(
     platform="cisco_ios",
@@ -68,9 +117,16 @@ CISCO_IOS = SwitchDriver(
     r"|^Command rejected.*$",
     save_command="write memory",
     show_running="show running-config",
-    physical_port=re.compile(r"^interface (FastEthernet|GigabitEthernet|TenGigabitEthernet|Ethernet)\d\S*$"),
+    physical_port=re.compile(
+        r"^interface (FastEthernet|GigabitEthernet|TwoGigabitEthernet|FiveGigabitEthernet"
+        r"|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet|HundredGigE|Ethernet)\d\S*$"
+    ),
     port_section="interface {name}",
     vlan_section="vlan {id}",
+    port_channel="Port-channel{id}",
+    managed_port_lines=IOS_MANAGED_PORT_LINES,
+    revert_schedule="reload in {minutes}",
+    revert_cancel="reload cancel",
 )
 
 DRIVERS: dict[str, SwitchDriver] = {CISCO_IOS.platform: CISCO_IOS}

@@ -1,40 +1,159 @@
-"""Backups of switch running configurations, kept in the lab's state folder.
+"""Backups of switch running configurations, like Oxidized: one git commit per backup.
 
-`<state_dir>/switches/<name>/<UTC time>-<reason>.cfg`; the newest `before-apply` backup is what
-`elenta net rollback` restores.
+The repository is `<state_dir>/switches/` (created on first use, private to the user: folders
+0700, files 0600); each switch's configuration is the file `<name>.cfg`, and every backup is a
+commit `"<name>: <reason>"` — also when nothing changed, so that each apply has its own
+reference. Secrets are scrubbed before anything is written (`scrub`): elenta's rollbacks only
+restore VLANs and ports, which hold none.
+
+    save_backup(lab.state_dir, "sw1", running, "before-apply")  # -> Backup(sw1@1a2b3c4d5e)
+    history(lab.state_dir, "sw1")                               # `git log -p` of sw1.cfg
+
+Needs the `git` program.
 """
 
 from __future__ import annotations
 
-import time
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from elenta.model.errors import ElentaError
 
-def backup_dir(state_dir: Path, name: str) -> Path:
-    """The folder holding switch `name`'s backups: `backup_dir(lab.state_dir, "sw1")`."""
-    return state_dir / "switches" / name
-
-
-def save_backup(state_dir: Path, name: str, config: str, reason: str = "backup") -> Path:
-    """Write `config` as a new backup of switch `name` and return its path (never overwrites)."""
-    folder = backup_dir(state_dir, name)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    for n in range(1000):
-        path = folder / (f"{stamp}-{reason}.cfg" if n == 0 else f"{stamp}.{n}-{reason}.cfg")
-        try:
-            with path.open("x") as out:
-                out.write(config)
-            return path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"too many backups of {name} in the same second in {folder}")
+_SECRET_LINES = (
+    # (line pattern, group holding the secret)
+    re.compile(r"^(\s*enable (?:secret|password)(?: \d+)? )(\S+)"),
+    re.compile(r"^(\s*username \S+(?: privilege \d+)? (?:secret|password)(?: \d+)? )(\S+)"),
+    re.compile(r"^(\s*snmp-server community )(\S+)"),
+    re.compile(r"^(\s*(?:tacacs-server|radius-server) key(?: \d+)? )(\S+)"),
+    re.compile(r"^(\s*key(?:-string)?(?: \d+)? )(\S+)"),
+    re.compile(r"^(\s*(?:password|secret)(?: \d+)? )(\S+)"),
+    re.compile(r"^(\s*(?:pre-shared-key|authentication-key|md5 authentication-key)(?: \d+)? )(\S+)"),
+)
+SCRUBBED = "<secret removed>"
 
 
-def backups(state_dir: Path, name: str, reason: str | None = None) -> list[Path]:
+class BackupError(ElentaError):
+    """A backup cannot be written or read (git missing, unknown reference)."""
+
+    exit_code = 2
+
+
+def scrub(config: str) -> str:
+    """The configuration with every secret replaced, as Oxidized does.
+
+    >>> scrub("enable secret 5 $1$abc\\nhostname sw1\\n")
+    'enable secret 5 <secret removed>\\nhostname sw1\\n'
+    """
+    out = []
+    for line in config.splitlines(keepends=True):
+        for pattern in _SECRET_LINES:
+            line = pattern.sub(lambda m: m.group(1) + SCRUBBED, line, count=1)
+        out.append(line)
+    return "".join(out)
+
+
+def repository(state_dir: Path) -> Path:
+    """The backup repository of a lab: `repository(lab.state_dir)` -> `<state>/switches`."""
+    return state_dir / "switches"
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One saved configuration: a commit of `<name>.cfg` in the backup repository."""
+
+    repo: Path
+    switch: str
+    commit: str
+    reason: str
+
+    def read_text(self) -> str:
+        """The configuration as saved: `backup.read_text()`."""
+        return _git(self.repo, "show", f"{self.commit}:{self.switch}.cfg")
+
+    def __str__(self) -> str:
+        return f"{self.switch}@{self.commit[:10]} in {self.repo}"
+
+
+def _git(repo: Path, *args: str) -> str:
+    if shutil.which("git") is None:
+        raise BackupError("switch backups need the git program (apt install git)")
+    command = ["git", "-C", str(repo), "-c", "user.name=elenta", "-c", "user.email=elenta@localhost"]
+    command += ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise BackupError(f"git {args[0]} in {repo}: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
+
+
+@contextmanager
+def _locked(repo: Path) -> Iterator[None]:
+    """One writer at a time (switches are backed up in parallel threads and processes)."""
+    old = os.umask(0o077)
+    try:
+        repo.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(repo / ".elenta-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not (repo / ".git").is_dir():
+                    _git(repo, "init", "-q")
+                    (repo / ".gitignore").write_text(".elenta-lock\n")
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        os.umask(old)
+
+
+def save_backup(state_dir: Path, name: str, config: str, reason: str = "backup") -> Backup:
+    """Commit `config` (scrubbed) as the newest backup of switch `name`; return its reference."""
+    repo = repository(state_dir)
+    with _locked(repo):
+        path = repo / f"{name}.cfg"
+        path.write_text(scrub(config))
+        path.chmod(0o600)
+        _git(repo, "add", "--", path.name)
+        _git(repo, "commit", "-q", "--allow-empty", "-m", f"{name}: {reason}", "--", path.name)
+        commit = _git(repo, "rev-parse", "HEAD").strip()
+    return Backup(repo, name, commit, reason)
+
+
+def backups(state_dir: Path, name: str, reason: str | None = None) -> list[Backup]:
     """Backups of switch `name`, oldest first, optionally only those taken for `reason`."""
-    folder = backup_dir(state_dir, name)
-    if not folder.is_dir():
+    repo = repository(state_dir)
+    if not (repo / ".git").is_dir():
         return []
-    found = sorted(folder.glob("*.cfg"), key=lambda p: (p.stat().st_mtime_ns, p.name))
-    return [p for p in found if reason is None or p.stem.endswith(f"-{reason}")]
+    log = _git(repo, "log", "--reverse", "--format=%H%x09%s", "--", f"{name}.cfg")
+    found = []
+    for line in log.splitlines():
+        commit, _, subject = line.partition("\t")
+        switch, _, why = subject.partition(": ")
+        if switch == name and (reason is None or why == reason):
+            found.append(Backup(repo, name, commit, why))
+    return found
+
+
+def find_backup(state_dir: Path, name: str, ref: str) -> Backup:
+    """The backup of `name` at a commit (or a unique prefix of one): `find_backup(s, "sw1", "1a2b")`."""
+    for backup in reversed(backups(state_dir, name)):
+        if backup.commit.startswith(ref.lower()) and len(ref) >= 4:
+            return backup
+    raise BackupError(
+        f"switch {name}: no backup {ref!r} in {repository(state_dir)} (see `elenta net history`)"
+    )
+
+
+def history(state_dir: Path, name: str, limit: int = 20) -> str:
+    """The last `limit` backups of `name` with their diffs (`git log -p`), newest first."""
+    repo = repository(state_dir)
+    if not (repo / ".git").is_dir():
+        return ""
+    return _git(
+        repo, "log", "-p", f"-n{limit}", "--format=%h %ad %s", "--date=iso-strict", "--", f"{name}.cfg"
+    )

@@ -1,0 +1,73 @@
+"""Offline checks of a cadaster switch: platform, model, port names and ranges.
+
+`switch_faults(switch)` lists `(key, message)` pairs relative to the switch's table, so that
+`check_cadaster` reports them with the cadaster file and the full key:
+
+    >>> switch_faults(Switch(model="cisco_2960_24TT_L", ports={"Fa0/30": {}}))[0][1][:52]
+    'model cisco_2960_24TT_L has no port FastEthernet0/30'
+
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from elenta.switch.hardware import MODELS, PLATFORMS, model_ports
+from elenta.switch.naming import canonical_interface, expand_ports
+
+if TYPE_CHECKING:
+    from elenta.model.cadaster import Switch
+
+Key = tuple[str | int, ...]
+
+
+def switch_faults(switch: Switch) -> list[tuple[Key, str]]:
+    """What is wrong with one switch table, offline (empty: nothing)."""
+    faults: list[tuple[Key, str]] = []
+    if switch.platform not in PLATFORMS:
+        return [
+            (
+                ("platform",),
+                f"unsupported switch platform {switch.platform!r} (supported: {', '.join(PLATFORMS)})",
+            )
+        ]
+    known: set[str] | None = None
+    if switch.model is not None:
+        hardware = MODELS.get(switch.model)
+        if hardware is None:
+            names = ", ".join(m for m, h in MODELS.items() if h.platform == switch.platform)
+            faults.append(
+                (("model",), f"unknown model {switch.model!r} (known for {switch.platform}: {names})")
+            )
+        elif hardware.platform != switch.platform:
+            faults.append(
+                (("model",), f"model {switch.model} is a {hardware.platform} switch, not {switch.platform}")
+            )
+        else:
+            known = set(model_ports(switch.model))
+    seen: dict[str, str] = {}
+    for name in switch.ports:
+        canonical = canonical_interface(name, switch.platform)
+        if canonical in seen:
+            faults.append(
+                (("ports", name), f"{name!r} is the same port as {seen[canonical]!r} ({canonical})")
+            )
+        seen.setdefault(canonical, name)
+        if known is not None and canonical not in known:
+            faults.append((("ports", name), _no_such_port(switch, canonical)))
+    for index, spec in enumerate(switch.owned_ports):
+        try:
+            ports = expand_ports(spec, switch.platform)
+        except ValueError as exc:
+            faults.append((("owned_ports", index), str(exc)))
+            continue
+        missing = [p for p in ports if known is not None and p not in known]
+        if missing:
+            faults.append((("owned_ports", index), _no_such_port(switch, missing[0])))
+    return faults
+
+
+def _no_such_port(switch: Switch, port: str) -> str:
+    assert switch.model is not None
+    ranges = ", ".join(MODELS[switch.model].ports)
+    return f"model {switch.model} has no port {port} (its ports: {ranges})"
