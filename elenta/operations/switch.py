@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,23 +24,17 @@ from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException, NetmikoBaseException
 from paramiko.ssh_exception import SSHException
 
-from elenta.facts.switch import RunningConfig, read_fact
-from elenta.model.cadaster import Switch
-from elenta.model.errors import ElentaError, ModelError
+from elenta.facts.switch import MacTable, RunningConfig, read_fact
+from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
-from elenta.render.switch import SwitchState, desired_switch, render_switch, switches
-from elenta.switch.diff import Scope, SwitchChange, plan_change, restore_lines
+from elenta.render.switch import desired_switch, render_switch, switches
+from elenta.switch.diff import SwitchChange, plan_change, restore_lines
 from elenta.switch.drivers import SwitchDriver
-from elenta.switch.history import Backup, backups, find_backup, save_backup
-from elenta.switch.ownership import (
-    LastApply,
-    Ownership,
-    after_apply,
-    load_ownership,
-    owned_scope,
-    save_ownership,
-)
+from elenta.switch.history import Backup, find_backup, save_backup
+from elenta.switch.ownership import LastApply, Ownership, after_apply, save_ownership
+from elenta.switch.plan import PlannedSwitch, SwitchResult, checked_change, offline_plan, planned_switch
 from elenta.switch.session import SwitchTarget, open_session, switch_target
+from elenta.switch.verify import VerifyReport, compare_macs
 
 R = TypeVar("R")
 MAX_PARALLEL = 32  # switch sessions at once
@@ -111,18 +105,6 @@ class SwitchErrors(ElentaError):
         super().__init__("\n".join(f"error: {e}" for e in self.errors))
 
 
-@dataclass(frozen=True)
-class SwitchResult:
-    """What happened on one switch: the change computed, whether it was pushed, the backup kept."""
-
-    name: str
-    change: SwitchChange
-    pushed: bool
-    backup: Backup | None = None
-    baseline: str = "running configuration"  # what the change was computed against
-    notes: tuple[str, ...] = field(default=())
-
-
 def remediation_commands(
     running: str, desired: str, driver: SwitchDriver, shutdown_unused: bool = False
 ) -> list[str]:
@@ -145,42 +127,18 @@ def desired_text(lab: Lab, name: str) -> str:
 
 @dataclass(frozen=True)
 class _Context:
-    """Everything a switch operation needs from the lab, computed before any connection."""
+    """The planned switch and where to reach it, known before any connection."""
 
     target: SwitchTarget
-    switch: Switch
-    state: SwitchState
-    text: str
-    ownership: Ownership
-
-    def scope(self) -> Scope:
-        """What elenta owns on this switch now (cadaster, declared ranges, its record)."""
-        return owned_scope(self.state, self.switch, self.ownership, self.target.driver)
+    planned: PlannedSwitch
 
     def change(self, running: str) -> SwitchChange:
         """The change from `running` to the desired configuration, inside the scope."""
-        return plan_change(running, self.text, self.target.driver, self.scope(), self.target.shutdown_unused)
+        return self.planned.change(running)
 
 
 def _context(lab: Lab, name: str) -> _Context:
-    target = switch_target(lab, name)
-    state = desired_switch(lab.cadaster, name, lab.cadaster_file)
-    switch = lab.cadaster.machines[name].switch
-    assert switch is not None  # switch_target refused a machine without one
-    return _Context(target, switch, state, render_switch(state), load_ownership(lab.state_dir, name))
-
-
-def _checked(lab: Lab, context: _Context, running: str) -> SwitchChange:
-    change = context.change(running)
-    if change.unknown_ports:
-        listed = {context.target.driver.canonical(p): p for p in context.switch.ports}
-        first = change.unknown_ports[0]
-        raise ModelError.one(
-            lab.cadaster_file,
-            ("machines", context.target.name, "switch", "ports", listed.get(first, first)),
-            f"switch {context.target.name} has no such port (unknown: {', '.join(change.unknown_ports)})",
-        )
-    return change
+    return _Context(switch_target(lab, name), planned_switch(lab, name))
 
 
 _INVALID = re.compile(r"at command: (?P<line>.*), matched error: (?P<reply>.*)$", re.S)
@@ -263,25 +221,15 @@ def _cancel_revert(connection: BaseConnection, target: SwitchTarget) -> None:
 def plan_switch(lab: Lab, name: str, live: bool = False) -> SwitchResult:
     """The change an apply would push, touching nothing.
 
-    Offline by default: the rendered configuration against the last backup (`elenta net backup`
-    or any apply takes one); `live=True` reads the switch. `plan_switch(lab, "sw1").change`
+    Offline by default (`offline_plan`: against the last backup, no password needed);
+    `live=True` reads the switch. `plan_switch(lab, "sw1", live=True).change`
     """
+    if not live:
+        return offline_plan(lab, name)
     context = _context(lab, name)
-    if live:
-        with open_session(context.target) as connection:
-            running = _read(connection, context.target)
-        return SwitchResult(name, _checked(lab, context, running), pushed=False)
-    kept = backups(lab.state_dir, name)
-    if not kept:
-        change = context.change("")
-        change = replace(change, unknown_ports=())
-        return SwitchResult(
-            name, change, False, baseline="nothing (no backup yet: `elenta net backup` or `net plan --live`)"
-        )
-    last = kept[-1]
-    return SwitchResult(
-        name, _checked(lab, context, last.read_text()), False, last, baseline=f"the last backup ({last})"
-    )
+    with open_session(context.target) as connection:
+        running = _read(connection, context.target)
+    return SwitchResult(name, checked_change(lab, context.planned, running), pushed=False)
 
 
 def apply_switch(lab: Lab, name: str) -> SwitchResult:
@@ -293,7 +241,7 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
     target, driver = context.target, context.target.driver
     with open_session(target) as connection:
         running = _read(connection, target)
-        change = _checked(lab, context, running)
+        change = checked_change(lab, context.planned, running)
         if change.empty:
             return SwitchResult(name, change, pushed=False)
         backup = save_backup(lab.state_dir, name, running, "before-apply")
@@ -329,10 +277,12 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
     last = LastApply(
         backup.commit,
         tuple(sorted(change.sections)),
-        tuple(sorted(context.ownership.vlans)),
-        tuple(sorted(context.ownership.ports)),
+        tuple(sorted(context.planned.ownership.vlans)),
+        tuple(sorted(context.planned.ownership.ports)),
     )
-    save_ownership(lab.state_dir, name, after_apply(context.state, before_vlans, context.ownership, last))
+    save_ownership(
+        lab.state_dir, name, after_apply(context.planned.state, before_vlans, context.planned.ownership, last)
+    )
     save_backup(lab.state_dir, name, after, "after-apply")
     return SwitchResult(name, change, pushed=True, backup=backup)
 
@@ -354,7 +304,7 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
     """
     context = _context(lab, name)
     target, driver = context.target, context.target.driver
-    owned = context.ownership
+    owned = context.planned.ownership
     if to is None:
         if owned.last_apply is None:
             raise SwitchConfirmError(
@@ -367,7 +317,7 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
         path = Path(to)
         source = None if path.is_file() else find_backup(lab.state_dir, name, str(to))
         backup_text = path.read_text() if source is None else source.read_text()
-        sections = context.scope().sections(driver) | set(
+        sections = context.planned.scope().sections(driver) | set(
             owned.last_apply.sections if owned.last_apply else ()
         )
     with open_session(target) as connection:
@@ -446,3 +396,11 @@ def each_switch(
 def apply_switches(lab: Lab, names: Sequence[str] | None = None, parallel: bool = True) -> list[SwitchResult]:
     """Apply every named switch (default: all), in parallel: `apply_switches(lab, ["sw1", "sw2"])`."""
     return each_switch(lab, names, apply_switch, parallel)
+
+
+def verify_switch(lab: Lab, name: str) -> VerifyReport:
+    """Read the MAC table and compare it with the cadaster's ports: `verify_switch(lab, "sw1").ok`."""
+    target = switch_target(lab, name)
+    with open_session(target) as connection:
+        rows = read_fact(connection, MacTable(target.driver))
+    return compare_macs(lab.cadaster, name, rows, target.driver)

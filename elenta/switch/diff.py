@@ -121,9 +121,10 @@ def plan_change(
     running = get_hconfig(driver.hier_driver(), running_text)
     desired = get_hconfig(driver.hier_driver(), desired_text)
     sections = scope.sections(driver) | {child.text for child in desired.children}
-    for port in sorted(scope.ports):
-        text = driver.port_section.format(name=port)
-        if desired.get_child(equals=text) is None and running.get_child(equals=text) is not None:
+    owned_ports = {driver.port_section.format(name=port) for port in scope.ports}
+    for child in running.children:  # in the switch's order
+        text = child.text
+        if text in owned_ports and desired.get_child(equals=text) is None:
             section = desired.add_child(text)
             if shutdown_unused and driver.is_physical_port(text):
                 section.add_child("shutdown")

@@ -59,6 +59,7 @@ class SwitchDriver:
     error_pattern: str
     save_command: str
     show_running: str
+    show_macs: str  # the learned MAC table
     physical_port: re.Pattern[str]
     port_section: str  # "interface {name}": how a port's section starts in the configuration
     vlan_section: str  # "vlan {id}"
@@ -117,6 +118,7 @@ CISCO_IOS = SwitchDriver(
     r"|^Command rejected.*$",
     save_command="write memory",
     show_running="show running-config",
+    show_macs="show mac address-table",
     physical_port=re.compile(
         r"^interface (FastEthernet|GigabitEthernet|TwoGigabitEthernet|FiveGigabitEthernet"
         r"|TenGigabitEthernet|TwentyFiveGigE|FortyGigabitEthernet|HundredGigE|Ethernet)\d\S*$"

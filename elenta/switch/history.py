@@ -129,7 +129,7 @@ def backups(state_dir: Path, name: str, reason: str | None = None) -> list[Backu
     repo = repository(state_dir)
     if not (repo / ".git").is_dir():
         return []
-    log = _git(repo, "log", "--reverse", "--format=%H%x09%s", "--", f"{name}.cfg")
+    log = _git(repo, "log", "--reverse", "--format=%H%x09%s", f"--grep=^{re.escape(name)}: ")
     found = []
     for line in log.splitlines():
         commit, _, subject = line.partition("\t")
@@ -154,6 +154,5 @@ def history(state_dir: Path, name: str, limit: int = 20) -> str:
     repo = repository(state_dir)
     if not (repo / ".git").is_dir():
         return ""
-    return _git(
-        repo, "log", "-p", f"-n{limit}", "--format=%h %ad %s", "--date=iso-strict", "--", f"{name}.cfg"
-    )
+    grep = f"--grep=^{re.escape(name)}: "
+    return _git(repo, "log", "-p", f"-n{limit}", "--format=%h %ad %s", "--date=iso-strict", grep)
