@@ -15,7 +15,8 @@ shortens a minute for tests); `show mac address-table` lists the MACs given with
 
 It can also inject faults: `--reject REGEX` makes every configuration line matching REGEX answer
 `% Invalid input detected at '^' marker.` without applying it (as a real switch does for a
-command its image lacks); `--cut REGEX` applies a matching line and then drops the session (the
+command its image lacks); `--ignore REGEX` accepts a matching line silently without applying it;
+`--cut REGEX` applies a matching line and then drops the session (the
 change cut the management path). A frozen switch is the process stopped with SIGSTOP. Run it as
 a program:
 
@@ -34,20 +35,36 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 DEFAULT_MODEL = "cisco_2960_24TT_L"
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """Faults to inject and the lab's clock: `Behaviour(reject="^description x", minute=1.0)`."""
+
+    reject: str | None = None  # configuration lines refused with `% Invalid input`
+    cut: str | None = None  # configuration lines applied, then the session dropped
+    ignore: str | None = None  # configuration lines accepted silently and not applied
+    minute: float = 60.0  # seconds in a minute, for `reload in N`
+    macs: tuple[tuple[str, str], ...] = ()  # (port, MAC) rows of `show mac address-table`
+
+    def arguments(self) -> list[str]:
+        """The command-line flags that give this behaviour to the emulator's process."""
+        out = [f"--minute-seconds={self.minute}"]
+        for flag, value in (("--reject", self.reject), ("--cut", self.cut), ("--ignore", self.ignore)):
+            if value:
+                out.append(f"{flag}={value}")
+        return out + [f"--mac={port}={mac}" for port, mac in self.macs]
+
+
 MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L")
 
 
-def _core_class(
-    model: str,
-    reject: str | None,
-    cut: str | None = None,
-    minute: float = 60.0,
-    macs: dict[str, str] | None = None,
-) -> type:
+def _core_class(model: str, behaviour: Behaviour) -> type:
     """The fake-switches core class for `model`, completed (see the module doc) and with faults."""
     from fake_switches.cisco import cisco_core
     from fake_switches.cisco.command_processor import enabled as ios_enabled
@@ -62,8 +79,11 @@ def _core_class(
         "cisco_2960_24TT_L": cisco_core.Cisco2960_24TT_L_SwitchCore,
         "cisco_2960_48TT_L": cisco_core.Cisco2960_48TT_L_SwitchCore,
     }
-    pattern = re.compile(reject) if reject else None
-    cut_pattern = re.compile(cut) if cut else None
+    pattern = re.compile(behaviour.reject) if behaviour.reject else None
+    cut_pattern = re.compile(behaviour.cut) if behaviour.cut else None
+    ignore_pattern = re.compile(behaviour.ignore) if behaviour.ignore else None
+    minute = behaviour.minute
+    macs = dict(behaviour.macs)
     extra_lines = re.compile(
         r"^(spanning-tree (portfast|bpduguard|bpdufilter|guard|cost|port-priority)|switchport voice vlan "
         r"|switchport nonegotiate|storm-control )"
@@ -95,7 +115,7 @@ def _core_class(
 
     def running_interface(port: object) -> list[str]:
         data = ios_enabled.build_running_interface(port)
-        return data[:1] + [f" {e}" for e in port.vendor_specific.get("extra", [])] + data[1:]  # type: ignore[attr-defined]
+        return data + [f" {e}" for e in port.vendor_specific.get("extra", [])]  # type: ignore[attr-defined]
 
     class Enabled(EnabledCommandProcessor):
         """Enabled mode with port-channels and extras shown, saving, scheduled reloads, MACs."""
@@ -154,6 +174,14 @@ def _core_class(
             """`show mac address-table`, else fake-switches' `show`."""
             if args[:2] == ("mac", "address-table"):
                 self._show_macs()
+            elif args[:1] == ("startup-config",):
+                conf = self.switch_configuration
+                running = (conf.vlans[:], conf.ports[:])
+                conf.vlans[:], conf.ports[:] = _state_of_saved(conf)
+                try:
+                    self.show_run()
+                finally:
+                    conf.vlans[:], conf.ports[:] = running
             else:
                 super().do_show(*args)
 
@@ -164,13 +192,13 @@ def _core_class(
             self.write_line("")
             self.write_line("Vlan    Mac Address       Type        Ports")
             self.write_line("----    -----------       --------    -----")
-            for port_name, mac in sorted((macs or {}).items()):
+            for port_name, mac in sorted(macs.items()):
                 port = conf.get_port_by_partial_name(port_name)
                 vlan = (port.access_vlan if port is not None else None) or 1
                 dotted = ".".join(mac.replace(":", "").lower()[i : i + 4] for i in (0, 4, 8))
                 short = port.get_subname(length=2) if port is not None else port_name
                 self.write_line(f"{vlan:>4}    {dotted}    DYNAMIC     {short}")
-            self.write_line(f"Total Mac Addresses for this criterion: {len(macs or {})}")
+            self.write_line(f"Total Mac Addresses for this criterion: {len(macs)}")
 
     class RejectingShellSession(cisco_core.CiscoShellSession):
         """Answers a configuration line matching the reject pattern with an IOS error."""
@@ -182,6 +210,9 @@ def _core_class(
             while processor.sub_processor is not None:
                 processor = processor.sub_processor
                 in_config = in_config or isinstance(processor, ConfigCommandProcessor)
+            if ignore_pattern is not None and in_config and ignore_pattern.search(line):
+                processor.show_prompt()  # accepted without a word, and not applied
+                return True
             if pattern is not None and in_config and pattern.search(line):
                 processor.write_line("                        ^")
                 processor.write_line("% Invalid input detected at '^' marker.")
@@ -242,23 +273,14 @@ def _state_of_saved(conf: object) -> tuple[list[object], list[object]]:
 
 
 def serve(
-    host: str,
-    port: int,
-    username: str,
-    password: str,
-    model: str,
-    hostname: str,
-    reject: str | None,
-    cut: str | None = None,
-    minute: float = 60.0,
-    macs: dict[str, str] | None = None,
+    host: str, port: int, username: str, password: str, model: str, hostname: str, behaviour: Behaviour
 ) -> None:
     """Run the emulator in this process until killed: `serve("127.0.0.1", 2222, "root", "pw", ...)`."""
     from fake_switches import switch_configuration
     from fake_switches.transports.ssh_service import SwitchSshService
     from twisted.internet import reactor
 
-    core_class = _core_class(model, reject, cut, minute, macs)
+    core_class = _core_class(model, behaviour)
     configuration = switch_configuration.SwitchConfiguration(
         "127.0.0.1",
         name=hostname,
@@ -289,9 +311,7 @@ class SwitchEmulator:
         hostname: str = "switch",
         reject: str | None = None,
         log: Path | None = None,
-        cut: str | None = None,
-        minute_seconds: float = 60.0,
-        macs: dict[str, str] | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.host = host
         if port is None:
@@ -303,11 +323,8 @@ class SwitchEmulator:
         self.password = password
         self.model = model
         self.hostname = hostname
-        self.reject = reject
+        self.behaviour = behaviour or Behaviour(reject=reject)
         self.log = log
-        self.cut = cut
-        self.minute_seconds = minute_seconds
-        self.macs = dict(macs or {})
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> SwitchEmulator:
@@ -315,14 +332,7 @@ class SwitchEmulator:
         # Run the file itself, not `-m`: importing the `elenta.lab` package would cost a second.
         command = [sys.executable, str(Path(__file__).resolve()), "--host", self.host]
         command += ["--port", str(self.port), "--username", self.username, "--model", self.model]
-        command += ["--hostname", self.hostname]
-        if self.reject:
-            command += ["--reject", self.reject]
-        if self.cut:
-            command += ["--cut", self.cut]
-        command += ["--minute-seconds", str(self.minute_seconds)]
-        for port_name, mac in self.macs.items():
-            command += ["--mac", f"{port_name}={mac}"]
+        command += ["--hostname", self.hostname, *self.behaviour.arguments()]
         env = dict(os.environ, ELENTA_FAKE_SWITCH_PASSWORD=self.password)
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -373,25 +383,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hostname", default="switch")
     parser.add_argument("--reject", help="regex: configuration lines that fail with '% Invalid input'")
     parser.add_argument("--cut", help="regex: configuration lines applied, then the session dropped")
+    parser.add_argument("--ignore", help="regex: configuration lines accepted silently, not applied")
     parser.add_argument("--minute-seconds", type=float, default=60.0, help="length of a minute (reload in)")
     parser.add_argument("--mac", action="append", default=[], help="PORT=MAC seen on a port (repeatable)")
     args = parser.parse_args(argv)
     if not args.host.startswith("127."):
         parser.error("the emulator listens on loopback (127.0.0.0/8) only")
     password = args.password or os.environ.get("ELENTA_FAKE_SWITCH_PASSWORD", "root")
-    macs = dict(item.split("=", 1) for item in args.mac)
-    serve(
-        args.host,
-        args.port,
-        args.username,
-        password,
-        args.model,
-        args.hostname,
-        args.reject,
-        args.cut,
-        args.minute_seconds,
-        macs,
-    )
+    macs = tuple(tuple(item.split("=", 1)) for item in args.mac)
+    behaviour = Behaviour(args.reject, args.cut, args.ignore, args.minute_seconds, macs)  # type: ignore[arg-type]
+    serve(args.host, args.port, args.username, password, args.model, args.hostname, behaviour)
 
 
 if __name__ == "__main__":

@@ -190,19 +190,21 @@ class RevertTimerError(ElentaError):
     exit_code = 4
 
 
+_REVERT_PROMPT = r"\[confirm\]|\[yes/no\]|#\s*$"
+
+
 def _arm_revert(connection: BaseConnection, target: SwitchTarget) -> None:
+    """Schedule the switch's own revert (IOS `reload in N`, answering its questions)."""
     driver = target.driver
     if not target.revert_minutes or driver.revert_schedule is None:
         return
     command = driver.revert_schedule.format(minutes=target.revert_minutes)
-    reply = connection.send_command_timing(command, strip_prompt=False, strip_command=False)
-    for _ in range(3):
-        if re.search(r"Save\?\s*\[yes/no\]", reply):
-            reply = connection.send_command_timing("no", strip_prompt=False, strip_command=False)
-        elif "[confirm]" in reply:
-            reply = connection.send_command_timing("", strip_prompt=False, strip_command=False)
-        else:
-            break
+    send = connection.send_command
+    reply = send(command, expect_string=_REVERT_PROMPT, strip_prompt=False, strip_command=False)
+    if re.search(r"Save\?\s*\[yes/no\]", reply):  # the running configuration is not saved: keep it so
+        reply = send("no", expect_string=_REVERT_PROMPT, strip_prompt=False, strip_command=False)
+    if "[confirm]" in reply:
+        reply = send("", expect_string=r"#\s*$", strip_prompt=False, strip_command=False)
     if re.search(driver.error_pattern, reply, re.M):
         raise RevertTimerError(
             f"switch {target.name}: {command!r} refused ({reply.strip().splitlines()[-1]!r}); nothing "
@@ -212,7 +214,7 @@ def _arm_revert(connection: BaseConnection, target: SwitchTarget) -> None:
 
 def _cancel_revert(connection: BaseConnection, target: SwitchTarget) -> None:
     if target.revert_minutes and target.driver.revert_cancel:
-        connection.send_command_timing(target.driver.revert_cancel)
+        connection.send_command(target.driver.revert_cancel, expect_string=r"#\s*$")
 
 
 # -- plan, apply, backup, rollback ---------------------------------------------------------------
