@@ -61,7 +61,8 @@ class Behaviour:
         return out + [f"--mac={port}={mac}" for port, mac in self.macs]
 
 
-MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L")
+MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L", "arista_7048t")
+ARISTA_PORTS = {"arista_7048t": [f"Ethernet{n}" for n in range(1, 53)]}
 
 
 def _core_class(model: str, behaviour: Behaviour) -> type:
@@ -280,7 +281,14 @@ def serve(
     from fake_switches.transports.ssh_service import SwitchSshService
     from twisted.internet import reactor
 
-    core_class = _core_class(model, behaviour)
+    if model in ARISTA_PORTS:
+        if __package__:
+            from .fake_arista import arista_core
+        else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
+            from fake_arista import arista_core  # type: ignore[no-redef]
+        core_class = arista_core(ARISTA_PORTS[model], behaviour, _save, _state_of_saved)
+    else:
+        core_class = _core_class(model, behaviour)
     configuration = switch_configuration.SwitchConfiguration(
         "127.0.0.1",
         name=hostname,

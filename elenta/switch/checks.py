@@ -46,7 +46,9 @@ def switch_faults(switch: Switch) -> list[tuple[Key, str]]:
         else:
             known = set(model_ports(switch.model))
     seen: dict[str, str] = {}
-    for name in switch.ports:
+    for name, port in switch.ports.items():
+        if port.voice is not None and switch.platform != "cisco_ios":
+            faults.append((("ports", name, "voice"), f"a voice VLAN is not supported on {switch.platform}"))
         canonical = canonical_interface(name, switch.platform)
         if canonical in seen:
             faults.append(

@@ -8,8 +8,9 @@ on a switch, so that nothing outside it is ever compared, pushed or rolled back:
 * the ports the cadaster lists, the ranges it declares (`owned_ports`) and the ports elenta
   configured before (an owned port the cadaster no longer lists is reset to the default, or shut
   down with `shutdown_unused`), and the port-channels of its bonds;
-* inside a port, only the kinds of lines the cadaster can say (`SwitchDriver.managed_port_lines`):
-  storm control, `nonegotiate`, speed… set by hand stay as they are.
+* inside a port or a VLAN, only the kinds of lines the cadaster can say
+  (`SwitchDriver.managed_port_lines`, `managed_vlan_lines`): storm control, `nonegotiate`,
+  speed… set by hand stay as they are.
 
 `plan_change(running_text, desired_text, driver, scope)` gives the lines to push and to roll
 back; `restore_lines(current, backup, driver, sections)` brings only `sections` back.
@@ -21,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hier_config import HConfig, WorkflowRemediation, get_hconfig
-from hier_config.child import HConfigChild
 
 from elenta.switch.drivers import SwitchDriver
 
@@ -69,18 +69,17 @@ def touched_sections(lines: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _managed(child: HConfigChild, driver: SwitchDriver, wanted: set[str]) -> bool:
-    text = child.text
-    return text in wanted or text.startswith(driver.managed_port_lines)
-
-
 def _scoped(tree: HConfig, sections: set[str], driver: SwitchDriver, desired: HConfig | None) -> HConfig:
     """The part of `tree` in `sections`; inside ports, only the lines elenta manages."""
     out = HConfig(tree.driver)
     for child in tree.children:
         if child.text not in sections:
             continue
-        if not driver.is_port_section(child.text):
+        if driver.is_port_section(child.text):
+            kinds = driver.managed_port_lines
+        elif driver.vlan_of_section(child.text) is not None:
+            kinds = driver.managed_vlan_lines
+        else:
             out.add_deep_copy_of(child)
             continue
         wanted: set[str] = set()
@@ -88,7 +87,7 @@ def _scoped(tree: HConfig, sections: set[str], driver: SwitchDriver, desired: HC
             wanted = {c.text for c in mine.children}
         section = out.add_child(child.text)
         for line in child.children:
-            if _managed(line, driver, wanted):
+            if line.text in wanted or line.text.startswith(kinds):
                 section.add_deep_copy_of(line)
     return out
 

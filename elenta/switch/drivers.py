@@ -13,34 +13,49 @@ from dataclasses import dataclass
 
 from hier_config import MatchRule
 from hier_config.models import IdempotentCommandsRule
+from hier_config.platforms.arista_eos.driver import HConfigDriverAristaEOS
 from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRules
 
 from elenta.switch.naming import canonical_interface
 
 
-class HConfigDriverCiscoIOSSwitch(HConfigDriverCiscoIOS):
-    """hier-config's IOS rules, plus: a port's VLAN settings are replaced in place.
+def _vlans_in_place(rules: HConfigDriverRules) -> HConfigDriverRules:
+    """A port's VLAN settings are replaced in place (`switchport access vlan 20` over 10).
 
     Without this, moving a port from VLAN 10 to 20 would push `no switchport access vlan 10`
     first, dropping the port into VLAN 1 for a moment.
     """
+    for setting in (
+        "switchport access vlan ",
+        "switchport trunk native vlan ",
+        "switchport trunk allowed vlan ",
+        "switchport voice vlan ",
+        "switchport mode ",
+        "channel-group ",
+    ):
+        rules.idempotent_commands.append(
+            IdempotentCommandsRule(
+                match_rules=(MatchRule(startswith="interface "), MatchRule(startswith=setting))
+            )
+        )
+    return rules
+
+
+class HConfigDriverCiscoIOSSwitch(HConfigDriverCiscoIOS):
+    """hier-config's IOS rules, plus VLAN settings replaced in place."""
 
     @staticmethod
     def _instantiate_rules() -> HConfigDriverRules:
-        rules = HConfigDriverCiscoIOS._instantiate_rules()
-        for setting in (
-            "switchport access vlan ",
-            "switchport trunk native vlan ",
-            "switchport trunk allowed vlan ",
-            "switchport voice vlan ",
-        ):
-            rules.idempotent_commands.append(
-                IdempotentCommandsRule(
-                    match_rules=(MatchRule(startswith="interface "), MatchRule(startswith=setting))
-                )
-            )
-        return rules
+        return _vlans_in_place(HConfigDriverCiscoIOS._instantiate_rules())
+
+
+class HConfigDriverAristaEOSSwitch(HConfigDriverAristaEOS):
+    """hier-config's EOS rules, plus VLAN settings replaced in place."""
+
+    @staticmethod
+    def _instantiate_rules() -> HConfigDriverRules:
+        return _vlans_in_place(HConfigDriverAristaEOS._instantiate_rules())
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class SwitchDriver:
     port_channel: str  # "Port-channel{id}": the name of a link aggregation
     # Line kinds elenta manages inside a port section; any other line there is left alone.
     managed_port_lines: tuple[str, ...]
+    managed_vlan_lines: tuple[str, ...] = ("name ",)  # and inside a VLAN section
     # Self-revert timer: scheduled before a push, cancelled once the change is saved; a switch
     # whose session is cut by the change goes back to its saved configuration by itself.
     revert_schedule: str | None = None  # "reload in {minutes}"
@@ -131,7 +147,24 @@ CISCO_IOS = SwitchDriver(
     revert_cancel="reload cancel",
 )
 
-DRIVERS: dict[str, SwitchDriver] = {CISCO_IOS.platform: CISCO_IOS}
+ARISTA_EOS = SwitchDriver(
+    platform="arista_eos",
+    netmiko_device_type="arista_eos",
+    hier_driver=HConfigDriverAristaEOSSwitch,
+    error_pattern=r"^\s*%\s*(Invalid|Incomplete|Ambiguous|Unavailable|Error).*$",
+    save_command="write memory",
+    show_running="show running-config",
+    show_macs="show mac address-table",
+    physical_port=re.compile(r"^interface Ethernet\d\S*$"),
+    port_section="interface {name}",
+    vlan_section="vlan {id}",
+    port_channel="Port-Channel{id}",
+    managed_port_lines=tuple(line for line in IOS_MANAGED_PORT_LINES if line != "switchport voice vlan "),
+    # EOS's commit-confirm is a configuration session with `commit timer`; not used yet (the
+    # emulator has no sessions to show it with).
+)
+
+DRIVERS: dict[str, SwitchDriver] = {d.platform: d for d in (CISCO_IOS, ARISTA_EOS)}
 
 
 def driver_for(platform: str) -> SwitchDriver:

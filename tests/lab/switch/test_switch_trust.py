@@ -327,3 +327,64 @@ def test_verify_finds_a_machine_on_the_wrong_port(tmp_path: Path, emulators) -> 
     assert not any("toto" in t or "wrt" in t for t in texts)
     done = run_elenta("net", "verify", "--lab", str(tmp_path / "lab"), env=_env())
     assert done.returncode == 5 and "is on FastEthernet0/7" in done.stdout
+
+
+def arista(data: dict) -> None:
+    """sw1 as an Arista 7048T: the example lab's ports on Ethernet1-5, a bond on Ethernet11-12."""
+    switch = data["machines"]["sw1"]["switch"]
+    switch["platform"], switch["model"] = "arista_eos", "arista_7048t"
+    old = switch["ports"]
+    switch["ports"] = {f"Et{i}": port for i, port in enumerate(old.values(), start=1)}
+    data["machines"]["nancy"]["interfaces"]["enp4s0"] = {"network": "lab", "ip": "127.0.1.13"}
+    switch["ports"]["Et2"]["channel"] = 7
+    switch["ports"]["Ethernet12"] = {"machine": "nancy", "interface": "enp4s0", "channel": 7}
+
+
+def test_arista_apply_no_op_and_rollback(tmp_path: Path, emulators) -> None:
+    sw1 = emulators("sw1", model="arista_7048t")
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, arista)
+    blank = running(lab, "sw1")
+    result = apply_switch(lab, "sw1")
+    assert result.pushed
+    config = running(lab, "sw1")
+    assert section(config, "interface Ethernet1") == [
+        "   description toto:enp2s0",
+        "   switchport access vlan 10",
+        "   spanning-tree portfast",
+        "   spanning-tree bpduguard enable",
+    ]
+    assert section(config, "interface Ethernet5") == [
+        "   description wrt:lan",
+        "   switchport trunk native vlan 10",
+        "   switchport trunk allowed vlan 10,30",
+        "   switchport mode trunk",
+    ]
+    assert "   channel-group 7 mode active" in section(config, "interface Ethernet12")
+    assert section(config, "interface Port-Channel7")[0] == "   description nancy:bond"
+    assert apply_switch(lab, "sw1").change.empty
+    configure(lab, "sw1", ["vlan 99", "name by-hand", "interface Vlan99", "ip address 127.0.99.1/24"])
+    assert apply_switch(lab, "sw1").change.empty
+    assert rollback_switch(lab, "sw1").pushed
+    config = running(lab, "sw1")
+    assert "interface Port-Channel7" not in config and "vlan 10\n" not in config
+    assert section(config, "vlan 99") == ["   name by-hand"]
+    assert section(config, "interface Vlan99") == ["   ip address 127.0.99.1/24"]
+    assert section(config, "interface Ethernet1") == section(blank, "interface Ethernet1")
+
+
+def test_plan_and_check_on_every_platform(tmp_path: Path) -> None:
+    write_lab(tmp_path / "lab", {"sw1": 1}, arista)
+    planned = run_elenta("plan", "--lab", str(tmp_path / "lab"))
+    assert planned.returncode == 0, planned.stderr
+    offline = run_elenta("net", "plan", "--lab", str(tmp_path / "lab"))
+    assert offline.returncode == 0 and "interface Port-Channel7" in offline.stdout
+
+    def junos(data: dict) -> None:
+        data["machines"]["sw1"]["switch"]["platform"] = "juniper_junos"
+
+    (tmp_path / "lab" / "cadaster.json").unlink()
+    with pytest.raises(ModelError, match="unsupported switch platform 'juniper_junos'"):
+        write_lab(tmp_path / "lab", {"sw1": 1}, junos)
+    refused = run_elenta("plan", "--lab", str(tmp_path / "lab"))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "machines.sw1.switch.platform: unsupported switch platform 'juniper_junos'" in refused.stderr
