@@ -154,3 +154,30 @@ def test_bond_renders_a_port_channel_and_its_members() -> None:
     ports["Fa0/2"] = {"network": "lab", "mode": "trunk", "networks": ["lab"], "channel": 1}
     with pytest.raises(ModelError, match=r'ports."Fa0/2".channel: ports of channel 1 carry different VLANs'):
         desired_switch(_cadaster(ports=ports), "sw", "c.toml")
+
+
+def test_bond_is_in_the_host_data_of_its_machine(tmp_path) -> None:
+    import shutil
+
+    from elenta.render.hostdata import discovery_data, host_json
+    from elenta.switch.bonds import machine_bonds
+
+    shutil.copytree(LAB, tmp_path / "lab")
+    cadaster = tmp_path / "lab" / "cadaster.toml"
+    fa2 = '[machines.sw1.switch.ports."FastEthernet0/2"]\nmachine = "nancy"\ninterface = "enp3s0"\n'
+    fa12 = fa2.replace("0/2", "0/12").replace("enp3s0", "enp4s0")
+    text = cadaster.read_text().replace(fa2, f"{fa2}channel = 3\n{fa12}channel = 3\n")
+    text = text.replace(
+        "[machines.archimedes]",
+        '[machines.nancy.interfaces.enp4s0]\nnetwork = "lab"\nip = "127.0.1.13"\n\n[machines.archimedes]',
+    )
+    cadaster.write_text(text)
+    lab = load_lab(tmp_path / "lab")
+    bond = {"interfaces": ["enp3s0", "enp4s0"], "mode": "802.3ad", "switch": "sw1", "channel": 3}
+    assert machine_bonds(lab.cadaster) == {"nancy": {"bond3": bond}}
+    data = discovery_data(lab)
+    assert data["machines"]["nancy"]["bonds"] == {"bond3": bond}
+    assert b'"bonds"' in host_json(data, "nancy") and "bonds" not in data["machines"]["toto"]
+    assert "interface Port-channel3\n description nancy:bond\n" in render_switch(
+        desired_switch(lab.cadaster, "sw1")
+    )
