@@ -49,7 +49,7 @@ def test_cases_cover_the_example_lab() -> None:
 def test_push_then_rollback_predicts_desired_then_running(case: Path) -> None:
     """hier-config's `future` plays the lines on the running config: desired, then back."""
     data = json.loads(case.read_text())
-    running, desired, change = planned(data)
+    running, _desired, change = planned(data)
 
     def played(config: str, lines: tuple[str, ...]) -> str:
         tree = get_hconfig(CISCO_IOS.hier_driver(), config)
