@@ -36,8 +36,8 @@ for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.1.250/2222) 2>/dev/null && break;
 
 step "elenta plan   (checks, artifacts, content hash; the diff against the last applied plan)"
 elenta plan | tail -n 25
-step "elenta net plan   (what the switch step will push)"
-elenta net plan | head -n 20
+step "elenta net plan --live   (what the switch step will push, read from the switch)"
+elenta net plan --live | head -n 20
 
 step "elenta switch --no-dns --only all   (NixOS, host data, DNS, NFS, netboot, then the switch)"
 elenta switch --no-dns --only all
