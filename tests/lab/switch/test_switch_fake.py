@@ -174,6 +174,7 @@ def test_unknown_port_is_a_cadaster_error_and_nothing_is_pushed(tmp_path: Path, 
     sw1 = emulators("sw1")
 
     def bad_port(data: dict) -> None:
+        del data["machines"]["sw1"]["switch"]["model"]  # no model: checked against the switch itself
         data["machines"]["sw1"]["switch"]["ports"]["FastEthernet0/99"] = {"machine": "hermes"}
 
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, bad_port)
