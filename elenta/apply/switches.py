@@ -39,11 +39,13 @@ def selected_switches(lab: Lab, selection: Selection) -> list[str]:
 
 
 def check_switches(lab: Lab, names: list[str]) -> None:
-    """Raise the first cadaster or credential fault of the named switches, before anything runs."""
-    from elenta.switch.session import switch_target
+    """Raise the first cadaster, rendering or credential fault of the named switches, before anything runs."""
+    if not names:
+        return  # and netmiko stays unimported
+    from elenta.operations.switch import check_switch
 
     for name in names:
-        switch_target(lab, name)
+        check_switch(lab, name)
 
 
 def push_switches(

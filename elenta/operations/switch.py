@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -247,6 +247,15 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
         if change.empty:
             return SwitchResult(name, change, pushed=False)
         backup = save_backup(lab.state_dir, name, running, "before-apply")
+        owned = context.planned.ownership
+        last = LastApply(
+            backup.commit,
+            tuple(sorted(change.sections)),
+            tuple(sorted(owned.vlans)),
+            tuple(sorted(owned.ports)),
+        )
+        # Recorded before the push: whatever happens next, `net rollback` undoes this apply.
+        save_ownership(lab.state_dir, name, replace(owned, last_apply=last))
         _arm_revert(connection, target)
         try:
             _push(connection, target, push_lines(change.remediation))
@@ -276,15 +285,7 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
         connection.save_config(cmd=driver.save_command)
         _cancel_revert(connection, target)
     before_vlans = {v for c in running.splitlines() if (v := driver.vlan_of_section(c)) is not None}
-    last = LastApply(
-        backup.commit,
-        tuple(sorted(change.sections)),
-        tuple(sorted(context.planned.ownership.vlans)),
-        tuple(sorted(context.planned.ownership.ports)),
-    )
-    save_ownership(
-        lab.state_dir, name, after_apply(context.planned.state, before_vlans, context.planned.ownership, last)
-    )
+    save_ownership(lab.state_dir, name, after_apply(context.planned.state, before_vlans, owned, last))
     save_backup(lab.state_dir, name, after, "after-apply")
     return SwitchResult(name, change, pushed=True, backup=backup)
 
@@ -365,6 +366,15 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
     return SwitchResult(name, change, pushed=True, backup=source)
 
 
+def check_switch(lab: Lab, name: str) -> None:
+    """Raise the cadaster, rendering or credential fault of switch `name`, touching nothing.
+
+    `check_switch(lab, "sw1")`
+    """
+    switch_target(lab, name)
+    planned_switch(lab, name)
+
+
 def each_switch(
     lab: Lab, names: Sequence[str] | None, action: Callable[[Lab, str], R], parallel: bool = True
 ) -> list[R]:
@@ -375,7 +385,7 @@ def each_switch(
     """
     chosen = list(names) if names else switches(lab.cadaster)
     for name in chosen:
-        switch_target(lab, name)  # every name and credential checked before any switch is touched
+        check_switch(lab, name)  # every switch checked before any is touched
 
     def run(name: str) -> R | ElentaError:
         try:

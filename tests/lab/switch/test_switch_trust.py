@@ -388,3 +388,34 @@ def test_plan_and_check_on_every_platform(tmp_path: Path) -> None:
     refused = run_elenta("plan", "--lab", str(tmp_path / "lab"))
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "machines.sw1.switch.platform: unsupported switch platform 'juniper_junos'" in refused.stderr
+
+
+def test_after_a_lost_session_net_rollback_undoes_that_apply(tmp_path: Path, emulators) -> None:
+    sw1 = emulators("sw1", behaviour=Behaviour(cut="^switchport access vlan 10", minute=1.0))
+
+    def no_timer(data: dict) -> None:
+        data["machines"]["sw1"]["switch"]["revert_minutes"] = 0
+
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, no_timer)
+    blank = running(lab, "sw1")
+    with pytest.raises(SwitchPushError) as err:
+        apply_switch(lab, "sw1")
+    assert "NOT rolled back" in str(err.value) and "reload" not in str(err.value)
+    assert running(lab, "sw1") != blank
+    assert rollback_switch(lab, "sw1").pushed
+    assert running(lab, "sw1") == blank
+
+
+def test_every_switch_is_checked_before_any_is_touched(tmp_path: Path, emulators) -> None:
+    sw1, sw2 = emulators("sw1"), emulators("sw2")
+
+    def bad_sw2(data: dict) -> None:
+        data["networks"]["flat"] = {"cidr": "127.0.9.0/24"}
+        data["machines"]["flatbox"] = {"interfaces": {"eth0": {"network": "flat", "ip": "127.0.9.2"}}}
+        data["machines"]["sw2"]["switch"]["ports"]["FastEthernet0/2"] = {"machine": "flatbox"}
+
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port, "sw2": sw2.port}, bad_sw2)
+    blank = running(lab, "sw1")
+    done = run_elenta("net", "apply", "--lab", str(tmp_path / "lab"), env=_env())
+    assert done.returncode == 2 and 'machines.sw2.switch.ports."FastEthernet0/2".network' in done.stderr
+    assert running(lab, "sw1") == blank and backups(lab.state_dir, "sw1") == []
