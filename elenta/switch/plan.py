@@ -53,19 +53,24 @@ class PlannedSwitch:
         return plan_change(running, self.text, self.driver, self.scope(), self.switch.shutdown_unused)
 
 
-def planned_switch(lab: Lab, name: str) -> PlannedSwitch:
-    """Everything about switch `name` that the lab alone says: `planned_switch(lab, "sw1")`."""
+def switch_table(lab: Lab, name: str) -> tuple[Switch, SwitchDriver]:
+    """The cadaster's `[switch]` table of `name` and its platform's driver, or a ModelError."""
     key = ("machines", name, "switch")
     machine = lab.cadaster.machines.get(name)
     if machine is None or machine.switch is None:
         raise ModelError.one(lab.cadaster_file, key, f"{name!r} is not a managed switch in the cadaster")
     try:
-        driver = driver_for(machine.switch.platform)
+        return machine.switch, driver_for(machine.switch.platform)
     except KeyError as exc:
         raise ModelError.one(lab.cadaster_file, (*key, "platform"), exc.args[0]) from None
+
+
+def planned_switch(lab: Lab, name: str) -> PlannedSwitch:
+    """Everything about switch `name` that the lab alone says: `planned_switch(lab, "sw1")`."""
+    switch, driver = switch_table(lab, name)
     state = desired_switch(lab.cadaster, name, lab.cadaster_file)
     return PlannedSwitch(
-        name, machine.switch, driver, state, render_switch(state), load_ownership(lab.state_dir, name)
+        name, switch, driver, state, render_switch(state), load_ownership(lab.state_dir, name)
     )
 
 

@@ -14,7 +14,8 @@ from paramiko.ssh_exception import SSHException
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
 from elenta.switch.credentials import SwitchCredentials, load_credentials
-from elenta.switch.drivers import SwitchDriver, driver_for
+from elenta.switch.drivers import SwitchDriver
+from elenta.switch.plan import switch_table
 
 
 class SwitchConnectionError(ElentaError):
@@ -45,15 +46,8 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
 
     The address is the switch's interface on `switch.management_network`, else its primary one.
     """
-    machine = lab.cadaster.machines.get(name)
-    key = ("machines", name, "switch")
-    if machine is None or machine.switch is None:
-        raise ModelError.one(lab.cadaster_file, key, f"{name!r} is not a managed switch in the cadaster")
-    switch = machine.switch
-    try:
-        driver = driver_for(switch.platform)
-    except KeyError as exc:
-        raise ModelError.one(lab.cadaster_file, (*key, "platform"), exc.args[0]) from None
+    switch, driver = switch_table(lab, name)
+    machine = lab.cadaster.machines[name]
     iface = None
     if switch.management_network:
         iface = next((i for i in machine.interfaces.values() if i.network == switch.management_network), None)
