@@ -17,6 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+if __package__:
+    from .fake_common import dotted_mac, keep_extra
+else:  # imported by switch_emulator.py run as a file: this folder is on sys.path
+    from fake_common import dotted_mac, keep_extra  # type: ignore[no-redef]
+
 EXTRA_LINES = re.compile(
     r"^(spanning-tree (portfast|bpduguard|bpdufilter|cost|port-priority)|storm-control )"
 )
@@ -123,9 +128,8 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) ->
                 for port_name, mac in sorted(macs.items()):
                     port = self.switch_configuration.get_port_by_partial_name(port_name)
                     vlan = (port.access_vlan if port is not None else None) or 1
-                    dotted = ".".join(mac.replace(":", "").lower()[i : i + 4] for i in (0, 4, 8))
                     self.write_line(
-                        f"{vlan:>4}    {dotted}    DYNAMIC     {port_name}       1       0:00:10 ago"
+                        f"{vlan:>4}    {dotted_mac(mac)}    DYNAMIC     {port_name}       1       0:00:10 ago"
                     )
                 self.write_line(f"Total Mac Addresses for this criterion: {len(macs)}")
             else:
@@ -181,11 +185,7 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) ->
             port = self.port
             words = body.split()
             if EXTRA_LINES.match(body):
-                extras = port.vendor_specific.setdefault("extra", [])
-                kind = " ".join(words[:2])
-                extras[:] = [e for e in extras if " ".join(e.split()[:2]) != kind]
-                if not negated:
-                    extras.append(body)
+                keep_extra(port, body, negated)
             elif words[:1] == ["description"]:
                 port.description = None if negated else body[len("description ") :]
             elif words[:3] == ["switchport", "access", "vlan"]:

@@ -39,6 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+if __package__:
+    from .fake_common import dotted_mac, keep_extra
+else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
+    from fake_common import dotted_mac, keep_extra  # type: ignore[no-redef]
+
 DEFAULT_MODEL = "cisco_2960_24TT_L"
 
 
@@ -106,11 +111,7 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
             negated = text.startswith("no ")
             body = text[3:] if negated else text
             if extra_lines.match(body):
-                extras = self.port.vendor_specific.setdefault("extra", [])
-                kind = " ".join(body.split()[:2])
-                extras[:] = [e for e in extras if " ".join(e.split()[:2]) != kind]
-                if not negated:
-                    extras.append(body)
+                keep_extra(self.port, body, negated)
                 return True
             return super().parse_and_execute_command(line)
 
@@ -196,9 +197,8 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
             for port_name, mac in sorted(macs.items()):
                 port = conf.get_port_by_partial_name(port_name)
                 vlan = (port.access_vlan if port is not None else None) or 1
-                dotted = ".".join(mac.replace(":", "").lower()[i : i + 4] for i in (0, 4, 8))
                 short = port.get_subname(length=2) if port is not None else port_name
-                self.write_line(f"{vlan:>4}    {dotted}    DYNAMIC     {short}")
+                self.write_line(f"{vlan:>4}    {dotted_mac(mac)}    DYNAMIC     {short}")
             self.write_line(f"Total Mac Addresses for this criterion: {len(macs)}")
 
     class RejectingShellSession(cisco_core.CiscoShellSession):
