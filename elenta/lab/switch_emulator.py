@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS)
     parser.add_argument("--hostname", default="switch")
-    parser.add_argument("--reject", help="regex: configuration lines that fail with '% Invalid input'")
+    parser.add_argument("--reject", help="regex: configuration lines that fail with '%% Invalid input'")
     parser.add_argument("--cut", help="regex: configuration lines applied, then the session dropped")
     parser.add_argument("--ignore", help="regex: configuration lines accepted silently, not applied")
     parser.add_argument("--minute-seconds", type=float, default=60.0, help="length of a minute (reload in)")
