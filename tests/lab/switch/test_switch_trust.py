@@ -147,9 +147,16 @@ def test_check_refuses_a_port_the_model_does_not_have(tmp_path: Path) -> None:
     assert checked.returncode == 2 and "FastEthernet0/49" in checked.stderr + checked.stdout
 
 
-def test_failed_confirmation_rolls_back_before_anything_is_saved(tmp_path: Path, emulators) -> None:
-    sw1 = emulators("sw1", behaviour=Behaviour(ignore="^description nancy", minute=1.0))
-    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+def first_description(model: str) -> str:
+    """The description elenta gives the first port of the model's cadaster."""
+    return "desk 1" if model == "cisco_2960_48TT_L" else "toto:enp2s0"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_failed_confirmation_rolls_back_before_anything_is_saved(tmp_path: Path, emulators, model) -> None:
+    ignored = f"^description {first_description(model)}$"
+    sw1 = emulators("sw1", model=model, behaviour=Behaviour(ignore=ignored, minute=1.0))
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, cadaster_for(model))
     blank = running(lab, "sw1")
     with pytest.raises(SwitchConfirmError) as err:
         apply_switch(lab, "sw1")
@@ -160,21 +167,25 @@ def test_failed_confirmation_rolls_back_before_anything_is_saved(tmp_path: Path,
     assert "vlan 10" not in startup  # never saved
 
 
-def test_a_rollback_that_cannot_complete_names_what_remains(tmp_path: Path, emulators) -> None:
-    sw1 = emulators("sw1", reject="^no description toto")
-    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+@pytest.mark.parametrize("model", MODELS)
+def test_a_rollback_that_cannot_complete_names_what_remains(tmp_path: Path, emulators, model) -> None:
+    first = first_description(model)
+    sw1 = emulators("sw1", model=model, reject=f"^no description {first}$")
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, cadaster_for(model))
     apply_switch(lab, "sw1")
     done = run_elenta("net", "rollback", "--lab", str(tmp_path / "lab"), env=_env())
     assert done.returncode == 4, done.stdout + done.stderr
-    assert "rollback INCOMPLETE" in done.stderr and "'no description toto:enp2s0'" in done.stderr
+    remain = f"rollback INCOMPLETE, 2 line(s) remain: 'interface FastEthernet0/1', 'no description {first}'"
+    assert remain in done.stderr
     assert "restored" not in done.stdout and "rolled back to" not in done.stderr
     assert "put back as it was before the rollback" in done.stderr
-    assert section(running(lab, "sw1"), "interface FastEthernet0/1")[0] == " description toto:enp2s0"
+    assert section(running(lab, "sw1"), "interface FastEthernet0/1")[0] == f" description {first}"
 
 
-def test_a_push_that_cuts_its_session_is_reverted_by_the_switch(tmp_path: Path, emulators) -> None:
-    sw1 = emulators("sw1", behaviour=Behaviour(cut="^switchport access vlan 10", minute=0.2))
-    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+@pytest.mark.parametrize("model", MODELS)
+def test_a_push_that_cuts_its_session_is_reverted_by_the_switch(tmp_path: Path, emulators, model) -> None:
+    sw1 = emulators("sw1", model=model, behaviour=Behaviour(cut="^switchport access vlan 10", minute=0.2))
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, cadaster_for(model))
     blank = running(lab, "sw1")
     with pytest.raises(SwitchPushError) as err:
         apply_switch(lab, "sw1")
@@ -184,12 +195,15 @@ def test_a_push_that_cuts_its_session_is_reverted_by_the_switch(tmp_path: Path, 
     assert running(lab, "sw1") == blank
 
 
+@pytest.mark.parametrize("model", MODELS)
 def test_wrong_enable_secret_exits_3_naming_the_switch_and_the_other_is_reported(
-    tmp_path: Path, emulators
+    tmp_path: Path, emulators, model
 ) -> None:
-    sw1, sw2 = emulators("sw1"), emulators("sw2")
+    sw1, sw2 = emulators("sw1", model=model), emulators("sw2", model=model)
 
     def enable(data: dict) -> None:
+        if model == "cisco_2960_48TT_L":
+            forty_eight_ports(data)
         data["machines"]["sw2"]["switch"]["credentials"]["enable_env"] = "ELENTA_SW2_ENABLE"
 
     write_lab(tmp_path / "lab", {"sw1": sw1.port, "sw2": sw2.port}, enable)
@@ -202,9 +216,10 @@ def test_wrong_enable_secret_exits_3_naming_the_switch_and_the_other_is_reported
     assert done.stdout.startswith("sw1: pushed ")
 
 
-def test_refused_and_frozen_switches_fail_fast_and_differently(tmp_path: Path, emulators) -> None:
-    sw1 = emulators("sw1")
-    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+@pytest.mark.parametrize("model", MODELS)
+def test_refused_and_frozen_switches_fail_fast_and_differently(tmp_path: Path, emulators, model) -> None:
+    sw1 = emulators("sw1", model=model)
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, cadaster_for(model))
     os.kill(sw1.process.pid, signal.SIGSTOP)  # frozen: the kernel still accepts the connection
     try:
         started = time.monotonic()
