@@ -407,6 +407,11 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
             faults.add(("machines", short, "switch"), "a machine of kind 'switch' needs a [switch] table")
         if machine.switch is not None:
             _check_switch(cadaster, short, machine.switch, faults)
+    if any(m.switch is not None for m in cadaster.machines.values()):
+        from elenta.switch.checks import vlan_name_faults
+
+        for key, message in vlan_name_faults(cadaster.networks):
+            faults.add(key, message)
     faults.raise_if_any()
 
 

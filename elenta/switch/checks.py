@@ -3,6 +3,7 @@
 `switch_faults(switch)` lists `(key, message)` pairs relative to the switch's table, so that
 `check_cadaster` reports them with the cadaster file and the full key:
 
+    >>> from elenta.model.cadaster import Switch
     >>> switch_faults(Switch(model="cisco_2960_24TT_L", ports={"Fa0/30": {}}))[0][1][:52]
     'model cisco_2960_24TT_L has no port FastEthernet0/30'
 
@@ -10,15 +11,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from elenta.switch.hardware import MODELS, PLATFORMS, model_ports
 from elenta.switch.naming import canonical_interface, expand_ports
 
 if TYPE_CHECKING:
-    from elenta.model.cadaster import Switch
+    from elenta.model.cadaster import Network, Switch
 
 Key = tuple[str | int, ...]
+MAX_DESCRIPTION = 200  # IOS-XE's limit, the smallest of the platforms
+# What a switch CLI takes as one description: printable ASCII, no line break, not blank at the ends.
+DESCRIPTION = re.compile(rf"^[!-~](?:[ -~]{{0,{MAX_DESCRIPTION - 2}}}[!-~])?$")
 
 
 def switch_faults(switch: Switch) -> list[tuple[Key, str]]:
@@ -47,6 +52,14 @@ def switch_faults(switch: Switch) -> list[tuple[Key, str]]:
             known = set(model_ports(switch.model))
     seen: dict[str, str] = {}
     for name, port in switch.ports.items():
+        if port.description is not None and not DESCRIPTION.match(port.description):
+            faults.append(
+                (
+                    ("ports", name, "description"),
+                    f"a port description is 1 to {MAX_DESCRIPTION} printable ASCII characters, no line break "
+                    f"(got {port.description[:40]!r})",
+                )
+            )
         if port.voice is not None and switch.platform != "cisco_ios":
             faults.append((("ports", name, "voice"), f"a voice VLAN is not supported on {switch.platform}"))
         canonical = canonical_interface(name, switch.platform)
@@ -73,3 +86,23 @@ def _no_such_port(switch: Switch, port: str) -> str:
     assert switch.model is not None
     ranges = ", ".join(MODELS[switch.model].ports)
     return f"model {switch.model} has no port {port} (its ports: {ranges})"
+
+
+VLAN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+def vlan_name_faults(networks: dict[str, Network]) -> list[tuple[Key, str]]:
+    """Networks with a VLAN id whose name cannot be a switch's VLAN name (`name lab`), if any.
+
+    >>> from elenta.model.cadaster import Network
+    >>> vlan_name_faults({"my lab": Network(cidr="127.0.1.0/24", vlan=10)})[0][1][:40]
+    'becomes the VLAN name on the switches: 1'
+    """
+    return [
+        (
+            ("networks", name),
+            "becomes the VLAN name on the switches: 1 to 32 letters, digits, '_', '.' or '-'",
+        )
+        for name, network in networks.items()
+        if network.vlan is not None and not VLAN_NAME.match(name)
+    ]

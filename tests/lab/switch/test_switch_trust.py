@@ -434,3 +434,22 @@ def test_every_switch_is_checked_before_any_is_touched(tmp_path: Path, emulators
     done = run_elenta("net", "apply", "--lab", str(tmp_path / "lab"), env=_env())
     assert done.returncode == 2 and 'machines.sw2.switch.ports."FastEthernet0/2".network' in done.stderr
     assert running(lab, "sw1") == blank and backups(lab.state_dir, "sw1") == []
+
+
+def test_a_description_with_a_line_break_never_reaches_the_switch(tmp_path: Path, emulators) -> None:
+    sw1 = emulators("sw1")
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+    blank = running(lab, "sw1")
+
+    def inject(data: dict) -> None:
+        port = data["machines"]["sw1"]["switch"]["ports"]["FastEthernet0/1"]
+        port["description"] = "toto\ninterface Vlan1\nshutdown"
+        data["networks"]["a-network-name-too-long-for-a-vlan-name"] = {"cidr": "127.0.7.0/24", "vlan": 70}
+
+    with pytest.raises(ModelError):
+        write_lab(tmp_path / "lab", {"sw1": sw1.port}, inject)
+    done = run_elenta("net", "apply", "--lab", str(tmp_path / "lab"), env=_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert 'machines.sw1.switch.ports."FastEthernet0/1".description: a port description is' in done.stderr
+    assert "networks.a-network-name-too-long-for-a-vlan-name: becomes the VLAN name" in done.stderr
+    assert running(lab, "sw1") == blank
