@@ -76,6 +76,32 @@ class MacTable:
         return rows
 
 
+_LLDP_ROW = re.compile(
+    r"^(?P<device>\S+)\s+(?P<local>[A-Za-z][A-Za-z-]*\d\S*)\s+(?P<hold>\d+)\s+"
+    r"(?P<caps>[A-Za-z, ]*?)\s*(?P<port>\S+)\s*$"
+)
+
+
+class LldpNeighbors:
+    """LLDP neighbours: `read_fact(conn, LldpNeighbors(CISCO_IOS))` -> [(port, device, port id)]."""
+
+    def __init__(self, driver: SwitchDriver) -> None:
+        self.driver = driver
+
+    def command(self) -> str:
+        """`LldpNeighbors(CISCO_IOS).command() == "show lldp neighbors"`."""
+        return "show lldp neighbors"
+
+    def process(self, output: str) -> list[tuple[str, str, str]]:
+        """One (local port in canonical form, neighbour's system name, its port) per neighbour."""
+        rows = []
+        for line in output.splitlines():
+            match = _LLDP_ROW.match(line)
+            if match and match["device"] not in ("Device", "Port"):
+                rows.append((self.driver.canonical(match["local"]), match["device"], match["port"]))
+        return rows
+
+
 class CommandRunner(Protocol):
     """The part of a netmiko connection a fact needs."""
 

@@ -11,7 +11,8 @@ It adds what a homelab switch has and the emulator lacks: access-port lines it d
 (`spanning-tree portfast`, `bpduguard`, voice VLAN, storm control, `nonegotiate`) are kept and
 shown; port-channels appear in the running configuration; `write memory` saves the configuration
 and `reload in N` / `reload cancel` schedule and cancel a reload to it (`--minute-seconds`
-shortens a minute for tests); `show mac address-table` lists the MACs given with `--mac`.
+shortens a minute for tests); `show mac address-table` and `show lldp neighbors` list what
+`--mac` and `--lldp` give.
 
 It can also inject faults: `--reject REGEX` makes every configuration line matching REGEX answer
 `% Invalid input detected at '^' marker.` without applying it (as a real switch does for a
@@ -56,6 +57,7 @@ class Behaviour:
     ignore: str | None = None  # configuration lines accepted silently and not applied
     minute: float = 60.0  # seconds in a minute, for `reload in N`
     macs: tuple[tuple[str, str], ...] = ()  # (port, MAC) rows of `show mac address-table`
+    lldp: tuple[tuple[str, str], ...] = ()  # (port, "device:port id") rows of `show lldp neighbors`
 
     def arguments(self) -> list[str]:
         """The command-line flags that give this behaviour to the emulator's process."""
@@ -63,6 +65,7 @@ class Behaviour:
         for flag, value in (("--reject", self.reject), ("--cut", self.cut), ("--ignore", self.ignore)):
             if value:
                 out.append(f"{flag}={value}")
+        out += [f"--lldp={port}={neighbour}" for port, neighbour in self.lldp]
         return out + [f"--mac={port}={mac}" for port, mac in self.macs]
 
 
@@ -176,6 +179,18 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
             """`show mac address-table`, else fake-switches' `show`."""
             if args[:2] == ("mac", "address-table"):
                 self._show_macs()
+            elif args[:2] == ("lldp", "neighbors"):
+                self.write_line("Capability codes:")
+                self.write_line(
+                    "    (R) Router, (B) Bridge, (T) Telephone, (W) WLAN Access Point, (S) Station"
+                )
+                self.write_line("")
+                self.write_line("Device ID           Local Intf     Hold-time  Capability      Port ID")
+                for port_name, neighbour in behaviour.lldp:
+                    device, _, port_id = neighbour.partition(":")
+                    self.write_line(f"{device:<20}{port_name:<15}{120:<11}{'S':<16}{port_id}")
+                self.write_line("")
+                self.write_line(f"Total entries displayed: {len(behaviour.lldp)}")
             elif args[:1] == ("startup-config",):
                 conf = self.switch_configuration
                 running = (conf.vlans[:], conf.ports[:])
@@ -394,12 +409,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ignore", help="regex: configuration lines accepted silently, not applied")
     parser.add_argument("--minute-seconds", type=float, default=60.0, help="length of a minute (reload in)")
     parser.add_argument("--mac", action="append", default=[], help="PORT=MAC seen on a port (repeatable)")
+    parser.add_argument(
+        "--lldp", action="append", default=[], help="PORT=DEVICE:PORTID neighbour (repeatable)"
+    )
     args = parser.parse_args(argv)
     if not args.host.startswith("127."):
         parser.error("the emulator listens on loopback (127.0.0.0/8) only")
     password = args.password or os.environ.get("ELENTA_FAKE_SWITCH_PASSWORD", "root")
     macs = tuple(tuple(item.split("=", 1)) for item in args.mac)
-    behaviour = Behaviour(args.reject, args.cut, args.ignore, args.minute_seconds, macs)  # type: ignore[arg-type]
+    lldp = tuple(tuple(item.split("=", 1)) for item in args.lldp)
+    behaviour = Behaviour(args.reject, args.cut, args.ignore, args.minute_seconds, macs, lldp)  # type: ignore[arg-type]
     serve(args.host, args.port, args.username, password, args.model, args.hostname, behaviour)
 
 

@@ -24,7 +24,7 @@ from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException, NetmikoBaseException
 from paramiko.ssh_exception import SSHException
 
-from elenta.facts.switch import MacTable, RunningConfig, read_fact
+from elenta.facts.switch import LldpNeighbors, MacTable, RunningConfig, read_fact
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.render.switch import desired_switch, render_switch, switches
@@ -415,4 +415,5 @@ def verify_switch(lab: Lab, name: str) -> VerifyReport:
     target = switch_target(lab, name)
     with open_session(target) as connection:
         rows = read_fact(connection, MacTable(target.driver))
-    return compare_macs(lab.cadaster, name, rows, target.driver)
+        neighbours = read_fact(connection, LldpNeighbors(target.driver))
+    return compare_macs(lab.cadaster, name, rows, target.driver, neighbours)

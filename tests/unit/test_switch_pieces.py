@@ -221,3 +221,30 @@ def test_restore_lines_only_inside_the_sections() -> None:
     ]  # vlan 99 (not elenta's) survives
     assert restore_lines(BLANK, BLANK, CISCO_IOS, sections) == ()
     assert touched_sections(["vlan 10", " name lab", "no vlan 40"]) == {"vlan 10", "vlan 40"}
+
+
+def test_mac_table_and_lldp_facts_parse_ios_replies() -> None:
+    from elenta.facts.switch import LldpNeighbors, MacTable
+
+    macs = (
+        "          Mac Address Table\n-------------------------------------------\n\n"
+        "Vlan    Mac Address       Type        Ports\n----    -----------       --------    -----\n"
+        "  10    5254.0000.0102    DYNAMIC     Fa0/1\n"
+        "  30    52:54:00:00:03:01 DYNAMIC     Gi0/1\n"
+        "Total Mac Addresses for this criterion: 2\n"
+    )
+    assert MacTable(CISCO_IOS).process(macs) == [
+        (10, "52:54:00:00:01:02", "FastEthernet0/1"),
+        (30, "52:54:00:00:03:01", "GigabitEthernet0/1"),
+    ]
+    lldp = (
+        "Capability codes:\n    (R) Router, (B) Bridge, (T) Telephone\n\n"
+        "Device ID           Local Intf     Hold-time  Capability      Port ID\n"
+        "wrt.canon           Gi0/1          120        B,R             lan\n"
+        "toto                Fa0/1          120                        enp2s0\n\n"
+        "Total entries displayed: 2\n"
+    )
+    assert LldpNeighbors(CISCO_IOS).process(lldp) == [
+        ("GigabitEthernet0/1", "wrt.canon", "lan"),
+        ("FastEthernet0/1", "toto", "enp2s0"),
+    ]

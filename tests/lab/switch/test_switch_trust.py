@@ -332,16 +332,20 @@ def test_offline_plan_needs_neither_the_switch_nor_its_password(tmp_path: Path, 
 
 def test_verify_finds_a_machine_on_the_wrong_port(tmp_path: Path, emulators) -> None:
     macs = (("Fa0/1", "52:54:00:00:01:02"), ("Fa0/7", "52:54:00:00:01:03"), ("Gi0/1", "52:54:00:00:01:f0"))
-    sw1 = emulators("sw1", behaviour=Behaviour(macs=macs, minute=1.0))
+    lldp = (("Fa0/1", "toto.canon:enp2s0"), ("Fa0/4", "archimedes:eno1"))
+    sw1 = emulators("sw1", behaviour=Behaviour(macs=macs, lldp=lldp, minute=1.0))
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
     report = verify_switch(lab, "sw1")
     assert not report.ok and report.checked == 5
     texts = [f.text() for f in report.findings]
-    assert "FastEthernet0/2: nancy:enp3s0 (52:54:00:00:01:03) is on FastEthernet0/7" in texts
-    assert "FastEthernet0/3: archimedes:eno1 (52:54:00:00:01:04) is not seen on this switch" in texts
-    assert not any("toto" in t or "wrt" in t for t in texts)
+    assert texts == [
+        "FastEthernet0/2: nancy:enp3s0 (52:54:00:00:01:03) is on FastEthernet0/7",
+        "FastEthernet0/3: archimedes:eno1 (52:54:00:00:01:04) is not seen on this switch",
+        "FastEthernet0/4: LLDP neighbour is archimedes, the cadaster says ifrit:lan0",
+    ]
     done = run_elenta("net", "verify", "--lab", str(tmp_path / "lab"), env=_env())
     assert done.returncode == 5 and "is on FastEthernet0/7" in done.stdout
+    assert "sw1: 3 of 5 port(s) differ from the cadaster:" in done.stdout
 
 
 def arista(data: dict) -> None:
