@@ -103,7 +103,7 @@ def _locked(repo: Path) -> Iterator[None]:
             try:
                 if not (repo / ".git").is_dir():
                     _git(repo, "init", "-q")
-                    (repo / ".gitignore").write_text(".elenta-lock\n")
+                    (repo / ".gitignore").write_text(".elenta-lock\n*.owned.json\n*.tmp\n")
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
