@@ -235,3 +235,17 @@ def test_net_command_plan_apply_backup_rollback(tmp_path: Path, emulators, capsy
     history = net("history")
     assert "sw1: after-rollback" in history and "-interface FastEthernet0/1\n" not in history
     assert "- description toto:enp2s0" in history
+
+
+def test_the_switch_step_of_a_full_deploy(tmp_path: Path, emulators) -> None:
+    from elenta.apply.switches import check_switches, push_switches
+
+    sw1 = emulators("sw1")
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+    check_switches(lab, ["sw1"])
+    lines: list[str] = []
+    first = push_switches(lab, ["sw1"], lines.append)
+    assert [(o.canon, o.result) for o in first] == [("sw1.canon", "changed")]
+    assert "backup sw1@" in first[0].detail and lines == ["sw1.canon: switch changed (35 lines pushed)"]
+    again = push_switches(lab, ["sw1"], lines.append)
+    assert [(o.canon, o.result) for o in again] == [("sw1.canon", "unchanged")]
