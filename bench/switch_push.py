@@ -17,9 +17,9 @@ import time
 from elenta.facts.switch import RunningConfig, read_fact
 from elenta.lab.switch_emulator import SwitchEmulator
 from elenta.operations.switch import push_lines, remediation_commands
-from elenta.render.switch import PortSpec, SwitchState, VlanSpec, render_switch
 from elenta.switch.credentials import SwitchCredentials
 from elenta.switch.drivers import ARISTA_EOS, CISCO_IOS, SwitchDriver
+from elenta.switch.render import PortSpec, SwitchState, VlanSpec, render_switch
 from elenta.switch.session import SwitchTarget, open_session
 
 PLATFORMS = (

@@ -2,7 +2,7 @@
 
 A driver says how netmiko talks to the device, which hier-config platform parses its
 configuration, which replies are errors, how to save, and which interfaces are physical ports.
-Adding a platform is this class plus a template `elenta/render/templates/switch/<platform>.j2`.
+Adding a platform is this class plus a template `elenta/switch/templates/<platform>.j2`.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class HConfigDriverAristaEOSSwitch(HConfigDriverAristaEOS):
 class SwitchDriver:
     """How to manage one platform: `driver_for("cisco_ios").netmiko_device_type == "cisco_ios"`.
 
-    The one platform interface: template (`elenta/render/templates/switch/<platform>.j2`),
+    The one platform interface: template (`elenta/switch/templates/<platform>.j2`),
     interface naming (`canonical`), how a refusal reads, how to save, which lines of a port
     elenta manages, and the self-revert timer protecting the management path.
     """

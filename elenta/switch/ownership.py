@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from elenta.model.cadaster import Switch
-from elenta.render.switch import SwitchState
 from elenta.switch.diff import Scope
 from elenta.switch.drivers import SwitchDriver
 from elenta.switch.history import repository
 from elenta.switch.naming import expand_ports
+from elenta.switch.render import SwitchState
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from elenta.model.cadaster import Switch
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab
-from elenta.render.switch import SwitchState, desired_switch, render_switch
 from elenta.switch.diff import Scope, SwitchChange, plan_change
 from elenta.switch.drivers import SwitchDriver, driver_for
 from elenta.switch.history import Backup, backups
 from elenta.switch.ownership import Ownership, load_ownership, owned_scope
+from elenta.switch.render import SwitchState, desired_switch, render_switch
 
 
 @dataclass(frozen=True)

@@ -112,16 +112,16 @@ def _each(lab, names, action, parallel, show) -> None:  # type: ignore[no-untype
 
 def _plan_offline(lab, names) -> None:  # type: ignore[no-untyped-def]
     """`net plan` without touching the network or needing a password."""
-    from elenta.render.switch import switches
     from elenta.switch.plan import offline_plan
+    from elenta.switch.render import switches
 
     for name in names or switches(lab.cadaster):
         _show_plan(offline_plan(lab, name))
 
 
 def _history(lab, names) -> None:  # type: ignore[no-untyped-def]
-    from elenta.render.switch import switches
     from elenta.switch.history import history
+    from elenta.switch.render import switches
 
     for name in names or switches(lab.cadaster):
         text = history(lab.state_dir, name)

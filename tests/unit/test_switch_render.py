@@ -8,7 +8,7 @@ from elenta.compile.artifacts import registered_builders
 from elenta.model.cadaster import Cadaster
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
-from elenta.render.switch import PortSpec, VlanSpec, desired_switch, render_switch, switches, vlan_ranges
+from elenta.switch.render import PortSpec, VlanSpec, desired_switch, render_switch, switches, vlan_ranges
 
 LAB = "examples/lab"
 
@@ -159,7 +159,7 @@ def test_bond_renders_a_port_channel_and_its_members() -> None:
 def test_bond_is_in_the_host_data_of_its_machine(tmp_path) -> None:
     import shutil
 
-    from elenta.render.hostdata import discovery_data, host_json
+    from elenta.hostdata.render import discovery_data, host_json
     from elenta.switch.bonds import machine_bonds
 
     shutil.copytree(LAB, tmp_path / "lab")

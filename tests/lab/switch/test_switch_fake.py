@@ -238,7 +238,7 @@ def test_net_command_plan_apply_backup_rollback(tmp_path: Path, emulators, capsy
 
 
 def test_the_switch_step_of_a_full_deploy(tmp_path: Path, emulators) -> None:
-    from elenta.apply.switches import check_switches, push_switches
+    from elenta.switch.deploy_step import check_switches, push_switches
 
     sw1 = emulators("sw1")
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
