@@ -407,19 +407,10 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
             faults.add(("machines", short, "switch"), "a machine of kind 'switch' needs a [switch] table")
         if machine.switch is not None:
             _check_switch(cadaster, short, machine.switch, faults)
-    if any(m.switch is not None for m in cadaster.machines.values()):
-        from elenta.switch.check import vlan_name_faults
-
-        for key, message in vlan_name_faults(cadaster.networks):
-            faults.add(key, message)
     faults.raise_if_any()
 
 
 def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultCollector) -> None:
-    from elenta.switch.check import switch_table_faults  # platform knowledge lives with the switches
-
-    for key, message in switch_table_faults(switch):
-        faults.add(("machines", short, "switch", *key), message)
     for field in ("management_network",):
         name = getattr(switch, field)
         if name is not None and name not in cadaster.networks:

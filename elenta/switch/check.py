@@ -1,8 +1,8 @@
 """What `elenta check` asks of the switches, offline: tables, ports, names, desired states.
 
-`switch_table_faults(switch)` and `vlan_name_faults(networks)` run with the cadaster's own
-checks (so `check`, `plan`, `net` and every deploy refuse the same things), each fault as
-`(key, message)` relative to the switch's table:
+`switch_table_faults(switch)` and `vlan_name_faults(networks)` run whenever a switch's desired
+state is built (`desired_switch`), so `check`, `plan`, `net` and every deploy refuse the same
+things before any connection; each fault is `(key, message)` relative to the switch's table:
 
     >>> from elenta.model.cadaster import Switch
     >>> switch_table_faults(Switch(model="cisco_2960_24TT_L", ports={"Fa0/30": {}}))[0][1][:52]
@@ -35,7 +35,7 @@ def switch_faults(lab: Lab) -> list[Fault]:
             desired_switch(lab.cadaster, name, lab.cadaster_file)
         except ModelError as exc:
             faults += exc.faults
-    return faults
+    return list(dict.fromkeys(faults))  # a network's fault is found once per switch
 
 
 Key = tuple[str | int, ...]

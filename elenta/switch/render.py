@@ -18,7 +18,8 @@ from elenta.compile.artifacts import Artifact
 from elenta.model.cadaster import Cadaster, Switch, SwitchPort
 from elenta.model.errors import FaultCollector, ModelError
 from elenta.model.lab import Lab
-from elenta.switch.hardware import MODELS
+from elenta.switch.check import switch_table_faults, vlan_name_faults
+from elenta.switch.hardware import MODELS, PLATFORMS
 from elenta.switch.naming import canonical_interface
 
 CHANNEL_NAMES = {"cisco_ios": "Port-channel{id}", "arista_eos": "Port-Channel{id}"}
@@ -97,6 +98,12 @@ def desired_switch(cadaster: Cadaster, name: str, file: str = "cadaster") -> Swi
     if switch is None:
         raise ModelError.one(file, ("machines", name, "switch"), "this machine has no [switch] table")
     faults = FaultCollector(file)
+    for key, message in switch_table_faults(switch):
+        faults.add(("machines", name, "switch", *key), message)
+    for key, message in vlan_name_faults(cadaster.networks):
+        faults.add(key, message)
+    if switch.platform not in PLATFORMS:
+        faults.raise_if_any()
     vlans = tuple(
         VlanSpec(net.vlan, net_name) for net_name, net in cadaster.networks.items() if net.vlan is not None
     )

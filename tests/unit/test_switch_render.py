@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from elenta.compile.artifacts import registered_builders
@@ -106,10 +108,14 @@ def test_access_port_on_a_network_without_vlan_names_the_key() -> None:
     assert str(err.value).startswith('c.toml: machines.sw.switch.ports."Fa0/7".network: access port needs')
 
 
-def test_unknown_platform_template() -> None:
-    state = desired_switch(_cadaster(platform="junos"), "sw")
+def test_unknown_platform_is_a_fault_naming_the_key() -> None:
+    with pytest.raises(
+        ModelError, match=r"c.toml: machines.sw.switch.platform: unsupported switch platform 'junos'"
+    ):
+        desired_switch(_cadaster(platform="junos"), "sw", "c.toml")
+    state = desired_switch(_cadaster(), "sw")
     with pytest.raises(KeyError, match="no switch template for platform 'junos'"):
-        render_switch(state)
+        render_switch(replace(state, platform="junos"))
 
 
 def test_short_port_names_render_in_the_platform_long_form() -> None:

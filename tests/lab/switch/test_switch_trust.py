@@ -26,6 +26,7 @@ from elenta.operations.switch import (
 )
 from elenta.switch.history import backups, repository
 from elenta.switch.ownership import load_ownership
+from elenta.switch.plan import planned_switch
 from elenta.switch.session import SwitchConnectionError
 from tests.cli import run_elenta
 from tests.lab.switch.helpers import PASSWORD, configure, running, section, write_lab
@@ -138,8 +139,9 @@ def test_check_refuses_a_port_the_model_does_not_have(tmp_path: Path) -> None:
         data["machines"]["sw1"]["switch"]["ports"]["Fa0/49"] = {"machine": "hermes"}
         data["machines"]["sw1"]["switch"]["ports"]["FastEthernet0/2"] = {"machine": "hermes"}
 
+    lab = write_lab(tmp_path / "lab", {"sw1": 1}, bad)
     with pytest.raises(ModelError) as err:
-        write_lab(tmp_path / "lab", {"sw1": 1}, bad)
+        planned_switch(lab, "sw1")
     text = str(err.value)
     assert 'machines.sw1.switch.ports."Fa0/49": model cisco_2960_48TT_L has no port FastEthernet0/49' in text
     assert "'FastEthernet0/2' is the same port as 'Fa0/2'" in text
@@ -401,12 +403,12 @@ def test_plan_and_check_on_every_platform(tmp_path: Path) -> None:
     def junos(data: dict) -> None:
         data["machines"]["sw1"]["switch"]["platform"] = "juniper_junos"
 
-    (tmp_path / "lab" / "cadaster.json").unlink()
-    with pytest.raises(ModelError, match="unsupported switch platform 'juniper_junos'"):
-        write_lab(tmp_path / "lab", {"sw1": 1}, junos)
+    write_lab(tmp_path / "lab", {"sw1": 1}, junos)
     refused = run_elenta("plan", "--lab", str(tmp_path / "lab"))
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "machines.sw1.switch.platform: unsupported switch platform 'juniper_junos'" in refused.stderr
+    checked = run_elenta("check", str(tmp_path / "lab"))
+    assert checked.returncode == 2 and "unsupported switch platform 'juniper_junos'" in checked.stderr
 
 
 def test_after_a_lost_session_net_rollback_undoes_that_apply(tmp_path: Path, emulators) -> None:
@@ -450,8 +452,7 @@ def test_a_description_with_a_line_break_never_reaches_the_switch(tmp_path: Path
         port["description"] = "toto\ninterface Vlan1\nshutdown"
         data["networks"]["a-network-name-too-long-for-a-vlan-name"] = {"cidr": "127.0.7.0/24", "vlan": 70}
 
-    with pytest.raises(ModelError):
-        write_lab(tmp_path / "lab", {"sw1": sw1.port}, inject)
+    write_lab(tmp_path / "lab", {"sw1": sw1.port}, inject)
     done = run_elenta("net", "apply", "--lab", str(tmp_path / "lab"), env=_env())
     assert done.returncode == 2, done.stdout + done.stderr
     assert 'machines.sw1.switch.ports."FastEthernet0/1".description: a port description is' in done.stderr
