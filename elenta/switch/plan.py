@@ -103,5 +103,9 @@ def offline_plan(lab: Lab, name: str) -> SwitchResult:
         )
     last = kept[-1]
     return SwitchResult(
-        name, checked_change(lab, planned, last.read_text()), False, last, baseline=f"the last backup, {last}"
+        name,
+        checked_change(lab, planned, last.read_text()),
+        False,
+        last,
+        baseline=f"the last backup, {last}, taken {last.reason}",
     )
