@@ -6,8 +6,10 @@ accepts `trunk` alone; no access VLAN, description, native VLAN, port-channel or
 configuration mode has no `end`, and the unprivileged prompt knows no `terminal` command. This
 module keeps its command tree and adds those, in EOS syntax and with EOS's three-space
 indentation, plus the same extras as the Cisco launcher (`write memory` saves, `show
-startup-config`, `show mac address-table`, spanning-tree and storm-control lines kept as given).
-It has no configuration sessions, so EOS's `commit timer` cannot be shown here.
+startup-config`, `show mac address-table`, spanning-tree and storm-control lines kept as given,
+`--reject` and `--cut` faults), and configuration sessions with `commit timer` (EOS's
+commit-confirm: reverted unless `configure session NAME commit` comes in time; simplified: the
+session's lines apply at once, where EOS stages them until the commit).
 
 `arista_core(ports, behaviour)` is used by `switch_emulator.py` for the `arista_*` models.
 """
@@ -27,7 +29,7 @@ EXTRA_LINES = re.compile(
 )
 
 
-def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) -> type:
+def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any, snapshot: Any) -> type:
     """A core class for fake-switches' SSH service: EOS with `port_names` (e.g. Ethernet1-52)."""
     from fake_switches.arista import arista_core as base
     from fake_switches.arista.command_processor.config import ConfigCommandProcessor
@@ -39,7 +41,15 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) ->
     from fake_switches.switch_configuration import AggregatedPort, Port, VlanPort
 
     reject = re.compile(behaviour.reject) if behaviour.reject else None
+    cut = re.compile(behaviour.cut) if behaviour.cut else None
     macs = dict(behaviour.macs)
+    sessions: dict[str, Any] = {}  # name -> [state before the session, revert timer]
+
+    def restore(conf: Any, name: str) -> None:
+        """The session's changes undone: the configuration it started from, again."""
+        vlans, ports = sessions.pop(name)[0]
+        conf.vlans[:], conf.ports[:] = vlans, ports
+        conf.elenta_session = None
 
     def in_config(processor: Any) -> bool:
         while processor.sub_processor is not None:
@@ -104,6 +114,20 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) ->
                 self.write_line("!")
             self.write_line("end")
 
+        def do_configure(self, *args: str) -> None:
+            """`configure [terminal]`, `configure session NAME`, `configure session NAME commit`."""
+            conf = self.switch_configuration
+            if args[:1] == ("session",) and len(args) == 3 and args[2] == "commit":
+                entry = sessions.pop(args[1], None)
+                if entry is not None and entry[1] is not None and entry[1].active():
+                    entry[1].cancel()
+                return
+            if args[:1] == ("session",) and len(args) == 2:
+                # Simplification: the lines apply at once (EOS stages them until `commit`).
+                sessions[args[1]] = [snapshot(conf), None]
+                conf.elenta_session = args[1]
+            self.move_to(self.config_processor)
+
         def do_write(self, *args: str) -> None:
             """`write memory`."""
             save(self.switch_configuration)
@@ -136,10 +160,36 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) ->
                 super().do_show(*args)
 
     class Config(ConfigCommandProcessor):
-        """Configuration mode with `end` and port-channels."""
+        """Configuration mode with `end`, port-channels and configuration sessions."""
 
         def do_end(self, *_: str) -> None:
             """`end`: back to the enabled prompt."""
+            self.is_done = True
+
+        def do_commit(self, *args: str) -> None:
+            """`commit` or `commit timer HH:MM:SS` (reverted unless committed again in time)."""
+            from twisted.internet import reactor
+
+            conf = self.switch_configuration
+            name = getattr(conf, "elenta_session", None)
+            if name is None or name not in sessions:
+                self.display.invalid_command(self, "Invalid input (not in a configuration session)")
+                return
+            if args[:1] == ("timer",) and len(args) == 2:
+                h, m, sec = (int(x) for x in args[1].split(":"))
+                delay = (h * 3600 + m * 60 + sec) / 60 * behaviour.minute
+                sessions[name][1] = reactor.callLater(delay, restore, conf, name)  # type: ignore[attr-defined]
+            else:
+                sessions.pop(name, None)
+            conf.elenta_session = None
+            self.is_done = True
+
+        def do_abort(self, *_: str) -> None:
+            """`abort`: the session's changes discarded."""
+            conf = self.switch_configuration
+            name = getattr(conf, "elenta_session", None)
+            if name in sessions:
+                restore(conf, name)
             self.is_done = True
 
         def do_interface(self, *args: str) -> None:
@@ -211,11 +261,19 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) ->
         """Answers a configuration line matching the reject pattern with an EOS error."""
 
         def receive(self, line: str) -> bool:
-            if reject is not None and in_config(self.command_processor) and reject.search(line):
+            configuring = in_config(self.command_processor)
+            if reject is not None and configuring and reject.search(line):
                 self.command_processor.terminal_controller.write("% Invalid input\n")
                 self.command_processor.show_prompt()
                 return True
-            return super().receive(line)
+            still = super().receive(line)
+            if cut is not None and configuring and cut.search(line):
+                conf = self.command_processor.switch_configuration
+                name = getattr(conf, "elenta_session", None)
+                if name in sessions and sessions[name][1] is None:
+                    restore(conf, name)  # a session never committed is dropped with its connection
+                return False  # the change cut the session it came on
+            return still
 
     class Core(base.AristaSwitchCore):
         """fake-switches' Arista core with the completed command tree."""

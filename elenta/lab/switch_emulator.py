@@ -301,7 +301,7 @@ def serve(
             from .fake_arista import arista_core
         else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
             from fake_arista import arista_core  # type: ignore[no-redef]
-        core_class = arista_core(ARISTA_PORTS[model], behaviour, _save, _state_of_saved)
+        core_class = arista_core(ARISTA_PORTS[model], behaviour, _save, _state_of_saved, _state_of)
     else:
         core_class = _core_class(model, behaviour)
     configuration = switch_configuration.SwitchConfiguration(

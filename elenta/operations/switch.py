@@ -14,6 +14,7 @@ cannot complete names the lines that remain and never claims success.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -59,7 +60,7 @@ class SwitchPushError(ElentaError):
         reply: str,
         remaining: Sequence[str] | None,
         backup: Backup | None,
-        revert_minutes: int = 0,
+        pending: str = "",
     ) -> None:
         self.switch, self.line, self.reply, self.backup = switch, line, reply, backup
         self.remaining = tuple(remaining) if remaining is not None else None
@@ -68,7 +69,7 @@ class SwitchPushError(ElentaError):
             if line is not None
             else f"session lost during the push: {reply}"
         )
-        super().__init__(f"switch {switch}: {what}; {_state(self.remaining, backup, revert_minutes)}")
+        super().__init__(f"switch {switch}: {what}; {_state(self.remaining, backup, pending)}")
 
     @property
     def restored(self) -> bool:
@@ -76,13 +77,9 @@ class SwitchPushError(ElentaError):
         return self.remaining == ()
 
 
-def _state(remaining: tuple[str, ...] | None, backup: Backup | None, revert_minutes: int) -> str:
-    timer = (
-        f"; the switch reloads to its saved configuration in {revert_minutes} minute(s) "
-        "unless `reload cancel` is sent"
-        if revert_minutes
-        else ""
-    )
+def _state(remaining: tuple[str, ...] | None, backup: Backup | None, pending: str = "") -> str:
+    """Where a failed push left the switch; `pending`: the armed revert timer, said as the platform does."""
+    timer = f"; {pending}" if pending else ""
     if remaining == ():
         return f"rolled back to the backup ({backup}), nothing saved"
     if remaining is None:
@@ -144,17 +141,30 @@ def _context(lab: Lab, name: str) -> _Context:
 _INVALID = re.compile(r"at command: (?P<line>.*), matched error: (?P<reply>.*)$", re.S)
 
 
-def _push(connection: BaseConnection, target: SwitchTarget, lines: Sequence[str], stop: bool = True) -> None:
+def _push(
+    connection: BaseConnection,
+    target: SwitchTarget,
+    lines: Sequence[str],
+    stop: bool = True,
+    session: str | None = None,
+) -> None:
     """One configuration session carrying every line.
 
     With `stop`, the first refused line raises ConfigInvalidException; without, every line is
-    sent (a rollback does its best, then the read-back says what remains).
+    sent (a rollback does its best, then the read-back says what remains). With `session` (EOS),
+    the lines go into that configuration session, committed with the self-revert timer.
     """
+    driver = target.driver
     if lines:
+        extra: dict[str, str] = {}
+        if session is not None and driver.revert_session and driver.revert_commit:
+            extra["config_mode_command"] = driver.revert_session.format(session=session)
+            lines = [*lines, driver.revert_commit.format(minutes=target.revert_minutes)]
         connection.send_config_set(
             list(lines),
-            error_pattern=target.driver.error_pattern if stop else "",
+            error_pattern=driver.error_pattern if stop else "",
             read_timeout=max(target.timeout, 0.2 * len(lines)),
+            **extra,
         )
     if connection.check_config_mode():
         connection.exit_config_mode()
@@ -193,11 +203,19 @@ class RevertTimerError(ElentaError):
 _REVERT_PROMPT = r"\[confirm\]|\[yes/no\]|#\s*$"
 
 
-def _arm_revert(connection: BaseConnection, target: SwitchTarget) -> None:
-    """Schedule the switch's own revert (IOS `reload in N`, answering its questions)."""
+def _arm_revert(connection: BaseConnection, target: SwitchTarget) -> str | None:
+    """Arm the switch's own revert before a push; the EOS configuration session to push in, if any.
+
+    IOS: `reload in N`, answering its questions. EOS: nothing to send yet, the push goes into a
+    configuration session committed with `commit timer`.
+    """
     driver = target.driver
-    if not target.revert_minutes or driver.revert_schedule is None:
-        return
+    if not target.revert_minutes:
+        return None
+    if driver.revert_session is not None:
+        return f"elenta-{int(time.time() * 1000) % 10**9}"
+    if driver.revert_schedule is None:
+        return None
     command = driver.revert_schedule.format(minutes=target.revert_minutes)
     send = connection.send_command
     reply = send(command, expect_string=_REVERT_PROMPT, strip_prompt=False, strip_command=False)
@@ -210,11 +228,32 @@ def _arm_revert(connection: BaseConnection, target: SwitchTarget) -> None:
             f"switch {target.name}: {command!r} refused ({reply.strip().splitlines()[-1]!r}); nothing "
             f"pushed (machines.{target.name}.switch.revert_minutes = 0 pushes without the timer)"
         )
+    return None
 
 
-def _cancel_revert(connection: BaseConnection, target: SwitchTarget) -> None:
-    if target.revert_minutes and target.driver.revert_cancel:
-        connection.send_command(target.driver.revert_cancel, expect_string=r"#\s*$")
+def _pending(target: SwitchTarget, session: str | None) -> str:
+    """What the armed revert timer will do, as the platform says it (empty: no timer)."""
+    note = target.driver.revert_note
+    if not target.revert_minutes or note is None:
+        return ""
+    return note.format(minutes=target.revert_minutes, session=session)
+
+
+def _cancel_revert(connection: BaseConnection, target: SwitchTarget, session: str | None) -> None:
+    """Disarm the revert once the change is confirmed (IOS `reload cancel`, EOS session commit)."""
+    if not target.revert_minutes:
+        return
+    command = target.driver.revert_cancel
+    if command:
+        connection.send_command(command.format(session=session), expect_string=r"#\s*$")
+
+
+def _abort_session(connection: BaseConnection, target: SwitchTarget, session: str | None) -> None:
+    """After a refused line inside an EOS session: discard what the session holds."""
+    if session is not None and target.driver.revert_abort:
+        if not connection.check_config_mode():
+            connection.config_mode(target.driver.revert_session.format(session=session))  # type: ignore[union-attr]
+        connection.send_command(target.driver.revert_abort, expect_string=r"#\s*$")
 
 
 # -- plan, apply, backup, rollback ---------------------------------------------------------------
@@ -256,34 +295,40 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
         )
         # Recorded before the push: whatever happens next, `net rollback` undoes this apply.
         save_ownership(lab.state_dir, name, replace(owned, last_apply=last))
-        _arm_revert(connection, target)
+        session = _arm_revert(connection, target)
         try:
-            _push(connection, target, push_lines(change.remediation))
+            _push(connection, target, push_lines(change.remediation), session=session)
         except ConfigInvalidException as exc:
             line, reply = _refusal(exc)
+            _abort_session(connection, target, session)
             remaining = _restore(connection, target, running, change.sections)
-            if not remaining:
-                _cancel_revert(connection, target)
+            if not remaining and session is None:
+                _cancel_revert(connection, target, session)
             raise SwitchPushError(
-                name, line, reply, remaining, backup, 0 if not remaining else target.revert_minutes
+                name,
+                line,
+                reply,
+                remaining,
+                backup,
+                "" if not remaining or session else _pending(target, None),
             ) from None
         except _SESSION_ERRORS as exc:
             raise SwitchPushError(
-                name, None, f"{type(exc).__name__}: {exc}", None, backup, target.revert_minutes
+                name, None, f"{type(exc).__name__}: {exc}", None, backup, _pending(target, session)
             ) from None
         after = _read(connection, target)
         left = context.change(after)
         if not left.empty:
             remaining = _restore(connection, target, running, change.sections)
             if not remaining:
-                _cancel_revert(connection, target)
+                _cancel_revert(connection, target, session)
             raise SwitchConfirmError(
                 f"switch {name}: after the push {len(left.remediation)} line(s) still differ, first "
                 f"{left.remediation[0].strip()!r}; nothing saved; "
-                + _state(remaining, backup, 0 if not remaining else target.revert_minutes)
+                + _state(remaining, backup, "" if not remaining else _pending(target, session))
             )
+        _cancel_revert(connection, target, session)  # confirmed: then, only then, saved
         connection.save_config(cmd=driver.save_command)
-        _cancel_revert(connection, target)
     before_vlans = {v for c in running.splitlines() if (v := driver.vlan_of_section(c)) is not None}
     save_ownership(lab.state_dir, name, after_apply(context.planned.state, before_vlans, owned, last))
     save_backup(lab.state_dir, name, after, "after-apply")
@@ -332,18 +377,18 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
         if change.empty or dry_run:
             return SwitchResult(name, change, pushed=False, backup=source)
         save_backup(lab.state_dir, name, running, "before-rollback")
-        _arm_revert(connection, target)
+        session = _arm_revert(connection, target)
         try:
-            _push(connection, target, push_lines(lines), stop=False)
+            _push(connection, target, push_lines(lines), stop=False, session=session)
         except _SESSION_ERRORS as exc:
             raise SwitchPushError(
-                name, None, f"{type(exc).__name__}: {exc}", None, source, target.revert_minutes
+                name, None, f"{type(exc).__name__}: {exc}", None, source, _pending(target, session)
             ) from None
         remaining = restore_lines(_read(connection, target), backup_text, driver, sections)
         if remaining:
             back = _restore(connection, target, running, sections)
             if not back:
-                _cancel_revert(connection, target)
+                _cancel_revert(connection, target, session)
             raise SwitchConfirmError(
                 f"switch {name}: rollback INCOMPLETE, {_remaining_text(remaining)}; "
                 + (
@@ -352,8 +397,8 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
                     else f"and putting it back failed too ({_remaining_text(back)}); nothing saved"
                 )
             )
+        _cancel_revert(connection, target, session)
         connection.save_config(cmd=driver.save_command)
-        _cancel_revert(connection, target)
         after = _read(connection, target)
     if to is None and owned.last_apply is not None:
         previous = Ownership(

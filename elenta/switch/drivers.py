@@ -82,10 +82,16 @@ class SwitchDriver:
     # Line kinds elenta manages inside a port section; any other line there is left alone.
     managed_port_lines: tuple[str, ...]
     managed_vlan_lines: tuple[str, ...] = ("name ",)  # and inside a VLAN section
-    # Self-revert timer: scheduled before a push, cancelled once the change is saved; a switch
-    # whose session is cut by the change goes back to its saved configuration by itself.
+    # Self-revert timer: armed before a push, disarmed once the change is confirmed; a switch
+    # whose session is cut by the change goes back by itself. IOS: `reload in N` / `reload cancel`.
+    # EOS: the push goes into a configuration session committed with `commit timer`, confirmed
+    # by committing the session again (`revert_cancel`), discarded with `abort` on a refusal.
     revert_schedule: str | None = None  # "reload in {minutes}"
-    revert_cancel: str | None = None
+    revert_cancel: str | None = None  # "reload cancel" / "configure session {session} commit"
+    revert_session: str | None = None  # "configure session {session}"
+    revert_commit: str | None = None  # "commit timer 00:{minutes:02d}:00"
+    revert_abort: str | None = None  # "abort"
+    revert_note: str | None = None  # what an armed timer will do, for error messages
 
     def is_physical_port(self, section: str) -> bool:
         """Whether a top-level section text names a physical port: `is_physical_port("interface Fa0/1")`."""
@@ -145,6 +151,8 @@ CISCO_IOS = SwitchDriver(
     managed_port_lines=IOS_MANAGED_PORT_LINES,
     revert_schedule="reload in {minutes}",
     revert_cancel="reload cancel",
+    revert_note="the switch reloads to its saved configuration in {minutes} minute(s) "
+    "unless `reload cancel` is sent",
 )
 
 ARISTA_EOS = SwitchDriver(
@@ -160,8 +168,12 @@ ARISTA_EOS = SwitchDriver(
     vlan_section="vlan {id}",
     port_channel="Port-Channel{id}",
     managed_port_lines=tuple(line for line in IOS_MANAGED_PORT_LINES if line != "switchport voice vlan "),
-    # EOS's commit-confirm is a configuration session with `commit timer`; not used yet (the
-    # emulator has no sessions to show it with).
+    revert_session="configure session {session}",
+    revert_commit="commit timer 00:{minutes:02d}:00",
+    revert_cancel="configure session {session} commit",
+    revert_abort="abort",
+    revert_note="the switch rolls the change back in {minutes} minute(s) unless "
+    "`configure session {session} commit` is sent",
 )
 
 DRIVERS: dict[str, SwitchDriver] = {d.platform: d for d in (CISCO_IOS, ARISTA_EOS)}

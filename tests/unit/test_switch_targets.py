@@ -69,7 +69,8 @@ def test_push_error_names_line_reply_and_state() -> None:
     refused = SwitchPushError("sw1", "description x", "% Invalid input detected at '^' marker.", (), None)
     assert "line 'description x' refused" in str(refused) and "rolled back to the backup" in str(refused)
     assert refused.restored
-    lost = SwitchPushError("sw1", None, "EOFError: ", None, None, revert_minutes=5)
+    pending = CISCO_IOS.revert_note.format(minutes=5)  # type: ignore[union-attr]
+    lost = SwitchPushError("sw1", None, "EOFError: ", None, None, pending)
     assert "session lost during the push" in str(lost) and "NOT rolled back" in str(lost)
     assert "reloads to its saved configuration in 5 minute(s)" in str(lost) and not lost.restored
     half = SwitchPushError("sw1", "x", "% Invalid", ("interface Fa0/1", " no description a"), None)

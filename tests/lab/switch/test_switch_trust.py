@@ -458,3 +458,52 @@ def test_a_description_with_a_line_break_never_reaches_the_switch(tmp_path: Path
     assert 'machines.sw1.switch.ports."FastEthernet0/1".description: a port description is' in done.stderr
     assert "networks.a-network-name-too-long-for-a-vlan-name: becomes the VLAN name" in done.stderr
     assert running(lab, "sw1") == blank
+
+
+def test_arista_commit_timer_reverts_a_change_that_cuts_the_session(tmp_path: Path, emulators) -> None:
+    # The commit itself cuts the session (the change took the management path away).
+    sw1 = emulators("sw1", model="arista_7048t", behaviour=Behaviour(cut="^commit timer", minute=0.2))
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, arista)
+    blank = running(lab, "sw1")
+    with pytest.raises(SwitchPushError) as err:
+        apply_switch(lab, "sw1")
+    assert "session lost" in str(err.value) and "in 5 minute(s)" in str(err.value)
+    assert running(lab, "sw1") != blank  # committed…
+    time.sleep(1.5)  # …until the timer (5 lab minutes of 0.2 s) fires
+    assert running(lab, "sw1") == blank
+    # Cut before the commit: the session never reaches the running configuration.
+    sw2 = emulators("sw2", model="arista_7048t", behaviour=Behaviour(cut="^switchport access vlan 10"))
+
+    def on_sw2(data: dict) -> None:
+        arista(data)
+        data["machines"]["sw2"]["switch"] = data["machines"].pop("sw1")["switch"]
+
+    lab2 = write_lab(tmp_path / "lab2", {"sw1": sw1.port, "sw2": sw2.port}, on_sw2)
+    blank2 = running(lab2, "sw2")
+    with pytest.raises(SwitchPushError):
+        apply_switch(lab2, "sw2")
+    assert running(lab2, "sw2") == blank2
+
+
+def test_arista_push_is_a_session_with_commit_timer_confirmed(tmp_path: Path, emulators) -> None:
+    sw1 = emulators(
+        "sw1", model="arista_7048t", behaviour=Behaviour(reject="^description BROKEN", minute=0.2)
+    )
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, arista)
+    blank = running(lab, "sw1")
+    apply_switch(lab, "sw1")
+    configured = running(lab, "sw1")
+    time.sleep(1.5)  # past the 5 lab minutes of the timer: the session was confirmed
+    assert running(lab, "sw1") == configured != blank
+
+    def broken(data: dict) -> None:
+        arista(data)
+        data["machines"]["sw1"]["switch"]["ports"]["Et1"]["description"] = "moved"
+        data["machines"]["sw1"]["switch"]["ports"]["Et5"]["description"] = "BROKEN"
+
+    with pytest.raises(SwitchPushError) as err:
+        apply_switch(write_lab(tmp_path / "lab", {"sw1": sw1.port}, broken), "sw1")
+    assert err.value.restored and "reload" not in str(err.value)
+    assert running(lab, "sw1") == configured
+    time.sleep(1.5)
+    assert running(lab, "sw1") == configured  # aborted: no timer left to fire
