@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from elenta.model.errors import ModelError
-from elenta.model.lab import Lab
+from elenta.model.lab import Lab, load_lab
 from elenta.operations.switch import (
     SwitchPushError,
     apply_switch,
@@ -231,6 +231,10 @@ def test_net_command_plan_apply_backup_rollback(tmp_path: Path, emulators, capsy
     assert net("plan", "--live") == "sw1: no change (against the running configuration)\n"
     assert net("rollback").startswith("sw1: restored 32 line(s), confirmed, saved")
     assert net("rollback") == "sw1: no change\n"
+    assert net("apply").startswith("sw1: pushed 35 line(s)")
+    lab = load_lab(tmp_path / "lab")
+    blank = backups(lab.state_dir, "sw1", "before-apply")[0]
+    assert net("rollback", "--to", blank.commit[:10]).startswith("sw1: restored 32 line(s), confirmed, saved")
     assert net("plan", "--live").startswith("sw1: 35 line(s) to push")
     history = net("history")
     assert "sw1: after-rollback" in history and "-interface FastEthernet0/1\n" not in history
