@@ -26,7 +26,7 @@ def _indent(lines: tuple[str, ...]) -> str:
     iterable=["switch"],
     help={
         "action": "plan (offline: against the last backup), apply, backup, rollback, history "
-        "(backups and their diffs) or verify (MAC table against the cadaster)",
+        "(backups and their diffs) or verify (MAC table and LLDP neighbours against the cadaster)",
         "switch": "only this switch (repeatable; default: every switch of the cadaster)",
         "serial": "one switch after the other instead of in parallel",
         "live": "plan: read the running configuration from the switch instead of the last backup",
