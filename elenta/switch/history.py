@@ -94,21 +94,24 @@ def _git(repo: Path, *args: str) -> str:
 
 @contextmanager
 def _locked(repo: Path) -> Iterator[None]:
-    """One writer at a time (switches are backed up in parallel threads and processes)."""
-    old = os.umask(0o077)
-    try:
-        repo.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(repo / ".elenta-lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                if not (repo / ".git").is_dir():
-                    _git(repo, "init", "-q")
-                    (repo / ".gitignore").write_text(".elenta-lock\n*.owned.json\n*.tmp\n")
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-    finally:
-        os.umask(old)
+    """One writer at a time (switches are backed up in parallel threads and processes).
+
+    Privacy comes from the modes set here, never from the umask (threads share it): the
+    repository folder and its `.git` are 0700, every configuration file 0600.
+    """
+    repo.mkdir(parents=True, exist_ok=True, mode=0o700)
+    repo.chmod(0o700)
+    lock_path = repo / ".elenta-lock"
+    with open(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (repo / ".git").is_dir():
+                _git(repo, "init", "-q")
+                (repo / ".git").chmod(0o700)
+                (repo / ".gitignore").write_text(".elenta-lock\n*.owned.json\n*.tmp\n")
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def save_backup(state_dir: Path, name: str, config: str, reason: str = "backup") -> Backup:
@@ -116,8 +119,9 @@ def save_backup(state_dir: Path, name: str, config: str, reason: str = "backup")
     repo = repository(state_dir)
     with _locked(repo):
         path = repo / f"{name}.cfg"
-        path.write_text(scrub(config))
-        path.chmod(0o600)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(scrub(config))
+        path.chmod(0o600)  # also when an older file had another mode
         _git(repo, "add", "--", path.name)
         _git(repo, "commit", "-q", "--allow-empty", "-m", f"{name}: {reason}", "--", path.name)
         commit = _git(repo, "rev-parse", "HEAD").strip()
