@@ -67,7 +67,7 @@ class SwitchPushError(ElentaError):
         what = (
             f"line {line!r} refused: {reply!r}"
             if line is not None
-            else f"session lost during the push: {reply}"
+            else f"session lost during the apply: {reply}"
         )
         super().__init__(f"switch {switch}: {what}; {_state(self.remaining, backup, pending)}")
 
@@ -297,42 +297,54 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
         save_ownership(lab.state_dir, name, replace(owned, last_apply=last))
         session = _arm_revert(connection, target)
         try:
-            _push(connection, target, push_lines(change.remediation), session=session)
-        except ConfigInvalidException as exc:
-            line, reply = _refusal(exc)
-            _abort_session(connection, target, session)
-            remaining = _restore(connection, target, running, change.sections)
-            if not remaining and session is None:
-                _cancel_revert(connection, target, session)
-            raise SwitchPushError(
-                name,
-                line,
-                reply,
-                remaining,
-                backup,
-                "" if not remaining or session else _pending(target, None),
-            ) from None
-        except _SESSION_ERRORS as exc:
+            after = _push_confirm_save(connection, context, running, change, backup, session)
+        except _SESSION_ERRORS as exc:  # the session broke after the push began
             raise SwitchPushError(
                 name, None, f"{type(exc).__name__}: {exc}", None, backup, _pending(target, session)
             ) from None
-        after = _read(connection, target)
-        left = context.change(after)
-        if not left.empty:
-            remaining = _restore(connection, target, running, change.sections)
-            if not remaining:
-                _cancel_revert(connection, target, session)
-            raise SwitchConfirmError(
-                f"switch {name}: after the push {len(left.remediation)} line(s) still differ, first "
-                f"{left.remediation[0].strip()!r}; nothing saved; "
-                + _state(remaining, backup, "" if not remaining else _pending(target, session))
-            )
-        _cancel_revert(connection, target, session)  # confirmed: then, only then, saved
-        connection.save_config(cmd=driver.save_command)
     before_vlans = {v for c in running.splitlines() if (v := driver.vlan_of_section(c)) is not None}
     save_ownership(lab.state_dir, name, after_apply(context.planned.state, before_vlans, owned, last))
     save_backup(lab.state_dir, name, after, "after-apply")
     return SwitchResult(name, change, pushed=True, backup=backup)
+
+
+def _push_confirm_save(
+    connection: BaseConnection,
+    context: _Context,
+    running: str,
+    change: SwitchChange,
+    backup: Backup,
+    session: str | None,
+) -> str:
+    """Push, read back, confirm, disarm the revert, save; roll back (unsaved) on a refusal or mismatch.
+
+    Returns the configuration read back (what was saved).
+    """
+    target, name = context.target, context.target.name
+    try:
+        _push(connection, target, push_lines(change.remediation), session=session)
+    except ConfigInvalidException as exc:
+        line, reply = _refusal(exc)
+        _abort_session(connection, target, session)
+        remaining = _restore(connection, target, running, change.sections)
+        if not remaining and session is None:
+            _cancel_revert(connection, target, session)
+        pending = "" if not remaining or session else _pending(target, None)
+        raise SwitchPushError(name, line, reply, remaining, backup, pending) from None
+    after = _read(connection, target)
+    left = context.change(after)
+    if not left.empty:
+        remaining = _restore(connection, target, running, change.sections)
+        if not remaining:
+            _cancel_revert(connection, target, session)
+        raise SwitchConfirmError(
+            f"switch {name}: after the push {len(left.remediation)} line(s) still differ, first "
+            f"{left.remediation[0].strip()!r}; nothing saved; "
+            + _state(remaining, backup, "" if not remaining else _pending(target, session))
+        )
+    _cancel_revert(connection, target, session)  # confirmed: then, only then, saved
+    connection.save_config(cmd=target.driver.save_command)
+    return after
 
 
 def backup_switch(lab: Lab, name: str) -> Backup:
@@ -395,6 +407,7 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
                     "the switch was put back as it was before the rollback, nothing saved"
                     if not back
                     else f"and putting it back failed too ({_remaining_text(back)}); nothing saved"
+                    + (f"; {_pending(target, session)}" if _pending(target, session) else "")
                 )
             )
         _cancel_revert(connection, target, session)

@@ -71,7 +71,7 @@ def test_push_error_names_line_reply_and_state() -> None:
     assert refused.restored
     pending = CISCO_IOS.revert_note.format(minutes=5)  # type: ignore[union-attr]
     lost = SwitchPushError("sw1", None, "EOFError: ", None, None, pending)
-    assert "session lost during the push" in str(lost) and "NOT rolled back" in str(lost)
+    assert "session lost during the apply" in str(lost) and "NOT rolled back" in str(lost)
     assert "reloads to its saved configuration in 5 minute(s)" in str(lost) and not lost.restored
     half = SwitchPushError("sw1", "x", "% Invalid", ("interface Fa0/1", " no description a"), None)
     assert "rollback INCOMPLETE, 2 line(s) remain: 'interface Fa0/1', 'no description a'" in str(half)
