@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from elenta.model.errors import Fault, ModelError
-from elenta.switch.hardware import MODELS, PLATFORMS, model_ports
+from elenta.switch.hardware import MODEL_PLATFORM, MODELS, PLATFORMS, model_ports
 from elenta.switch.naming import canonical_interface, expand_ports
 
 if TYPE_CHECKING:
@@ -58,13 +58,16 @@ def switch_table_faults(switch: Switch) -> list[tuple[Key, str]]:
     if switch.model is not None:
         hardware = MODELS.get(switch.model)
         if hardware is None:
-            names = ", ".join(m for m, h in MODELS.items() if h.platform == switch.platform)
+            names = ", ".join(m for m, p in MODEL_PLATFORM.items() if p == switch.platform)
             faults.append(
                 (("model",), f"unknown model {switch.model!r} (known for {switch.platform}: {names})")
             )
-        elif hardware.platform != switch.platform:
+        elif MODEL_PLATFORM[switch.model] != switch.platform:
             faults.append(
-                (("model",), f"model {switch.model} is a {hardware.platform} switch, not {switch.platform}")
+                (
+                    ("model",),
+                    f"model {switch.model} is a {MODEL_PLATFORM[switch.model]} switch, not {switch.platform}",
+                )
             )
         else:
             known = set(model_ports(switch.model))

@@ -21,8 +21,7 @@ from elenta.model.lab import Lab
 from elenta.switch.check import switch_table_faults, vlan_name_faults
 from elenta.switch.hardware import MODELS, PLATFORMS
 from elenta.switch.naming import canonical_interface
-
-CHANNEL_NAMES = {"cisco_ios": "Port-channel{id}", "arista_eos": "Port-Channel{id}"}
+from elenta.switch.platforms import DRIVERS
 
 if TYPE_CHECKING:
     import jinja2  # imported when a switch is rendered: `elenta check` stays quick
@@ -124,7 +123,7 @@ def _channels(
     name: str, switch: Switch, ports: list[PortSpec], faults: FaultCollector
 ) -> tuple[PortSpec, ...]:
     """One port-channel per bond: it carries its members' VLANs; members must agree on them."""
-    driver_channel = CHANNEL_NAMES.get(switch.platform, "Port-channel{id}")
+    driver_channel = DRIVERS[switch.platform].port_channel
     out = []
     for channel in sorted({p.channel for p in ports if p.channel is not None}):
         members = [p for p in ports if p.channel == channel]
