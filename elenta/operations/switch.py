@@ -366,10 +366,8 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
     target, driver = context.target, context.target.driver
     owned = context.planned.ownership
     if to is None:
-        if owned.last_apply is None:
-            raise SwitchConfirmError(
-                f"switch {name}: elenta never applied it (no rollback record in {lab.state_dir})"
-            )
+        if owned.last_apply is None:  # elenta never changed it: nothing to undo
+            return SwitchResult(name, SwitchChange((), ()), pushed=False, baseline="no apply to undo")
         source = find_backup(lab.state_dir, name, owned.last_apply.backup)
         sections = set(owned.last_apply.sections)
         backup_text = source.read_text()

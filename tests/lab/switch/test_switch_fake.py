@@ -253,3 +253,11 @@ def test_the_switch_step_of_a_full_deploy(tmp_path: Path, emulators) -> None:
     assert "backup sw1@" in first[0].detail and lines == ["sw1.canon: switch changed (35 lines pushed)"]
     again = push_switches(lab, ["sw1"], lines.append)
     assert [(o.canon, o.result) for o in again] == [("sw1.canon", "unchanged")]
+
+
+def test_rollback_of_a_switch_elenta_never_applied_changes_nothing(tmp_path: Path, emulators) -> None:
+    sw1 = emulators("sw1")
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+    blank = running(lab, "sw1")
+    result = rollback_switch(lab, "sw1")
+    assert not result.pushed and result.change.empty and running(lab, "sw1") == blank
