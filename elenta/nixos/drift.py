@@ -29,7 +29,7 @@ def read_sections(sections: dict[str, list[str]]) -> dict[str, Any]:
     return {"nixos": parse_nixos_system(sections.get("nixos", [])), "guests": guests}
 
 
-def nixos_drift(plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
+def compare(plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
     """A revision other than the one recorded when the plan was applied; guests not as planned."""
     out: list[Drift] = []
     nixos = facts.get("nixos")
