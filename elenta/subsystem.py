@@ -6,15 +6,13 @@ inventory, the pipeline, the command line) iterates the registered subsystems an
 
 A subsystem is a package `elenta/<x>/` (pure logic: rendering, validation, diff, verify), its
 pyinfra and invoke faces (`elenta/operations/<x>.py`, `facts/<x>.py`, `deploys/<x>.py`,
-`tasks/<x>.py`), and a `Subsystem` object in `elenta/<x>/subsystem.py`:
+`tasks/<x>.py`), and a `Subsystem` object in `elenta/<x>/subsystem.py` that declares them:
 
     class Nfs(Subsystem):
         name, order = "nfs", 40
         deploy, tasks = "elenta.deploys.nfs", "elenta.tasks.nfs"
-
-        def artifacts(self, lab):
-            from elenta.nfs.render import nfs_artifacts   # imported when used, not at start-up
-            return nfs_artifacts(lab)
+        render = "elenta.nfs.render:nfs_artifacts"     # imported when a plan is built
+        role_flag = "nfs"                              # hosts whose roles set `nfs = true`
 
     subsystem = Nfs()
 
