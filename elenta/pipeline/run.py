@@ -27,9 +27,9 @@ from pathlib import Path
 from elenta.inventory import Selection, inventory_groups
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.pipeline.deploy_settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
 from elenta.pipeline.lock import deploy_lock
 from elenta.pipeline.record import host_events
-from elenta.pipeline.settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
 from elenta.pipeline.ssh import SshTarget
 from elenta.report import table
 from elenta.subsystem import DeployRun, check_names, default_names, registered

@@ -30,7 +30,7 @@ from elenta.operations.switch import (
     push_lines,
     rollback_switch,
 )
-from elenta.switch.history import backups
+from elenta.switch.backups import backups
 from elenta.switch.session import SwitchConnectionError, open_session, switch_target
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,10 +9,10 @@ import pytest
 
 from elenta.facts.switch import RunningConfig, read_fact
 from elenta.model.cadaster import Credentials
+from elenta.switch.backups import backups, save_backup
 from elenta.switch.credentials import CredentialsError, load_credentials
 from elenta.switch.diff import plan_change, restore_lines
 from elenta.switch.drivers import CISCO_IOS, driver_for
-from elenta.switch.history import backups, save_backup
 
 BLANK = (
     "version 12.1\n!\nhostname switch\n!\nvlan 1\n!\n"
