@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -80,7 +80,7 @@ class DeployRun:
     machines: dict[str, str]  # canon -> machine name
     config: str | None = None
     limit: int = 4
-    echo: Any = print
+    echo: Callable[[str], None] = print
     results: list[Any] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -206,6 +206,11 @@ def _registry(extra: str) -> tuple[Subsystem, ...]:
 
     found: dict[str, Subsystem] = {}
     references = [ep.value for ep in entry_points(group=ENTRY_POINTS)]
+    if not any(r.startswith("elenta.") for r in references):
+        raise SubsystemError(
+            "elenta's own subsystems are not registered: its installation predates pyproject.toml's "
+            "entry points (run `bash scripts/setup.sh`, or `pip install -e .` in the repository)"
+        )
     references += [x for x in extra.split(",") if x.strip()]
     for reference in references:
         subsystem = _load(reference)
