@@ -11,19 +11,20 @@ if TYPE_CHECKING:
 
 
 class Nixos(Subsystem):
-    """Machines with a host configuration: `elenta deploy|switch|boot|rollback|status`."""
+    """Machines with a system to build: `elenta deploy|switch|boot|rollback|status`."""
 
     name = "nixos"
     order = 10
     by_default = True
     deploy = "elenta.deploys.nixos"
     tasks = "elenta.tasks.nixos"
+    render = "elenta.nixos.render:nixos_artifacts"
     drift_module = "elenta.nixos.drift"
     steps = "elenta.nixos.deploy_step"
 
     def wants(self, lab: Lab, machine: str) -> bool:
-        """Every machine with a host configuration (not only those whose roles name NixOS)."""
-        return bool(lab.host_config(machine))
+        """Every machine with a system (not only those whose roles name NixOS)."""
+        return lab.has_system(machine)
 
 
 subsystem = Nixos()
