@@ -28,9 +28,9 @@ from paramiko.ssh_exception import SSHException
 from elenta.facts.switch import LldpNeighbors, MacTable, RunningConfig, read_fact
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.switch.backups import Backup, find_backup, save_backup
 from elenta.switch.diff import SwitchChange, plan_change, restore_lines
 from elenta.switch.drivers import SwitchDriver
-from elenta.switch.history import Backup, find_backup, save_backup
 from elenta.switch.ownership import LastApply, Ownership, after_apply, save_ownership
 from elenta.switch.plan import PlannedSwitch, SwitchResult, checked_change, offline_plan, planned_switch
 from elenta.switch.render import desired_switch, render_switch, switches

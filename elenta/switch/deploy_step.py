@@ -82,14 +82,14 @@ def push_switches(
     return each_switch(lab, names, one)
 
 
-def check_step(run: DeployRun) -> None:
+def check(run: DeployRun) -> None:
     """Before any host: the switches the run includes, their names and credentials checked."""
     names = [] if run.action == "rollback" else selected_switches(run.lab, run.selection)
     check_switches(run.lab, names)
     run.state["switch"] = names
 
 
-def finish_step(run: DeployRun) -> None:
+def finish(run: DeployRun) -> None:
     """After the hosts: push the switches (held back when a host failed), one table row each."""
     from elenta.pipeline.run import HostResult
 

@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from elenta.model.cadaster import Switch
+from elenta.switch.backups import repository
 from elenta.switch.diff import Scope
 from elenta.switch.drivers import SwitchDriver
-from elenta.switch.history import repository
 from elenta.switch.naming import expand_ports
 from elenta.switch.render import SwitchState
 

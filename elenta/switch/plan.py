@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from elenta.model.cadaster import Switch
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab
+from elenta.switch.backups import Backup, backups
 from elenta.switch.diff import Scope, SwitchChange, plan_change
 from elenta.switch.drivers import SwitchDriver, driver_for
-from elenta.switch.history import Backup, backups
 from elenta.switch.ownership import Ownership, load_ownership, owned_scope
 from elenta.switch.render import SwitchState, desired_switch, render_switch
 

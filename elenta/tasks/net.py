@@ -120,7 +120,7 @@ def _plan_offline(lab, names) -> None:  # type: ignore[no-untyped-def]
 
 
 def _history(lab, names) -> None:  # type: ignore[no-untyped-def]
-    from elenta.switch.history import history
+    from elenta.switch.backups import history
     from elenta.switch.render import switches
 
     for name in names or switches(lab.cadaster):

@@ -9,10 +9,10 @@ import pytest
 
 from elenta.facts.switch import RunningConfig, read_fact
 from elenta.model.cadaster import Credentials
+from elenta.switch.backups import backups, find_backup, history, save_backup, scrub
 from elenta.switch.credentials import CredentialsError, load_credentials
 from elenta.switch.diff import Scope, plan_change, restore_lines, touched_sections
 from elenta.switch.drivers import CISCO_IOS, driver_for
-from elenta.switch.history import backups, find_backup, history, save_backup, scrub
 from elenta.switch.naming import canonical_interface, expand_ports
 
 BLANK = (

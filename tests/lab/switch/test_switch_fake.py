@@ -25,7 +25,7 @@ from elenta.operations.switch import (
     push_lines,
     rollback_switch,
 )
-from elenta.switch.history import backups
+from elenta.switch.backups import backups
 from elenta.switch.session import SwitchConnectionError
 from tests.lab.switch.helpers import PASSWORD, move_toto_to_fa07, running, section, write_lab
 

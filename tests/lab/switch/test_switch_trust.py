@@ -24,7 +24,7 @@ from elenta.operations.switch import (
     rollback_switch,
     verify_switch,
 )
-from elenta.switch.history import backups, repository
+from elenta.switch.backups import backups, repository
 from elenta.switch.ownership import load_ownership
 from elenta.switch.plan import planned_switch
 from elenta.switch.session import SwitchConnectionError
