@@ -30,7 +30,9 @@ DEPLOY_STATE_FUNCTION = (
     "elif [ -e $D.confirmed ]; then echo confirmed; elif [ -d $D.decided ]; then echo rolling-back; "
     "elif [ -e $D.status ]; then echo awaiting-confirmation; "
     'elif p=$(cat $D.pid 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo activating; '
-    "else echo interrupted; fi; }"
+    # launched a moment ago, its pid not written yet: still starting
+    'elif [ -z "$(find $D.activate -mmin -0.5 2>/dev/null)" ]; then echo interrupted; '
+    "else echo activating; fi; }"
 )
 
 

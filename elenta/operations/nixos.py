@@ -72,7 +72,11 @@ def rollback_script(
     They capture the host's state at activation time (`$prev`, `$pgen`). With `drop_new`, the
     generation the activation added is deleted (never when it switched to an existing one).
     """
-    body = []
+    body = [
+        f'for c in {RUN_DIR}/*.confirmed; do if [ "$c" -nt "$D.activate" ]; then '
+        'echo "superseded by a later deploy (${c##*/}): nothing rolled back" > "$D.reason"; '
+        'touch "$D.rolled-back"; exit 0; fi; done',
+    ]
     for command in restore or []:
         body.append(f"ELENTA_BACKUP={shlex.quote(backup or '')} sh -c {shlex.quote(command)}")
     if action in ("switch", "boot"):
@@ -107,6 +111,9 @@ def activation_script(
     steps.append(f"{system}/bin/switch-to-configuration {action}")
     lines = [
         'echo $$ > "$D.pid"',
+        f'for a in {RUN_DIR}/*.activate; do if [ "$a" -nt "$D.activate" ]; then mkdir "$D.decided"; '
+        'echo "superseded by a later deploy (${a##*/}) before it began" > "$D.reason"; '
+        'touch "$D.rolled-back"; echo 125 > "$D.status"; exit 125; fi; done',
         f'(set -e; {"; ".join(steps)}) > "$D.log" 2>&1; rc=$?',
         'if [ "$rc" -ne 0 ]; then',
         '  if mkdir "$D.decided" 2>/dev/null; then',
@@ -190,7 +197,8 @@ def abort_command(deploy_id: str, seconds: float) -> str:
     reason = f"activation did not finish within {int(seconds)} s: stopped and rolled back"
     return (
         f"if [ ! -e {d}.status ]; then p=$(cat {d}.pid 2>/dev/null); "
-        f'if [ -n "$p" ]; then kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; fi; '
+        # kill(1), not the shell's builtin: dash's cannot signal a process group
+        f'if [ -n "$p" ]; then env kill -s TERM -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; fi; '
         f"{rollback_now(deploy_id, reason)}; echo 124 > {d}.status; fi; echo aborted"
     )
 
