@@ -43,8 +43,23 @@ KEYS = (
 
 
 def nixos_system_command(desired: str | None = None, deploy_id: str | None = None) -> str:
-    """The shell snippet behind NixosSystem: `nixos_system_command("/nix/store/x")`."""
+    """The shell snippet behind NixosSystem: `nixos_system_command("/nix/store/x")`.
+
+    The deploys' states are read FIRST: a state read as decided (rolled back, confirmed) is then
+    matched by the systems read after it, never by those of a moment before.
+    """
     lines = [
+        DEPLOY_STATE_FUNCTION,
+        f'for f in {RUN_DIR}/*.activate; do [ -e "$f" ] || continue; i=${{f##*/}}; i=${{i%.activate}}; '
+        'echo "pending=$i $(st $i)"; done',
+    ]
+    if deploy_id:
+        d = shlex.quote(deploy_id)
+        lines += [
+            f"if [ -e {RUN_DIR}/{d}.activate ]; then echo deploy=$(st {d}); fi",
+            f"echo reason=$(head -n 1 {RUN_DIR}/{d}.reason 2>/dev/null)",
+        ]
+    lines += [
         f"echo current=$(readlink {CURRENT} 2>/dev/null)",
         f"echo booted=$(readlink {BOOTED} 2>/dev/null)",
         f"echo next_boot=$({BOOT_ENTRY_SYSTEM})",
@@ -58,17 +73,6 @@ def nixos_system_command(desired: str | None = None, deploy_id: str | None = Non
     if desired:
         quoted = shlex.quote(desired)
         lines.append(f"if test -e {quoted}; then echo desired_present=yes; else echo desired_present=no; fi")
-    lines += [
-        DEPLOY_STATE_FUNCTION,
-        f'for f in {RUN_DIR}/*.activate; do [ -e "$f" ] || continue; i=${{f##*/}}; i=${{i%.activate}}; '
-        'echo "pending=$i $(st $i)"; done',
-    ]
-    if deploy_id:
-        d = shlex.quote(deploy_id)
-        lines += [
-            f"if [ -e {RUN_DIR}/{d}.activate ]; then echo deploy=$(st {d}); fi",
-            f"echo reason=$(head -n 1 {RUN_DIR}/{d}.reason 2>/dev/null)",
-        ]
     return "; ".join(lines)
 
 
