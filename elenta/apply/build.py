@@ -32,9 +32,10 @@ class BuiltSystem:
     path: str
     revision: str
     config: str
+    drv: str = ""  # the derivation, when the hosts build it themselves (`[nix] build_on = "target"`)
 
     def as_dict(self) -> dict[str, str]:
-        """`{"path": …, "revision": …, "config": …}` for the deploy record's systems.json."""
+        """`{"path": …, "revision": …, "config": …, "drv": …}` for the deploy record's systems.json."""
         return asdict(self)
 
 
@@ -85,12 +86,16 @@ def build_systems(
         return {}
     revision = git_revision(lab.flake_dir)
     unique = sorted(set(refs.values()))
+    env = nix_environment({"ELENTA_REVISION": revision}, config=lab.settings.nix.config)
+    on_target = lab.settings.nix.build_on == "target"
     with flake_source(lab) as source:
         installables = [toplevel_installable(lab, ref, source) for ref in unique]
+        if on_target:
+            return _instantiate(refs, unique, installables, revision, env, timeout)
         try:
             proc = subprocess.run(
                 ["nix", "build", "--impure", "--no-link", "--json", "--max-jobs", str(limit), *installables],
-                env=nix_environment({"ELENTA_REVISION": revision}, config=lab.settings.nix.config),
+                env=env,
                 capture_output=True,
                 text=True,
                 check=False,
@@ -99,12 +104,36 @@ def build_systems(
         except subprocess.TimeoutExpired:
             raise BuildError(f"building {', '.join(unique)} took longer than {timeout} s") from None
     if proc.returncode != 0:
-        users = {ref: ", ".join(m for m, r in refs.items() if r == ref) for ref in unique}
-        what = ", ".join(f"{r} (for {users[r]})" for r in unique)
-        raise BuildError(f"building {what} failed: {summarise_nix_error(proc.stderr)}")
+        raise BuildError(f"building {_what(refs, unique)} failed: {summarise_nix_error(proc.stderr)}")
     try:
         outputs = [entry["outputs"]["out"] for entry in json.loads(proc.stdout)]
     except (ValueError, KeyError, TypeError) as exc:
         raise NixError(f"nix build printed no store paths ({exc})") from None
     by_ref = dict(zip(unique, outputs, strict=True))
     return {m: BuiltSystem(by_ref[r], revision, r) for m, r in refs.items()}
+
+
+def _what(refs: dict[str, str], unique: list[str]) -> str:
+    users = {ref: ", ".join(m for m, r in refs.items() if r == ref) for ref in unique}
+    return ", ".join(f"{r} (for {users[r]})" for r in unique)
+
+
+def _instantiate(
+    refs: dict[str, str], unique: list[str], installables: list[str], revision: str, env: dict, timeout: float
+) -> dict[str, BuiltSystem]:
+    """Evaluate each system's derivation and output path without building (`build_on = "target"`)."""
+    by_ref: dict[str, tuple[str, str]] = {}
+    for ref, installable in zip(unique, installables, strict=True):
+        proc = subprocess.run(
+            ["nix", "eval", "--impure", "--json", installable, "--apply", "t: [ t.outPath t.drvPath ]"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+        if proc.returncode != 0:
+            raise BuildError(f"evaluating {_what(refs, [ref])} failed: {summarise_nix_error(proc.stderr)}")
+        out, drv = json.loads(proc.stdout)
+        by_ref[ref] = (out, drv)
+    return {m: BuiltSystem(by_ref[r][0], revision, r, by_ref[r][1]) for m, r in refs.items()}
