@@ -93,7 +93,7 @@ def test_other_machines_are_reached_as_the_users_ssh_config_says(tmp_path: Path,
     assert target.sudo and data["_sudo"] is True  # a non-root user goes through sudo, pyinfra too
     assert target.known_hosts[0] == "/srv/known_hosts" and not target.pinned  # then the global ones
     assert target.identity_files[0].endswith("/.ssh/id_deploy") and target.agent
-    assert "-W [127.0.1.3]:2222" in target.proxy_command and "-p 2200" in target.proxy_command
+    assert "-W '[127.0.1.3]:2222'" in target.proxy_command and "-p 2200" in target.proxy_command
     assert target.proxy_command.split()[-1] == "127.0.0.9"
     # OpenSSH processes get the same config and destination; pyinfra the resolved result.
     assert ["-F", str(lab_dir / "ssh_config")] == target.options()[:2]
