@@ -38,6 +38,7 @@ class SshTarget:
     args: tuple[str, ...] = ()  # what the cadaster pins, as ssh arguments (-p, -l, -i, -J)
     pinned: bool = True  # known_hosts replaces the user's files (lab hosts, cadaster `host_key`)
     proxy_command: str = ""  # for in-process connections: how OpenSSH would reach the host
+    jumps: tuple[dict[str, Any], ...] = ()  # ProxyJump hops as resolved (hostname, port, user, keys…)
     agent: bool = False  # offer the keys of the ssh-agent at $SSH_AUTH_SOCK
     sudo: bool = False  # run commands through `sudo -n` (a non-root user)
     pin_hint: str = ""  # where to pin this host's key: "cadaster.toml: [machines.toto] ssh.host_key"
@@ -70,7 +71,7 @@ class SshTarget:
                 data.get("ssh_known_hosts_file"),
                 data.get("ssh_config_file") or "/dev/null",
             )
-        for key in ("identity_files", "known_hosts", "args"):
+        for key in ("identity_files", "known_hosts", "args", "jumps"):
             raw[key] = tuple(raw.get(key) or ())
         raw["name"] = name or raw.get("name") or raw["hostname"]
         return cls(**raw)

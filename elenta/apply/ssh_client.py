@@ -34,6 +34,21 @@ class _Refuse(paramiko.MissingHostKeyPolicy):
         raise UnknownHostKey(hostname, key)
 
 
+class ElentaClient(paramiko.SSHClient):
+    """An SSH client that also closes the ProxyJump hops it went through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hops: list[paramiko.SSHClient] = []
+
+    def close(self) -> None:
+        """Close the connection, then each hop, the nearest first."""
+        super().close()
+        for hop in reversed(self.hops):
+            hop.close()
+        self.hops.clear()
+
+
 def public_key_line(key: paramiko.PKey) -> str:
     """`"ssh-ed25519 AAAA…"`: a key as the cadaster's `ssh.host_key` takes it."""
     return f"{key.get_name()} {key.get_base64()}"
@@ -45,7 +60,36 @@ def pin_line(target: SshTarget, key: paramiko.PKey) -> str:
     return f'pin it in {where}: host_key = "{public_key_line(key)}"'
 
 
-def _sock(target: SshTarget, timeout: float) -> Any:
+def _sock(target: SshTarget, timeout: float, opened: list[paramiko.SSHClient]) -> Any:
+    """A connected socket or channel to the host: through its ProxyJump hops (each an SSH client
+    of its own, host key checked, opening a `direct-tcpip` channel to the next), its
+    ProxyCommand, or straight. The hops' clients are added to `opened` (close them after)."""
+    if target.jumps:
+        sock: Any = None
+        hops = [*target.jumps, {"hostname": target.hostname, "port": target.port}]
+        for hop, following in itertools.pairwise(hops):
+            client = paramiko.SSHClient()
+            for path in hop["known_hosts"]:
+                if os.path.exists(path):
+                    client.get_host_keys().load(path)
+            client.set_missing_host_key_policy(_Refuse())
+            keys = [path for path in hop["identity_files"] if os.path.exists(path)]
+            client.connect(
+                hop["hostname"],
+                port=int(hop["port"]),
+                username=hop["user"],
+                key_filename=keys or None,
+                allow_agent=target.agent,
+                look_for_keys=False,
+                timeout=timeout,
+                sock=sock,
+            )
+            transport = client.get_transport()
+            assert transport is not None
+            opened.append(client)
+            to = (following["hostname"], int(following["port"]))
+            sock = transport.open_channel("direct-tcpip", to, ("127.0.0.1", 0), timeout=timeout)
+        return sock
     if target.proxy_command:
         return paramiko.ProxyCommand(target.proxy_command)
     return socket.create_connection((target.hostname, target.port), timeout=timeout)
@@ -79,7 +123,7 @@ def connect(target: SshTarget, timeout: float = 10) -> tuple[paramiko.SSHClient 
             f"{target.name}: no known_hosts file {target.known_hosts[0]}: "
             "start the lab (`elenta lab up`) or pin ssh.host_key in the cadaster"
         )
-    client = paramiko.SSHClient()
+    client = ElentaClient()
     _load_known_hosts(client, target)
     client.set_missing_host_key_policy(_Refuse())
     keys = [path for path in target.identity_files if os.path.exists(path)]
@@ -94,7 +138,7 @@ def connect(target: SshTarget, timeout: float = 10) -> tuple[paramiko.SSHClient 
             timeout=min(timeout, 10),
             banner_timeout=timeout,
             auth_timeout=timeout,
-            sock=_sock(target, min(timeout, 10)),
+            sock=_sock(target, min(timeout, 10), client.hops),
         )
         return client, ""
     except UnknownHostKey as exc:
@@ -131,7 +175,8 @@ def scan_host_keys(target: SshTarget, timeout: float = 10) -> list[str]:
     """
     found: list[str] = []
     for key_type in KEY_TYPES:
-        transport = paramiko.Transport(_sock(target, timeout))
+        hops: list[paramiko.SSHClient] = []
+        transport = paramiko.Transport(_sock(target, timeout, hops))
         try:
             transport.get_security_options().key_types = [key_type]
             transport.start_client(timeout=timeout)
@@ -140,4 +185,6 @@ def scan_host_keys(target: SshTarget, timeout: float = 10) -> list[str]:
             continue  # the host has no key of this type
         finally:
             transport.close()
+            for hop in reversed(hops):
+                hop.close()
     return found

@@ -100,17 +100,44 @@ def ssh_g(pins: SshPins) -> dict[str, list[str]]:
     return resolved
 
 
+def split_hop(hop: str) -> tuple[str, str, str]:
+    """`split_hop("jump@127.0.0.9:2200")` -> `("jump", "127.0.0.9", "2200")` (empty when not given)."""
+    user, _, hostport = hop.rpartition("@")
+    host, port = hostport, ""
+    if hostport.startswith("["):
+        host, _, rest = hostport[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif hostport.count(":") == 1:
+        host, port = hostport.split(":")
+    return user, host, port
+
+
+def resolve_jumps(proxy_jump: str, config: str) -> tuple[dict[str, object], ...]:
+    """Each ProxyJump hop as `ssh -G` resolves it (for clients that jump themselves, like pyinfra)."""
+    hops = []
+    for hop in (h for h in proxy_jump.split(",") if h):
+        user, host, port = split_hop(hop)
+        pins = SshPins(destination=host, config=config, user=user or None, port=int(port) if port else None)
+        got = ssh_g(pins)
+        hostname, jport, juser = got["hostname"][0], int(got["port"][0]), got["user"][0]
+        fill = {"hostname": hostname, "port": jport, "user": juser, "alias": host}
+        files = " ".join(got.get("userknownhostsfile", []) + got.get("globalknownhostsfile", []))
+        hops.append(
+            {
+                "hostname": hostname,
+                "port": jport,
+                "user": juser,
+                "identity_files": [expand(p, **fill) for p in got.get("identityfile", [])],
+                "known_hosts": [expand(p, **fill) for p in files.split() if p != "none"],
+            }
+        )
+    return tuple(hops)
+
+
 def jump_command(proxy_jump: str, hostname: str, port: int, config: str) -> str:
     """The ProxyCommand OpenSSH runs for `ProxyJump`: `ssh [-F c] [-l u] [-p p] [-J a] -W [h]:p last`."""
     hops = [hop for hop in proxy_jump.split(",") if hop]
-    last = hops[-1]
-    user, _, hostport = last.rpartition("@")
-    host, jport = hostport, ""
-    if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
-        jport = rest.removeprefix(":")
-    elif hostport.count(":") == 1:
-        host, jport = hostport.split(":")
+    user, host, jport = split_hop(hops[-1])
     argv = ["ssh", *(["-F", config] if config else [])]
     argv += ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "LogLevel=ERROR"]
     argv += ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
@@ -141,11 +168,12 @@ def resolve_target(name: str, pins: SshPins) -> SshTarget:
     else:
         files = " ".join(got.get("userknownhostsfile", []) + got.get("globalknownhostsfile", []))
         known = tuple(expand(p, **fill) for p in files.split() if p != "none")
-    proxy = ""
+    proxy, jumps = "", ()
     if one("proxycommand") and one("proxycommand") != "none":
         proxy = expand(one("proxycommand"), **fill)
     elif one("proxyjump") and one("proxyjump") != "none":
         proxy = jump_command(one("proxyjump"), hostname, port, pins.config)
+        jumps = resolve_jumps(one("proxyjump"), pins.config)
     agent = one("identityagent", "SSH_AUTH_SOCK").lower() != "none"
     args = list(pins.args())
     if "-l" not in args:
@@ -162,6 +190,7 @@ def resolve_target(name: str, pins: SshPins) -> SshTarget:
         args=tuple(args),
         pinned=bool(pins.known_hosts),
         proxy_command=proxy,
+        jumps=jumps,
         agent=agent,
         sudo=(user != "root") if pins.sudo is None else pins.sudo,
         pin_hint=pins.pin_hint,
@@ -172,19 +201,32 @@ def pyinfra_config(target: SshTarget, folder: Path) -> Path:
     """Write the resolved target as an ssh config pyinfra (paramiko) reads; returns its path.
 
     pyinfra parses ssh configs itself (no Include, no Match): it gets the result of `ssh -G`
-    instead, so it connects exactly as `ssh` does.
+    instead, so it connects exactly as `ssh` does. ProxyJump hops become `elenta-jump-N` hosts
+    that pyinfra reaches itself (a ProxyCommand process would block its gevent loop).
     """
-    lines = ["Host *", f"  HostName {target.hostname}", f"  Port {target.port}", f"  User {target.user}"]
-    lines += [f"  IdentityFile {path}" for path in target.identity_files if os.path.exists(path)]
-    if target.known_hosts:
-        lines.append(f"  UserKnownHostsFile {' '.join(target.known_hosts)}")
-    if target.proxy_command:
+    lines = []
+    for number, hop in enumerate(target.jumps):
+        lines += [f"Host elenta-jump-{number}", *_host_lines(hop, target.agent)]
+        if number:
+            lines.append(f"  ProxyJump elenta-jump-{number - 1}")
+    lines += ["Host * !elenta-jump-*", *_host_lines(target.as_data(), target.agent)]
+    if target.jumps:
+        lines.append(f"  ProxyJump elenta-jump-{len(target.jumps) - 1}")
+    elif target.proxy_command:
         lines.append(f"  ProxyCommand {target.proxy_command.replace('%', '%%')}")
-    if not target.agent:
-        lines.append("  IdentityAgent none")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{target.name}.pyinfra.conf"
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text("\n".join(lines) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def _host_lines(host: dict, agent: bool) -> list[str]:
+    lines = [f"  HostName {host['hostname']}", f"  Port {host['port']}", f"  User {host['user']}"]
+    lines += [f"  IdentityFile {path}" for path in host["identity_files"] if os.path.exists(path)]
+    if host["known_hosts"]:
+        lines.append(f"  UserKnownHostsFile {' '.join(host['known_hosts'])}")
+    if not agent:
+        lines.append("  IdentityAgent none")
+    return lines

@@ -99,7 +99,8 @@ def test_other_machines_are_reached_as_the_users_ssh_config_says(tmp_path: Path,
     assert ["-F", str(lab_dir / "ssh_config")] == target.options()[:2]
     assert target.destination == "deploy@127.0.1.3"
     pyinfra_conf = Path(data["ssh_config_file"]).read_text()
-    assert "ProxyCommand ssh" in pyinfra_conf and "UserKnownHostsFile /srv/known_hosts" in pyinfra_conf
+    assert "Host elenta-jump-0\n  HostName 127.0.0.9\n  Port 2200\n  User jump" in pyinfra_conf
+    assert "ProxyJump elenta-jump-0" in pyinfra_conf and "UserKnownHostsFile /srv/known_hosts" in pyinfra_conf
 
 
 def test_the_cadaster_pins_win_over_the_ssh_config(tmp_path: Path, monkeypatch) -> None:
