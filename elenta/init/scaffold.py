@@ -33,8 +33,8 @@ SETTINGS = """\
 # [nix]
 # substitute_on_destination = true # hosts fetch from their binary caches what they can
 # build_on = "target"              # each host builds its own system (a weak deployer)
-# sign_key = "keys/deploy.sec"     # sign copies (`nix key generate-secret`), for a target
-#                                  # user the host's Nix does not trust
+# sign_key = "~/.config/elenta/deploy.sec"  # sign copies (`nix key generate-secret`), for a
+#                                  # target user the host's Nix does not trust
 """
 
 FLAKE = """\

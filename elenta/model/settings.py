@@ -9,7 +9,7 @@ substituters =
 '''
 substitute_on_destination = true   # `nix copy --substitute-on-destination`: hosts fetch from caches
 build_on = "target"                # "deployer" (default) or "target": build on each host (a weak deployer)
-sign_key = "keys/deploy.sec"       # `nix store sign` before copying (a target user Nix does not trust)
+sign_key = "~/.config/elenta/deploy.sec"  # `nix store sign` before copying (never inside the lab folder)
 
 [ssh]
 config = "ssh_config"              # `ssh -F` for the lab's machines (default: your ~/.ssh/config)

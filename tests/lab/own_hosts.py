@@ -13,6 +13,7 @@ ssh-agent the fixture starts (`agent_env`), the hosts' keys in a known_hosts fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import subprocess
@@ -133,7 +134,9 @@ class OwnHosts:
                 start_new_session=True,
             )
         _wait_listening(host.address, host.port, proc, host.log, host.alias)
-        host.record = HostRecord(host.alias, host.address, host.port, proc.pid, os.readlink(f"/proc/{proc.pid}/ns/mnt"))
+        host.record = HostRecord(
+            host.alias, host.address, host.port, proc.pid, os.readlink(f"/proc/{proc.pid}/ns/mnt")
+        )
 
     def write_known_hosts(self, override: dict[str, str] | None = None) -> None:
         """The user's known_hosts: every host's key (or `override[alias]` instead)."""
@@ -145,7 +148,12 @@ class OwnHosts:
         """Host aliases for the three hosts; the targets through `ProxyJump bastion`."""
         lines = []
         for alias, host in self.hosts.items():
-            lines += [f"Host {alias}", f"  HostName {host.address}", f"  Port {host.port}", f"  User {host.user}"]
+            lines += [
+                f"Host {alias}",
+                f"  HostName {host.address}",
+                f"  Port {host.port}",
+                f"  User {host.user}",
+            ]
             if alias != "bastion":
                 lines.append("  ProxyJump bastion")
             lines += [f"  UserKnownHostsFile {self.known_hosts}", ""]
@@ -163,7 +171,5 @@ class OwnHosts:
             if host.record is not None:
                 stop_host(host.record)
         if self.agent_pid:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.agent_pid, 15)
-            except ProcessLookupError:
-                pass

@@ -91,7 +91,9 @@ def own_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnLab]:
 def test_deploy_switch_status_rollback_through_the_users_ssh(own_lab: OwnLab) -> None:
     code, out = own_lab.elenta("deploy", "--no-dns")
     assert code == 0, out
-    assert re.search(r"alpha\.own\s+test\s+changed", out) and re.search(r"beta\.own\s+test\s+changed", out), out
+    assert re.search(r"alpha\.own\s+test\s+changed", out) and re.search(r"beta\.own\s+test\s+changed", out), (
+        out
+    )
     code, out = own_lab.elenta("switch", "--no-dns")
     assert code == 0, out
     code, out = own_lab.elenta("status", "--no-dns")
@@ -129,7 +131,9 @@ def test_a_changed_host_key_is_refused_with_the_line_that_pins_it(own_lab: OwnLa
         # Pinned in the cadaster, the key is trusted whatever the user's known_hosts says.
         cadaster = own_lab.path / "cadaster.toml"
         text = cadaster.read_text()
-        cadaster.write_text(text.replace('ssh = { host = "alpha" }', f'ssh = {{ host = "alpha", host_key = "{real}" }}'))
+        cadaster.write_text(
+            text.replace('ssh = { host = "alpha" }', f'ssh = {{ host = "alpha", host_key = "{real}" }}')
+        )
         try:
             code, out = own_lab.elenta("status", "--no-dns", "--canon", "alpha.own")
             assert code == 0 and "in compliance" in out, out
