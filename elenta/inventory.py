@@ -16,14 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from elenta.apply.ssh import SshTarget
-from elenta.apply.ssh_resolve import SshPins, pyinfra_config, resolve_target
 from elenta.lab.keys import known_hosts_entry
 from elenta.lab.state import lab_state
 from elenta.lookup import lookup_address
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.model.settings import settings_path
+from elenta.pipeline.ssh import SshTarget
+from elenta.pipeline.ssh_resolve import SshPins, pyinfra_config, resolve_target
 
 
 class SelectionError(ElentaError):
@@ -79,14 +79,10 @@ def machine_tags(lab: Lab, machine: str) -> list[str]:
 
 
 def machine_subsystems(lab: Lab, machine: str) -> list[str]:
-    """Subsystems a machine's roles ask for: `["nixos", "dns"]` for toto (nixos when it has a config)."""
-    subsystems = ["nixos"] if lab.host_config(machine) else []
-    for role in lab.roles_of(machine):
-        spec = lab.role(role)
-        for name, wanted in (("dns", spec.dns), ("nfs", spec.nfs), ("netboot", spec.netboot)):
-            if wanted and name not in subsystems:
-                subsystems.append(name)
-    return subsystems
+    """Subsystems a machine asks for, in deploy order: `["nixos", "dns"]` for toto (see `Subsystem.wants`)."""
+    from elenta.subsystem import registered
+
+    return [s.name for s in registered() if s.wants(lab, machine)]
 
 
 def select_machines(lab: Lab, selection: Selection | dict | None) -> list[str]:

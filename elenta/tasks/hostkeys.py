@@ -26,9 +26,9 @@ def hostkeys(c, action, canon=None, no_dns=False, lab=""):
     """Print the host keys each machine offers (through its ProxyJump), as cadaster lines to pin."""
     from invoke.exceptions import Exit
 
-    from elenta.apply.ssh import SshTarget
-    from elenta.apply.ssh_client import scan_host_keys
     from elenta.inventory import Selection, inventory_groups
+    from elenta.pipeline.ssh import SshTarget
+    from elenta.pipeline.ssh_client import scan_host_keys
 
     if action != "scan":
         raise Exit(f"error: unknown action {action!r} (scan)", code=2)

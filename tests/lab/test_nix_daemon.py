@@ -8,7 +8,7 @@ of /etc/group and /etc/passwd, and the daemon's own nix.conf (`NIX_CONF_DIR`):
 The example lab's own settings (`examples/lab/elenta.toml`: `sandbox = false` for its stand-in
 systems, built by the machine's /bin/sh) are client settings: the daemon honours them for
 trusted users, and builds an untrusted user's derivations in its sandbox, where the stand-ins
-cannot build. elenta's own build path (`elenta.apply.build.build_systems`) does the builds.
+cannot build. elenta's own build path (`elenta.nixos.build.build_systems`) does the builds.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ experimental-features = nix-command flakes
 """
 
 BUILD = (
-    "from elenta.apply.build import build_systems; from elenta.model.lab import load_lab; "
+    "from elenta.nixos.build import build_systems; from elenta.model.lab import load_lab; "
     "import sys; lab = load_lab(sys.argv[1]); "
     "built = build_systems(lab, ['toto', 'nancy']); "
     "print('\\n'.join(f'built {m} {b.path}' for m, b in built.items()))"

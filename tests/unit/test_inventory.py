@@ -15,10 +15,10 @@ import dns.message
 import dns.rrset
 import pytest
 
-from elenta.apply.ssh import SshTarget
 from elenta.inventory import Selection, SelectionError, inventory_groups, select_machines
 from elenta.lab.state import HostRecord, lab_state
 from elenta.model.lab import load_lab
+from elenta.pipeline.ssh import SshTarget
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "lab"
