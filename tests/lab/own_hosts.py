@@ -88,18 +88,22 @@ class OwnHosts:
         """Start the agent, the bastion and both targets; write the user's ssh files."""
         ensure_mount_points()
         own = cls(root)
-        own._start_agent()
-        base = random.randint(20, 200)
-        specs = [("bastion", "root"), ("alpha", "root"), ("beta", "deploy")]
-        for offset, (alias, user) in enumerate(specs):
-            address = f"127.0.0.{base + offset}"
-            folder = root / "hosts" / alias
-            folder.mkdir(parents=True)
-            own.hosts[alias] = OwnHost(alias, address, free_port(address), user, folder)
-        for host in own.hosts.values():
-            own._start_host(host)
-        own.write_known_hosts()
-        own.write_ssh_config()
+        try:
+            own._start_agent()
+            base = random.randint(20, 200)
+            specs = [("bastion", "root"), ("alpha", "root"), ("beta", "deploy")]
+            for offset, (alias, user) in enumerate(specs):
+                address = f"127.0.0.{base + offset}"
+                folder = root / "hosts" / alias
+                folder.mkdir(parents=True)
+                own.hosts[alias] = OwnHost(alias, address, free_port(address), user, folder)
+            for host in own.hosts.values():
+                own._start_host(host)
+            own.write_known_hosts()
+            own.write_ssh_config()
+        except BaseException:
+            own.stop()
+            raise
         return own
 
     def _start_agent(self) -> None:
