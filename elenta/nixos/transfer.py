@@ -96,6 +96,21 @@ def _nix(
         return subprocess.CompletedProcess(argv, 1, "", f"`{' '.join(argv[:3])}` timed out after {timeout} s")
 
 
+def copy_command(path: str, target: SshTarget, options: CopyOptions, *, derivation: bool = False) -> list:
+    """The `nix copy` argv: `copy_command("/nix/store/…", target, CopyOptions(substitute=True))`.
+
+    Unsigned (`--no-check-sigs`) unless the lab signs its copies; through sudo for a non-root
+    user when unsigned; `--substitute-on-destination`, `--derivation` as asked.
+    """
+    signed = options.sign_key is not None
+    argv = ["nix", "copy", *([] if signed else ["--no-check-sigs"])]
+    if options.substitute:
+        argv.append("--substitute-on-destination")
+    if derivation:
+        argv.append("--derivation")
+    return [*argv, "--to", store_uri(target, signed=signed), path]
+
+
 def sign_paths(path: str, options: CopyOptions, timeout: float = 600) -> None:
     """Sign `path` and its closure with the lab's key: `nix store sign -r -k KEY PATH`."""
     assert options.sign_key
@@ -129,16 +144,9 @@ def copy_closure(
     """
     options = options or CopyOptions(nix_config=nix_config)
     path = derivation or system
-    signed = options.sign_key is not None
-    if signed:
+    if options.sign_key is not None:
         sign_paths(path, options, timeout)
-    argv = ["nix", "copy", *([] if signed else ["--no-check-sigs"])]
-    if options.substitute:
-        argv.append("--substitute-on-destination")
-    if derivation:
-        argv.append("--derivation")
-    argv += ["--to", store_uri(target, signed=signed), path]
-    proc = _nix(argv, target, options, timeout)
+    proc = _nix(copy_command(path, target, options, derivation=bool(derivation)), target, options, timeout)
     if proc.returncode != 0:
         raise CopyError(
             f"{target.name}: nix copy of {path} failed: {explain_copy_failure(proc.stderr, target, options)}"
