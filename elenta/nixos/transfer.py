@@ -111,13 +111,13 @@ def copy_command(path: str, target: SshTarget, options: CopyOptions, *, derivati
     return [*argv, "--to", store_uri(target, signed=signed), path]
 
 
-def sign_paths(path: str, options: CopyOptions, timeout: float = 600) -> None:
+def sign_paths(path: str, options: CopyOptions, timeout: float = 600, *, derivation: bool = False) -> None:
     """Sign `path` and its closure with the lab's key: `nix store sign -r -k KEY PATH`."""
     assert options.sign_key
     if not Path(options.sign_key).is_file():
         raise CopyError(f"elenta.toml: nix.sign_key: {options.sign_key} does not exist")
     proc = subprocess.run(
-        ["nix", "store", "sign", "-r", "-k", options.sign_key, path],
+        ["nix", "store", "sign", "-r", *(["--derivation"] * derivation), "-k", options.sign_key, path],
         env=nix_environment(config=options.nix_config),
         capture_output=True,
         text=True,
@@ -125,7 +125,8 @@ def sign_paths(path: str, options: CopyOptions, timeout: float = 600) -> None:
         check=False,
     )
     if proc.returncode != 0:
-        raise CopyError(f"nix store sign -k {options.sign_key} {path} failed: {proc.stderr.strip()[-300:]}")
+        why = " | ".join(proc.stderr.strip().splitlines()[-2:])
+        raise CopyError(f"nix store sign -k {options.sign_key} {path} failed: {why}")
 
 
 def copy_closure(
@@ -145,7 +146,7 @@ def copy_closure(
     options = options or CopyOptions(nix_config=nix_config)
     path = derivation or system
     if options.sign_key is not None:
-        sign_paths(path, options, timeout)
+        sign_paths(path, options, timeout, derivation=bool(derivation))
     proc = _nix(copy_command(path, target, options, derivation=bool(derivation)), target, options, timeout)
     if proc.returncode != 0:
         raise CopyError(

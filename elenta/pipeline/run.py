@@ -100,6 +100,11 @@ def _child_env(lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bo
     return env
 
 
+# pyinfra's summaries, which say that something failed but not what: never a host's reason.
+_SUMMARY = re.compile(r"executed \d+ commands|commands? failed|Error in operation|PyinfraError")
+_CALLBACK = re.compile(r"Unexpected error in Python callback: \w+\((['\"])(.*)\1,?\)\s*$")
+
+
 def run_pyinfra(
     lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bool, echo: Callable[[str], None]
 ) -> int:
@@ -128,14 +133,9 @@ def run_pyinfra(
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
-            if line.startswith("[") or "rror:" in line:
+            if (line.startswith("[") or "rror:" in line) and not _SUMMARY.search(line):
                 echo(line.rstrip("\n"))
         return proc.wait()
-
-
-# pyinfra's summaries, which say that something failed but not what: never a host's reason.
-_SUMMARY = re.compile(r"executed \d+ commands|commands? failed|Error in operation|PyinfraError")
-_CALLBACK = re.compile(r"Unexpected error in Python callback: \w+\((['\"])(.*)\1,?\)\s*$")
 
 
 def _pyinfra_error(log: Path, canon: str) -> str:
@@ -148,7 +148,7 @@ def _pyinfra_error(log: Path, canon: str) -> str:
     for line in reversed(mine):
         found = _CALLBACK.search(line)
         if found:
-            return found.group(2).replace("\\'", "'")
+            return found.group(2).replace("\\'", "'").replace("\\n", " | ")
     operation = ""
     for line in lines:
         found = re.search(rf"Error in operation (.+?) on {re.escape(canon)}\b", line)

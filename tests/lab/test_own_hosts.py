@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,3 +154,57 @@ def test_an_unknown_host_is_refused_with_the_line_that_pins_it(own_lab: OwnLab) 
         assert code != 0 and "is not known" in out and f'host_key = "{beta.public_key()}"' in out, out
     finally:
         own.write_known_hosts()
+
+
+def test_build_on_the_target_with_signed_copies(own_lab: OwnLab, tmp_path: Path) -> None:
+    key = tmp_path / "deploy.sec"
+    generated = subprocess.run(
+        [
+            "nix",
+            "--extra-experimental-features",
+            "nix-command",
+            "key",
+            "generate-secret",
+            "--key-name",
+            "own-1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key.write_text(generated.stdout)
+    settings, flake = own_lab.path / "elenta.toml", own_lab.path / "flake.nix"
+    old_settings, old_flake = settings.read_text(), flake.read_text()
+    settings.write_text(
+        old_settings.replace("[nix]\n", f'[nix]\nbuild_on = "target"\nsign_key = "{key}"\n', 1)
+    )
+    # A system no machine has built yet: the deployer only evaluates it, alpha builds it.
+    token = os.urandom(6).hex()
+    flake.write_text(old_flake.replace("authoritative DNS for the lab", f"authoritative DNS {token}"))
+    try:
+        code, out = own_lab.elenta("deploy", "--no-dns", "--canon", "alpha.own")
+        assert code == 0 and "built on the host" in out, out
+        system = own_lab.on("alpha", "readlink /run/current-system")
+        assert system.endswith("-nixos-system-dns-elenta"), system
+        assert not Path(system).exists()  # never built on the deployer
+        drv = own_lab.on("alpha", f"nix-store -q --deriver {system}")
+        assert "own-1:" in own_lab.on(
+            "alpha", f"nix --extra-experimental-features nix-command path-info --derivation --sigs {drv}"
+        )
+    finally:
+        settings.write_text(old_settings)
+        flake.write_text(old_flake)
+
+
+def test_a_user_without_sudo_fails_naming_the_command_and_the_cause(own_lab: OwnLab) -> None:
+    cadaster = own_lab.path / "cadaster.toml"
+    text = cadaster.read_text()
+    cadaster.write_text(text.replace('ssh = { host = "beta" }', 'ssh = { host = "beta", sudo = false }'))
+    try:
+        code, out = own_lab.elenta("deploy", "--no-dns", "--canon", "beta.own", "--config", ".#cache")
+        assert code != 0, out
+        row = next(line for line in out.splitlines() if line.startswith("beta.own"))
+        assert "nix copy" in row and "Permission denied" in row, out
+        assert "executed 0 commands" not in out, out
+    finally:
+        cadaster.write_text(text)
