@@ -128,7 +128,9 @@ def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
     """
     state = lab_state(lab)
     record = state.records().get(machine)
-    if record is not None:
+    # A lab host stays one while it is down (`lab down` keeps its disk): never the user's ssh.
+    if record is not None or (state.key.exists() and state.host_dir(machine).is_dir()):
+        port = record.port if record is not None else lab.cadaster.machines[machine].ssh.port
         state.root.mkdir(parents=True, exist_ok=True)
         if not state.ssh_config.exists():
             state.ssh_config.write_text("")
@@ -136,14 +138,14 @@ def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
         target = SshTarget.lab(
             lab.canon(machine),
             address,
-            record.port,
+            port,
             str(state.key),
             str(state.known_hosts),
             str(state.ssh_config),
         )
         return {
             "ssh_hostname": address,
-            "ssh_port": record.port,
+            "ssh_port": port,
             "ssh_user": "root",
             "ssh_key": str(state.key),
             "ssh_known_hosts_file": str(state.known_hosts),

@@ -116,7 +116,7 @@ def connect(target: SshTarget, timeout: float = 10) -> tuple[paramiko.SSHClient 
     if missing:
         return (
             None,
-            f"{target.name}: identity file {missing} does not exist (the cadaster's ssh.identity_file)",
+            f"{target.name}: identity file {missing} does not exist",
         )
     if target.pinned and not os.path.exists(target.known_hosts[0]):
         return None, (
