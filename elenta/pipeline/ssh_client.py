@@ -8,6 +8,8 @@ that does not answer. `scan_host_keys(target)` reads the keys a host offers with
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import os
 import socket
@@ -69,9 +71,7 @@ def _sock(target: SshTarget, timeout: float, opened: list[paramiko.SSHClient]) -
         hops = [*target.jumps, {"hostname": target.hostname, "port": target.port}]
         for hop, following in itertools.pairwise(hops):
             client = paramiko.SSHClient()
-            for path in hop["known_hosts"]:
-                if os.path.exists(path):
-                    client.get_host_keys().load(path)
+            _load_known_hosts(client, hop["known_hosts"])
             client.set_missing_host_key_policy(_Refuse())
             keys = [path for path in hop["identity_files"] if os.path.exists(path)]
             client.connect(
@@ -95,11 +95,23 @@ def _sock(target: SshTarget, timeout: float, opened: list[paramiko.SSHClient]) -
     return socket.create_connection((target.hostname, target.port), timeout=timeout)
 
 
-def _load_known_hosts(client: paramiko.SSHClient, target: SshTarget) -> None:
-    keys = client.get_host_keys()
-    for path in target.known_hosts:
-        if os.path.exists(path):
-            keys.load(path)
+def _load_known_hosts(client: paramiko.SSHClient, known_hosts: Any) -> None:
+    """Give the client the keys of these files, parsed once per process while the files stay the same
+    (fact reads on many hosts at once would otherwise parse every file once per host)."""
+    stamps = []
+    for path in known_hosts:
+        with contextlib.suppress(OSError):
+            info = os.stat(path)
+            stamps.append((path, info.st_mtime_ns, info.st_size))
+    client._host_keys = _parsed_known_hosts(tuple(stamps))  # read only: unknown keys are refused
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_known_hosts(stamps: tuple[tuple[str, int, int], ...]) -> paramiko.HostKeys:
+    keys = paramiko.HostKeys()
+    for path, _, _ in stamps:
+        keys.load(path)
+    return keys
 
 
 def _missing_identity(target: SshTarget) -> str | None:
@@ -124,7 +136,7 @@ def connect(target: SshTarget, timeout: float = 10) -> tuple[paramiko.SSHClient 
             "start the lab (`elenta lab up`) or pin ssh.host_key in the cadaster"
         )
     client = ElentaClient()
-    _load_known_hosts(client, target)
+    _load_known_hosts(client, target.known_hosts)
     client.set_missing_host_key_policy(_Refuse())
     keys = [path for path in target.identity_files if os.path.exists(path)]
     try:
