@@ -96,21 +96,25 @@ def _sock(target: SshTarget, timeout: float, opened: list[paramiko.SSHClient]) -
 
 
 def _load_known_hosts(client: paramiko.SSHClient, known_hosts: Any) -> None:
-    """Give the client the keys of these files, parsed once per process while the files stay the same
+    """Give the client the keys of these files, parsed once per process for the same contents
     (fact reads on many hosts at once would otherwise parse every file once per host)."""
-    stamps = []
+    texts = []
     for path in known_hosts:
-        with contextlib.suppress(OSError):
-            info = os.stat(path)
-            stamps.append((path, info.st_mtime_ns, info.st_size))
-    client._host_keys = _parsed_known_hosts(tuple(stamps))  # read only: unknown keys are refused
+        with contextlib.suppress(OSError), open(path, encoding="utf-8", errors="replace") as f:
+            texts.append(f.read())
+    client._host_keys = _parsed_known_hosts("\n".join(texts))  # read only: unknown keys are refused
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed_known_hosts(stamps: tuple[tuple[str, int, int], ...]) -> paramiko.HostKeys:
+def _parsed_known_hosts(text: str) -> paramiko.HostKeys:
     keys = paramiko.HostKeys()
-    for path, _, _ in stamps:
-        keys.load(path)
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            with contextlib.suppress(paramiko.SSHException, ValueError):
+                entry = paramiko.hostkeys.HostKeyEntry.from_line(line)
+                if entry is not None:
+                    keys._entries.append(entry)
     return keys
 
 
