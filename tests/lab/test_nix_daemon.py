@@ -14,6 +14,7 @@ cannot build. elenta's own build path (`elenta.nixos.build.build_systems`) does 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -142,5 +143,5 @@ def test_the_example_lab_builds_through_a_multi_user_nix_daemon(scratch: Path) -
     ), out
     # The daemon keeps its sandbox for an untrusted user: the stand-ins cannot build there.
     assert "bob: refused" in bob and "built toto" not in bob, out
-    assert "BuildError: building .#dns (for toto), .#nfs (for nancy) failed: builder for" in out, out
+    assert re.search(r"BuildError: building .*toto.* failed: builder for", out), out
     assert store.split()[0] == "root", out  # the store is the daemon's
