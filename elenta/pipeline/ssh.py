@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 SUDO = "sudo -n --"
@@ -41,8 +41,7 @@ class SshTarget:
     jumps: tuple[dict[str, Any], ...] = ()  # ProxyJump hops as resolved (hostname, port, user, keys…)
     agent: bool = False  # offer the keys of the ssh-agent at $SSH_AUTH_SOCK
     sudo: bool = False  # run commands through `sudo -n` (a non-root user)
-    pin_hint: str = ""  # where to pin this host's key: "cadaster.toml: [machines.toto] ssh.host_key"
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    pin_hint: str = ""  # where to pin this host's key: "cadaster.toml [machines.toto] ssh"
 
     @classmethod
     def lab(cls, name: str, hostname: str, port: int, key: str, known_hosts: str, config: str) -> SshTarget:
@@ -78,9 +77,7 @@ class SshTarget:
 
     def as_data(self) -> dict[str, Any]:
         """The target as plain data (`host.data.elenta_ssh`), read back by `from_data`."""
-        out = asdict(self)
-        out.pop("extra")
-        return out
+        return asdict(self)
 
     def options(self) -> list[str]:
         """ssh options (no destination): the config, the cadaster's pins, strict host keys, batch mode.
@@ -166,8 +163,3 @@ def run_paramiko(target: SshTarget, command: str, *, timeout: float = 30) -> sub
     finally:
         client.close()
 
-
-def agent_available() -> bool:
-    """True when an ssh-agent socket is set for this process: `if agent_available(): ...`."""
-    sock = os.environ.get("SSH_AUTH_SOCK")
-    return bool(sock) and os.path.exists(sock)  # type: ignore[arg-type]
