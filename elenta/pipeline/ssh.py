@@ -14,7 +14,6 @@ confirmation after an activation must prove that a NEW connection still works.
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 from dataclasses import asdict, dataclass
@@ -162,4 +161,3 @@ def run_paramiko(target: SshTarget, command: str, *, timeout: float = 30) -> sub
         return subprocess.CompletedProcess(argv, 255, "", f"{target.name}: {type(exc).__name__}: {exc}")
     finally:
         client.close()
-
