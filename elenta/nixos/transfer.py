@@ -24,8 +24,8 @@ from urllib.parse import quote
 from elenta.model.errors import ElentaError
 from elenta.model.settings import LabSettings, load_settings, settings_path, settings_root
 from elenta.nix import nix_environment
+from elenta.pipeline.deploy_settings import DeploySettings, load_systems
 from elenta.pipeline.record import note
-from elenta.pipeline.settings import DeploySettings, load_systems
 from elenta.pipeline.ssh import SUDO, SshTarget, run_ssh
 
 
