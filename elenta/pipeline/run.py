@@ -160,10 +160,10 @@ def _pyinfra_error(log: Path, canon: str) -> str:
         return f"{operation}: {errors[-1]}" if operation else errors[-1]
     general = [line for line in lines if re.search(r"(Error|Exception)\b:", line)]
     general = [line for line in general if not _SUMMARY.search(line)]
-    found = general or [line for line in mine if not _SUMMARY.search(line)]
-    if found:
-        return found[-1]
-    return f"{operation or 'a step'} failed without a message (see {log})"
+    if general:
+        return general[-1]
+    # Progress lines ("Connected", "Success") are no reason: say the run stopped, and where to look.
+    return f"{operation or 'pyinfra'} stopped without an error message (see {log})"
 
 
 def _result_of(canon: str, action: str, report: DeployReport) -> HostResult:
