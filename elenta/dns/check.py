@@ -72,10 +72,10 @@ def zone_faults(lab: Lab) -> list[Fault]:
     """Every zone of the lab through `named-checkzone -i local`, each refusal named at the domains
     (file and key) that make the zone: `zone_faults(lab)` -> `[]` when all pass or the tool is
     missing here (`elenta check` offline; a deploy refuses without it, see `Dns.deploy_check`)."""
-    from elenta.dns.render import lab_zone_texts
+    from elenta.dns.render import dns_hosts, lab_zone_texts
 
-    if shutil.which("named-checkzone") is None:
-        return []
+    if shutil.which("named-checkzone") is None or not dns_hosts(lab):
+        return []  # no tool here, or nobody serves the zones: nothing rendered to validate
     faults: list[Fault] = []
     for zone, text in lab_zone_texts(lab).items():
         try:

@@ -65,7 +65,8 @@ def test_pyinfra_summaries_never_make_a_detail(tmp_path: Path) -> None:
         "    [toto.canon] No changes\n"
         "[toto.canon] Error: Connection lost: Socket is closed\n"
     )
-    assert _pyinfra_error(log, "toto.canon") == "[toto.canon] Error: Connection lost: Socket is closed"
+    detail = _pyinfra_error(log, "toto.canon")
+    assert "Connection lost: Socket is closed" in detail and "executed 0 commands" not in detail
 
 
 def test_follow_answers_are_parsed() -> None:
