@@ -135,12 +135,15 @@ def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
         if not state.ssh_config.exists():
             state.ssh_config.write_text("")
         address = lookup_address(lab, lab.canon(machine), no_dns=no_dns)
+        # A key pinned in the cadaster is checked where the lab host really listens, alone.
+        pin = lab.cadaster.machines[machine].ssh.host_key
+        known = str(_pinned_known_hosts(lab, machine, address, port, pin) if pin else state.known_hosts)
         target = SshTarget.lab(
             lab.canon(machine),
             address,
             port,
             str(state.key),
-            str(state.known_hosts),
+            known,
             str(state.ssh_config),
         )
         return {
@@ -148,7 +151,7 @@ def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
             "ssh_port": port,
             "ssh_user": "root",
             "ssh_key": str(state.key),
-            "ssh_known_hosts_file": str(state.known_hosts),
+            "ssh_known_hosts_file": known,
             "ssh_strict_host_key_checking": "yes",
             "ssh_config_file": str(state.ssh_config),
             "ssh_connect_retries": 0,
