@@ -214,6 +214,7 @@ def recorded_deploy(
     *,
     config: str | None = None,
     echo: Callable[[str], None] = print,
+    on_report: Callable[[Any], None] | None = None,
     **options: Any,
 ) -> None:
     """`elenta deploy|switch|boot`: check the lab, deploy, print the table, record the plan applied.
@@ -236,6 +237,8 @@ def recorded_deploy(
 
     def deploy() -> None:
         report = run_deploy(lab, action, selection, config=config, echo=echo, **options)
+        if on_report:
+            on_report(report)  # `--json` prints the report itself
         echo(report.table())
         echo(f"record: {report.folder}")
         raise_for_report(report)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from elenta.model.lab import Lab
-from elenta.netboot.errors import NetbootError
+from elenta.netboot.errors import NetbootDeployFailed, NetbootError
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_FILE = """from pyinfra import host
@@ -67,5 +67,5 @@ def deploy(lab: Lab, servers: list[str] | None = None, no_dns: bool = False, sto
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
-        raise NetbootError(f"netboot deploy failed (pyinfra exit {proc.returncode}):\n{output}")
+        raise NetbootDeployFailed(f"netboot deploy failed (pyinfra exit {proc.returncode}):\n{output}")
     return output

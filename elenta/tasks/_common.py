@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from invoke.exceptions import Exit
 
-from elenta.model.errors import ElentaError
+from elenta.model.discover import SETTINGS_FILE, find_lab, is_lab_folder
+from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab, load_lab
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,9 +35,37 @@ def reports_errors(body: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_lab_option: str = ""
+
+
+def choose_lab(path: str) -> None:
+    """Remember the command line's `--lab` for every task of this run: `choose_lab("/srv/lab")`."""
+    global _lab_option
+    _lab_option = path
+
+
 def lab_path(path: str | None = None) -> Path:
-    """The lab folder a task works on: `--lab`, else `$ELENTA_LAB`, else `examples/lab`."""
-    return Path(path or os.environ.get("ELENTA_LAB") or DEFAULT_LAB)
+    """The lab folder a task works on: `lab_path(lab)`.
+
+    In order: the task's own argument, `--lab`, the nearest folder from here upward holding
+    `elenta.toml` or a cadaster (like git), `$ELENTA_LAB`, `./examples/lab` (this repository).
+    """
+    chosen = path or _lab_option
+    if chosen:
+        return Path(chosen)
+    found = find_lab(Path.cwd())
+    if found:
+        return found
+    if os.environ.get("ELENTA_LAB"):
+        return Path(os.environ["ELENTA_LAB"])
+    if is_lab_folder(Path(DEFAULT_LAB)):
+        return Path(DEFAULT_LAB)
+    raise ModelError.one(
+        Path.cwd(),
+        "(lab)",
+        f"no lab here: no {SETTINGS_FILE} or cadaster in this folder or any above, and $ELENTA_LAB "
+        "is not set; give --lab FOLDER (or run `elenta init`)",
+    )
 
 
 def open_lab(path: str | None = None) -> Lab:

@@ -1,107 +1,255 @@
 """`elenta deploy|switch|boot|status|rollback`: NixOS systems onto the lab's machines.
 
-elenta deploy --config '.#dns' --canon toto.canon --no-dns
-elenta switch --role dns            elenta boot --tag core
-elenta status                       elenta rollback --canon toto.canon
+elenta deploy --config '.#dns' --on toto.canon --no-dns
+elenta switch --on @dns             elenta boot --on '#core'
+elenta status --json                elenta rollback --canon toto.canon
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from invoke import task
 
+from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
+from elenta.command.output import emit_json, note
+from elenta.command.spec import command
+from elenta.model.lab import Lab
 from elenta.tasks._common import open_lab, reports_errors
 
 # The pipeline (and pyinfra under it) is imported inside the tasks: `elenta --help` stays quick.
 
 SELECTION_HELP = {
-    "canon": "a machine's canon name (repeatable)",
+    "on": "hosts to act on: a comma list of canon names, @role, #tag and globs "
+    "(--on '@dns,nancy.canon,arch*'; repeatable)",
+    "canon": "a machine's canon name (repeatable; comma lists too)",
     "role": "every machine carrying this role (repeatable)",
     "tag": "every machine with this tag (repeatable)",
     "no-dns": "resolve addresses from the cadaster instead of the lab's DNS server",
-    "lab": "lab folder (default $ELENTA_LAB or examples/lab)",
     "config": "flake reference to deploy instead of each machine's hostConfig, e.g. '.#dns'",
     "only": "comma-separated subsystems to run (default nixos; 'all' for every subsystem)",
     "confirm-timeout": "seconds a host waits for confirmation before it rolls itself back",
+    "dry-run": DRY_RUN_HELP + ": the plan's changes and which hosts would be activated",
+    "json": JSON_HELP,
 }
-ITERABLE = ["canon", "role", "tag"]
-DEPLOY_HELP = SELECTION_HELP
-ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "lab", "only")}
-STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout")}
+ITERABLE = ["on", "canon", "role", "tag"]
+ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "only", "dry-run", "json")}
+STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout", "dry-run")}
 
 
-def _subsystems(only: str) -> tuple[str, ...]:
-    """`--only`: empty -> NixOS alone, `all` -> every subsystem (`()`), else the names given."""
-    return ("nixos",) if not only else (() if only == "all" else tuple(only.split(",")))
+def subsystems_of(only: str) -> tuple[str, ...]:
+    """`--only`: empty -> NixOS alone, `all` -> every subsystem (`()`), else the names given (checked).
+
+    >>> subsystems_of("nixos,dns")
+    ('nixos', 'dns')
+    """
+    from elenta.deploys import ORDER
+    from elenta.inventory import SelectionError
+
+    if not only:
+        return ("nixos",)
+    if only == "all":
+        return ()
+    names = tuple(s.strip() for s in only.split(",") if s.strip())
+    unknown = [n for n in names if n not in ORDER]
+    if unknown or not names:
+        raise SelectionError(
+            f"--only {only}: unknown subsystem {', '.join(unknown)} (one of: all, {', '.join(ORDER)})"
+        )
+    return names
 
 
-def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:
+def selection_of(lab: Lab, on: Any, canon: Any = None, role: Any = None, tag: Any = None):
+    """The Selection the options name: `--on` expanded, `--canon` comma lists split."""
+    from elenta.inventory import Selection, inventory_machines
+    from elenta.selectors import expand_on, split_patterns
+
+    canons = [lab.canon(m) for m in expand_on(lab, on or [], inventory_machines(lab))] if on else []
+    canons += split_patterns(canon or [])
+    return Selection(tuple(dict.fromkeys(canons)), tuple(role or ()), tuple(tag or ()))
+
+
+def _dry_run(lab: Lab, action: str, selection, no_dns: bool, config: str, subsystems, json_: bool) -> None:
+    """What a deploy would do: the plan's changes, and per host whether it would be activated."""
+    from elenta.apply.pipeline import compliance_status
+    from elenta.compile.apply import applied_plan
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.plan import build_plan
+    from elenta.inventory import select_machines
+
+    select_machines(lab, selection)  # unknown names refused before anything else
+    single = (
+        selection.canons[0]
+        if len(selection.canons) == 1 and not (selection.roles or selection.tags)
+        else None
+    )
+    plan = build_plan(lab, single)
+    changes = diff_plans(applied_plan(lab, plan.scope), plan)
+    hosts: dict[str, str] = {}
+    if not subsystems or "nixos" in subsystems:
+        for canon, status in compliance_status(lab, selection, no_dns=no_dns, config=config or None).items():
+            if status.facts is None:
+                hosts[canon] = f"unreachable: {status.error}"
+            else:
+                hosts[canon] = "unchanged" if status.pending(action) is None else f"would {action}"
+    if json_:
+        emit_json(
+            {
+                "dry_run": True,
+                "action": action,
+                "plan": plan.hash,
+                "hosts": hosts,
+                "changes": render_changes(changes),
+            }
+        )
+        return
+    print(f"dry run: {action}, plan {plan.short}; nothing is changed\n")
+    print(render_changes(changes))
+    for canon, what in hosts.items():
+        print(f"{canon}: {what}")
+
+
+def _run(
+    action: str, lab: str, selected: dict[str, Any], no_dns, config, only, confirm_timeout, dry_run, json_
+) -> None:
+    from elenta.command.report import deploy_report_json
     from elenta.compile.apply import recorded_deploy
-    from elenta.inventory import Selection
 
-    subsystems = _subsystems(only)
+    opened = open_lab(lab)
+    subsystems = subsystems_of(only)
+    selection = selection_of(opened, **selected)
+    if dry_run:
+        _dry_run(opened, action, selection, no_dns, config, subsystems, json_)
+        return
+    reports = []
     recorded_deploy(
-        open_lab(lab),
+        opened,
         action,
-        Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ())),
+        selection,
         no_dns=no_dns,
         config=config or None,
         subsystems=subsystems,
         confirm_timeout=float(confirm_timeout),
+        echo=note if json_ else print,
+        on_report=reports.append,
     )
+    if json_ and reports:
+        emit_json(deploy_report_json(reports[-1]))
 
 
-@task(iterable=ITERABLE, help=SELECTION_HELP)
-@reports_errors
-def deploy(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", confirm_timeout=30, lab=""):
-    """Activate the planned systems now (switch-to-configuration test) where they differ."""
-    _run("test", lab, canon, role, tag, no_dns, config, only, confirm_timeout)
+def _deploy_task(action: str, doc: str, examples: list[str]):
+    """One of deploy|switch|boot: the same options, a different activation."""
+
+    @reports_errors
+    def body(
+        c,
+        on=None,
+        canon=None,
+        role=None,
+        tag=None,
+        no_dns=False,
+        config="",
+        only="",
+        confirm_timeout=30,
+        dry_run=False,
+        json_=False,
+        lab="",
+    ) -> None:
+        selected = {"on": on, "canon": canon, "role": role, "tag": tag}
+        _run(action, lab, selected, no_dns, config, only, confirm_timeout, dry_run, json_)
+
+    body.__doc__ = doc
+    body.__module__ = __name__
+    body.__qualname__ = body.__name__ = {"test": "deploy"}.get(action, action)
+    body = command(examples=examples)(body)
+    return task(iterable=ITERABLE, help=dict(SELECTION_HELP), name=body.__name__)(body)
 
 
-@task(iterable=ITERABLE, help=SELECTION_HELP)
-@reports_errors
-def switch(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", confirm_timeout=30, lab=""):
-    """Set the system profile, activate and make it the boot default, where it differs."""
-    _run("switch", lab, canon, role, tag, no_dns, config, only, confirm_timeout)
-
-
-@task(iterable=ITERABLE, help=SELECTION_HELP)
-@reports_errors
-def boot(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", confirm_timeout=30, lab=""):
-    """Set the system profile and boot default only (takes effect at the next boot)."""
-    _run("boot", lab, canon, role, tag, no_dns, config, only, confirm_timeout)
+deploy = _deploy_task(
+    "test",
+    "Activate the planned systems now (switch-to-configuration test) where they differ.",
+    [
+        "elenta deploy",
+        "elenta deploy --on @dns,nancy.canon --only nixos,dns",
+        "elenta deploy --dry-run --json",
+    ],
+)
+switch = _deploy_task(
+    "switch",
+    "Set the system profile, activate and make it the boot default, where it differs.",
+    ["elenta switch --on '#core'", "elenta switch --only all", "elenta switch -n"],
+)
+boot = _deploy_task(
+    "boot",
+    "Set the system profile and boot default only (takes effect at the next boot).",
+    ["elenta boot --on 'web*'"],
+)
 
 
 @task(iterable=["canon"], help=ROLLBACK_HELP)
 @reports_errors
-def rollback(c, canon=None, no_dns=False, lab="", only=""):
+@command(examples=["elenta rollback", "elenta rollback --canon toto.canon", "elenta rollback --dry-run"])
+def rollback(c, canon=None, no_dns=False, only="", dry_run=False, json_=False, lab=""):
     """Without --canon: apply the previous plan. With --canon: that machine's previous generation."""
+    opened = open_lab(lab)
+    subsystems = subsystems_of(only)
     if not canon:
         from elenta.compile.apply import rollback_plan
+        from elenta.compile.history import History
 
-        record = rollback_plan(open_lab(lab), no_dns=no_dns, subsystems=_subsystems(only))
-        print(f"rolled back to plan {record.plan}")
+        if dry_run:
+            target = History(opened.state_dir).previous()
+            if json_:
+                emit_json({"dry_run": True, "rollback_to": target})
+            else:
+                print(f"dry run: would apply the previous plan {target}; nothing is changed")
+            return
+        record = rollback_plan(opened, no_dns=no_dns, subsystems=subsystems)
+        if json_:
+            emit_json({"rolled_back_to": record.plan})
+        else:
+            print(f"rolled back to plan {record.plan}")
         return
     from elenta.apply.pipeline import raise_for_report, run_deploy
-    from elenta.inventory import Selection
+    from elenta.command.report import deploy_report_json
 
-    report = run_deploy(open_lab(lab), "rollback", Selection(tuple(canon)), no_dns=no_dns)
-    print(report.table())
+    selection = selection_of(opened, None, canon)
+    if dry_run:
+        from elenta.inventory import select_machines
+
+        names = [opened.canon(m) for m in select_machines(opened, selection)]
+        message = "would roll back to the previous generation"
+        if json_:
+            emit_json({"dry_run": True, "hosts": dict.fromkeys(names, message)})
+        else:
+            print("\n".join(f"{n}: {message} (dry run: nothing is changed)" for n in names))
+        return
+    report = run_deploy(opened, "rollback", selection, no_dns=no_dns, echo=note if json_ else print)
+    if json_:
+        emit_json(deploy_report_json(report))
+    else:
+        print(report.table())
     raise_for_report(report)
 
 
 @task(iterable=ITERABLE, help=STATUS_HELP)
 @reports_errors
-def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
-    """Per machine: desired revision and system against what runs and what will boot."""
+@command(examples=["elenta status", "elenta status --on @dns --json"])
+def status(c, on=None, canon=None, role=None, tag=None, no_dns=False, config="", json_=False, lab=""):
+    """Per machine: desired revision and system against what runs and will boot (exit 1 if any differs)."""
     from elenta.apply.pipeline import compliance_status, status_table
-    from elenta.inventory import Selection
+    from elenta.command.report import status_json
+    from elenta.exitcodes import FAILED
 
     opened = open_lab(lab)
-    selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))
+    selection = selection_of(opened, on, canon, role, tag)
     statuses = compliance_status(opened, selection, no_dns=no_dns, config=config or None)
-    print(status_table(statuses))
+    if json_:
+        emit_json(status_json(statuses))
+    else:
+        print(status_table(statuses))
     out = [c for c, st in statuses.items() if not st.columns["compliant"]]
     if out:
         from invoke.exceptions import Exit
 
-        raise Exit(f"out of compliance: {', '.join(out)}", code=1)
+        raise Exit(f"out of compliance: {', '.join(out)}", code=FAILED)

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from invoke import Context, task
 from invoke.exceptions import Exit
 
+from elenta.command.flags import DRY_RUN_HELP
+from elenta.command.spec import command
+from elenta.exitcodes import BAD_INPUT
 from elenta.tasks._common import open_lab, reports_errors
 
 if TYPE_CHECKING:
@@ -31,21 +34,32 @@ def _indent(lines: tuple[str, ...]) -> str:
         "switch": "only this switch (repeatable; default: every switch of the cadaster)",
         "serial": "one switch after the other instead of in parallel",
         "to": "rollback: the backup file to restore (default: the one taken before the last apply)",
-        "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
+        "dry-run": DRY_RUN_HELP + " (apply: the plan; rollback: the backup it would restore)",
+        "lab": "the lab folder",
     },
 )
 @reports_errors
+@command(
+    choices={"action": ACTIONS},
+    examples=[
+        "elenta net plan",
+        "elenta net apply --switch sw1 --dry-run",
+        "elenta net backup",
+        "elenta net rollback",
+    ],
+)
 def net(
     c: Context,
     action: str,
     switch: list[str] | None = None,
     serial: bool = False,
     to: str = "",
+    dry_run: bool = False,
     lab: str = "",
 ) -> None:
     """Switch VLANs and ports from the cadaster: plan, apply, backup or rollback (exit != 0 on failure)."""
     if action not in ACTIONS:
-        raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=2)
+        raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=BAD_INPUT)
     from elenta.operations.switch import (
         apply_switches,
         backup_switch,
@@ -57,7 +71,10 @@ def net(
     loaded = open_lab(lab or None)
     names = switch or None
     parallel = not serial
-    if action == "plan":
+    if dry_run and action == "rollback":
+        print(f"dry run: would restore {to or 'the backup taken before the last apply'}; nothing is changed")
+        return
+    if action == "plan" or (dry_run and action == "apply"):
         changes: list[tuple[str, SwitchChange]] = each_switch(
             loaded, names, lambda lb, n: (n, plan_switch(lb, n)), parallel
         )
@@ -67,6 +84,8 @@ def net(
                 continue
             print(f"{name}: {len(change.remediation)} line(s) to push:\n{_indent(change.remediation)}")
             print(f"  rollback:\n{_indent(change.rollback)}")
+        if dry_run:
+            print("dry run: nothing was pushed")
     elif action == "apply":
         for result in apply_switches(loaded, names, parallel):
             _report(result, "pushed")
