@@ -60,7 +60,7 @@ def test_dns_plan_diffs_against_the_zones_last_verified(tmp_path, monkeypatch):
 def test_unknown_action(tmp_path):
     result = elenta("dns", "frobnicate", "--lab", str(EXAMPLE), state=tmp_path)
     assert result.returncode == 2
-    assert "unknown action 'frobnicate'" in result.stderr
+    assert "invalid choice: 'frobnicate' (choose from 'plan', 'apply')" in result.stderr
 
 
 def test_apply_command_targets_the_dns_role_by_cadaster_address(tmp_path, monkeypatch):
