@@ -20,6 +20,7 @@ from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException, NetmikoBaseException
 from paramiko.ssh_exception import SSHException
 
+from elenta.exitcodes import FAILED
 from elenta.facts.switch import RunningConfig, read_fact
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
@@ -36,7 +37,7 @@ MAX_PARALLEL = 32  # switch sessions at once
 class SwitchPushError(ElentaError):
     """A line was refused: the switch was rolled back (or could not be: `restored` says)."""
 
-    exit_code = 4
+    exit_code = FAILED
 
     def __init__(
         self, switch: str, line: str | None, reply: str, restored: bool, backup: Path | None
@@ -58,7 +59,7 @@ class SwitchPushError(ElentaError):
 class SwitchConfirmError(ElentaError):
     """After a push the switch still differs from the desired (or backup) configuration."""
 
-    exit_code = 4
+    exit_code = FAILED
 
 
 class SwitchErrors(ElentaError):

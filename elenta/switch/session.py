@@ -10,6 +10,7 @@ from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoBaseException, NetmikoTimeoutException
 from paramiko.ssh_exception import SSHException
 
+from elenta.exitcodes import UNREACHABLE
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
 from elenta.switch.credentials import SwitchCredentials, load_credentials
@@ -19,7 +20,7 @@ from elenta.switch.drivers import SwitchDriver, driver_for
 class SwitchConnectionError(ElentaError):
     """A switch cannot be reached or refuses the login (names the switch and its address)."""
 
-    exit_code = 3
+    exit_code = UNREACHABLE
 
 
 @dataclass(frozen=True)

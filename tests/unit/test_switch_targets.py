@@ -73,4 +73,4 @@ def test_push_error_names_line_reply_and_state(tmp_path: Path) -> None:
     assert "line 'description x' refused" in str(refused) and "rolled back to the backup" in str(refused)
     lost = SwitchPushError("sw1", None, "EOFError: ", False, tmp_path)
     assert "session lost during the push" in str(lost) and "NOT rolled back" in str(lost)
-    assert refused.exit_code == lost.exit_code == 4
+    assert refused.exit_code == lost.exit_code == 1
