@@ -118,6 +118,9 @@ def _run(
     opened = open_lab(lab)
     subsystems = subsystems_of(only)
     selection = selection_of(opened, **selected)
+    from elenta.inventory import select_machines
+
+    select_machines(opened, selection)  # unknown names refused before the plan is compiled
     if dry_run:
         _dry_run(opened, action, selection, no_dns, config, subsystems, json_)
         return

@@ -55,7 +55,7 @@ def test_on_and_only_on_the_command_line(example_lab_copy: Path) -> None:
     canon = run_elenta("deploy", "--canon", "toto.canon,nope", "--lab", lab, timeout=60)
     assert (
         canon.returncode == 2
-        and "--canon nope" in canon.stderr
+        and "no machine named 'nope'" in canon.stderr
         and "(machines: archimedes.canon" in canon.stderr
     )
 
