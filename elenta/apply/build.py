@@ -19,6 +19,7 @@ from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
 from elenta.nix import NixError, flake_snapshot, flake_uri, nix_environment, summarise_nix_error
+from elenta.progress import run_streaming
 
 
 class BuildError(ElentaError):
@@ -72,9 +73,13 @@ def toplevel_installable(lab: Lab, ref: str, source: Path | None = None) -> str:
 
 
 def build_systems(
-    lab: Lab, machines: list[str], *, config: str | None = None, limit: int = 4, timeout: float = 600
+    lab: Lab, machines: list[str], *, config: str | None = None, limit: int = 4, timeout: float | None = None
 ) -> dict[str, BuiltSystem]:
-    """Build each machine's host configuration (or `config` for all) once per reference."""
+    """Build each machine's host configuration (or `config` for all) once per reference.
+
+    `timeout`: seconds (default: the lab's `[timeouts] build`); Nix's output streams with `-v`.
+    """
+    timeout = timeout or lab.settings.timeouts.build
     refs: dict[str, str] = {}
     for machine in machines:
         ref = config or lab.host_config(machine)
@@ -88,16 +93,17 @@ def build_systems(
     with flake_source(lab) as source:
         installables = [toplevel_installable(lab, ref, source) for ref in unique]
         try:
-            proc = subprocess.run(
+            proc = run_streaming(
                 ["nix", "build", "--impure", "--no-link", "--json", "--max-jobs", str(limit), *installables],
                 env=nix_environment({"ELENTA_REVISION": revision}, config=lab.settings.nix.config),
-                capture_output=True,
-                text=True,
-                check=False,
+                label="nix build",
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
-            raise BuildError(f"building {', '.join(unique)} took longer than {timeout} s") from None
+            raise BuildError(
+                f"building {', '.join(unique)} took longer than {timeout:.0f} s "
+                f"(raise [timeouts] build in {lab.root}/elenta.toml)"
+            ) from None
     if proc.returncode != 0:
         users = {ref: ", ".join(m for m, r in refs.items() if r == ref) for ref in unique}
         what = ", ".join(f"{r} (for {users[r]})" for r in unique)

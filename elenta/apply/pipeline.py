@@ -33,6 +33,7 @@ from elenta.apply.switches import check_switches, push_switches, selected_switch
 from elenta.inventory import Selection, inventory_groups
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.progress import verbosity
 from elenta.report import table
 
 PACKAGE = Path(__file__).resolve().parent
@@ -145,7 +146,7 @@ def run_pyinfra(
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
-            if line.startswith("[") or "rror:" in line:
+            if verbosity() or line.startswith("[") or "rror:" in line:
                 echo(line.rstrip("\n"))
         return proc.wait()
 

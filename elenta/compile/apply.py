@@ -238,8 +238,9 @@ def recorded_deploy(
     def deploy() -> None:
         report = run_deploy(lab, action, selection, config=config, echo=echo, **options)
         if on_report:
-            on_report(report)  # `--json` prints the report itself
-        echo(report.table())
+            on_report(report)  # the command line shows the table (or JSON) itself
+        else:
+            echo(report.table())
         echo(f"record: {report.folder}")
         raise_for_report(report)
 

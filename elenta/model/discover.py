@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from elenta.model.loading import SUFFIXES
-
-SETTINGS_FILE = "elenta.toml"
+from elenta.model.settings import SETTINGS_FILE
 
 
 def is_lab_folder(folder: Path) -> bool:

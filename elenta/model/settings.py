@@ -7,6 +7,10 @@
 config = '''
 substituters =
 '''
+
+[timeouts]      # seconds
+build = 3600    # one `nix build` of the selected systems
+copy = 1800     # one `nix copy` of a closure to a host
 ```
 
 `load_settings(Path("examples/lab")).nix.config`; `lab_nix_config(path)` finds the settings of
@@ -18,7 +22,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from elenta.model.fields import StrictModel
 from elenta.model.loading import load_document, validate
@@ -44,10 +48,18 @@ class NixSettings(StrictModel):
         return value
 
 
+class Timeouts(StrictModel):
+    """How long elenta waits for the long steps, in seconds (`[timeouts]` in `elenta.toml`)."""
+
+    build: float = Field(3600, gt=0, description="one `nix build` of every selected system")
+    copy: float = Field(1800, gt=0, description="one `nix copy` of a system's closure to a host")
+
+
 class LabSettings(StrictModel):
     """Everything `elenta.toml` may hold."""
 
     nix: NixSettings = NixSettings()
+    timeouts: Timeouts = Timeouts()
 
 
 def load_settings(root: Path) -> LabSettings:

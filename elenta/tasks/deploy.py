@@ -15,6 +15,7 @@ from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
 from elenta.command.output import emit_json, note
 from elenta.command.spec import command
 from elenta.model.lab import Lab
+from elenta.progress import Progress
 from elenta.tasks._common import open_lab, reports_errors
 
 # The pipeline (and pyinfra under it) is imported inside the tasks: `elenta --help` stays quick.
@@ -124,20 +125,27 @@ def _run(
     if dry_run:
         _dry_run(opened, action, selection, no_dns, config, subsystems, json_)
         return
-    reports = []
-    recorded_deploy(
-        opened,
-        action,
-        selection,
-        no_dns=no_dns,
-        config=config or None,
-        subsystems=subsystems,
-        confirm_timeout=float(confirm_timeout),
-        echo=note if json_ else print,
-        on_report=reports.append,
-    )
-    if json_ and reports:
-        emit_json(deploy_report_json(reports[-1]))
+
+    def show(report) -> None:
+        progress.close()
+        if json_:
+            emit_json(deploy_report_json(report))
+        else:
+            print(report.table())
+        note(f"record: {report.folder}")
+
+    with Progress() as progress:
+        recorded_deploy(
+            opened,
+            action,
+            selection,
+            no_dns=no_dns,
+            config=config or None,
+            subsystems=subsystems,
+            confirm_timeout=float(confirm_timeout),
+            echo=progress,
+            on_report=show,
+        )
 
 
 def _deploy_task(action: str, doc: str, examples: list[str]):
@@ -227,7 +235,8 @@ def rollback(c, canon=None, no_dns=False, only="", dry_run=False, json_=False, l
         else:
             print("\n".join(f"{n}: {message} (dry run: nothing is changed)" for n in names))
         return
-    report = run_deploy(opened, "rollback", selection, no_dns=no_dns, echo=note if json_ else print)
+    with Progress() as progress:
+        report = run_deploy(opened, "rollback", selection, no_dns=no_dns, echo=progress)
     if json_:
         emit_json(deploy_report_json(report))
     else:
