@@ -77,9 +77,9 @@ def build_systems(
 ) -> dict[str, BuiltSystem]:
     """Build each machine's host configuration (or `config` for all) once per reference.
 
-    `timeout`: seconds (default: the lab's `[timeouts] build`); Nix's output streams with `-v`.
+    `timeout`: seconds (default: the lab's `[timeouts] nix_build`); Nix's output streams with `-v`.
     """
-    timeout = timeout or lab.settings.timeouts.build
+    timeout = timeout or lab.settings.timeouts.nix_build
     refs: dict[str, str] = {}
     for machine in machines:
         ref = config or lab.host_config(machine)
@@ -102,7 +102,7 @@ def build_systems(
         except subprocess.TimeoutExpired:
             raise BuildError(
                 f"building {', '.join(unique)} took longer than {timeout:.0f} s "
-                f"(raise [timeouts] build in {lab.root}/elenta.toml)"
+                f"(raise [timeouts] nix_build in {lab.root}/elenta.toml)"
             ) from None
     if proc.returncode != 0:
         users = {ref: ", ".join(m for m, r in refs.items() if r == ref) for ref in unique}

@@ -41,7 +41,7 @@ def copy_closure(system: str, target: SshTarget, timeout: float = 1800, *, nix_c
         )
     except subprocess.TimeoutExpired:
         raise CopyError(
-            f"{target.name}: nix copy of {system} took longer than {timeout:.0f} s ([timeouts] copy)"
+            f"{target.name}: nix copy of {system} took longer than {timeout:.0f} s ([timeouts] nix_copy)"
         ) from None
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
@@ -53,6 +53,6 @@ def copy_to_host(state: Any, host: Any, system: str) -> None:
     lab = host.data.get("elenta_lab")
     nix_config = lab_nix_config(Path(lab)) if lab else ""
     root = settings_root(Path(lab)) if lab else None
-    timeout = load_settings(root).timeouts.copy if root else Timeouts().copy
+    timeout = load_settings(root).timeouts.nix_copy if root else Timeouts().nix_copy
     copy_closure(system, SshTarget.from_data(host.data, host.name), timeout, nix_config=nix_config)
     note(host.name, "copied", system)

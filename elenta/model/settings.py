@@ -9,8 +9,8 @@ substituters =
 '''
 
 [timeouts]      # seconds
-build = 3600    # one `nix build` of the selected systems
-copy = 1800     # one `nix copy` of a closure to a host
+nix_build = 3600    # one `nix build` of the selected systems
+nix_copy = 1800     # one `nix copy` of a closure to a host
 ```
 
 `load_settings(Path("examples/lab")).nix.config`; `lab_nix_config(path)` finds the settings of
@@ -51,8 +51,8 @@ class NixSettings(StrictModel):
 class Timeouts(StrictModel):
     """How long elenta waits for the long steps, in seconds (`[timeouts]` in `elenta.toml`)."""
 
-    build: float = Field(3600, gt=0, description="one `nix build` of every selected system")
-    copy: float = Field(1800, gt=0, description="one `nix copy` of a system's closure to a host")
+    nix_build: float = Field(3600, gt=0, description="one `nix build` of every selected system")
+    nix_copy: float = Field(1800, gt=0, description="one `nix copy` of a system's closure to a host")
 
 
 class LabSettings(StrictModel):
