@@ -10,7 +10,11 @@ import pytest
 
 from elenta.progress import Progress, run_streaming, verbosity
 
-SCRIPT = "import sys, time\nprint('out')\nfor i in range(3):\n    print(f'step {i}', file=sys.stderr, flush=True)\nsys.exit(3)\n"
+SCRIPT = (
+    "import sys\nprint('out')\n"
+    "for i in range(3):\n    print(f'step {i}', file=sys.stderr, flush=True)\n"
+    "sys.exit(3)\n"
+)
 
 
 def test_plain_lines_when_not_a_terminal() -> None:
