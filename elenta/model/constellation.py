@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from elenta.model.dnsrecords import CaaRecord, MxRecord, SrvRecord, check_txt
 from elenta.model.fields import FlakeRef, Label, SizeMiB, StrictModel
 from elenta.model.names import (
     check_domain,
@@ -127,6 +128,8 @@ class Service(StrictModel):
     role: Label
     host: str
     extra_opts: dict[str, Any] = Field(default_factory=dict, alias="extraOpts")
+    srv: list[SrvRecord] = Field(default_factory=list)
+    """SRV records the service publishes in its domain; their target is the service's host."""
 
 
 class Domain(StrictModel):
@@ -135,6 +138,15 @@ class Domain(StrictModel):
     redirect_bare_to: str | None = None
     services: dict[Label, Service] = Field(default_factory=dict)
     ttl: int | None = Field(default=None, ge=0)
+    mx: list[MxRecord] = Field(default_factory=list)
+    txt: dict[str, list[str]] = Field(default_factory=dict)
+    srv: list[SrvRecord] = Field(default_factory=list)
+    caa: list[CaaRecord] = Field(default_factory=list)
+
+    @field_validator("txt")
+    @classmethod
+    def _txt(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return check_txt(value)
 
 
 class Constellation(StrictModel):
