@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from elenta.apply.pipeline import DeployReport
-    from elenta.apply.status import HostStatus
+    from elenta.pipeline.run import DeployReport
 
 
 def deploy_report_json(report: DeployReport) -> dict[str, Any]:
@@ -28,24 +27,3 @@ def deploy_report_json(report: DeployReport) -> dict[str, Any]:
         "ok": not report.failed,
         "hosts": hosts,
     }
-
-
-def status_json(statuses: dict[str, HostStatus]) -> list[dict[str, Any]]:
-    """`elenta status --json`: per host the desired system, the facts read, and compliance."""
-    out = []
-    for canon, st in statuses.items():
-        out.append(
-            {
-                "host": canon,
-                "desired": st.desired.as_dict(),
-                "reachable": st.facts is not None,
-                "error": st.error,
-                "facts": st.facts,
-                **(
-                    {"compliance": st.columns}
-                    if st.facts is not None
-                    else {"compliance": {"compliant": False}}
-                ),
-            }
-        )
-    return out

@@ -7,13 +7,14 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from invoke.exceptions import Exit
 
-from elenta.model.discover import SETTINGS_FILE, find_lab, is_lab_folder
 from elenta.model.errors import ElentaError, ModelError
-from elenta.model.lab import Lab, load_lab
+
+if TYPE_CHECKING:
+    from elenta.model.lab import Lab
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_LAB = "examples/lab"
@@ -53,6 +54,8 @@ def lab_path(path: str | None = None) -> Path:
     chosen = path or _lab_option
     if chosen:
         return Path(chosen)
+    from elenta.model.discover import SETTINGS_FILE, find_lab, is_lab_folder
+
     found = find_lab(Path.cwd())
     if found:
         return found
@@ -70,6 +73,8 @@ def lab_path(path: str | None = None) -> Path:
 
 def open_lab(path: str | None = None) -> Lab:
     """Load the lab a task works on (see `lab_path`): `lab = open_lab(lab)`."""
+    from elenta.model.lab import load_lab
+
     return load_lab(lab_path(path))
 
 

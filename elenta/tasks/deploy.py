@@ -1,22 +1,24 @@
-"""`elenta deploy|switch|boot|status|rollback`: NixOS systems onto the lab's machines.
+"""`elenta deploy|switch|boot|rollback`: the deploy pipeline onto the lab's machines.
 
 elenta deploy --config '.#dns' --on toto.canon --no-dns
 elenta switch --on @dns             elenta boot --on '#core'
-elenta status --json                elenta rollback --canon toto.canon
+elenta deploy --only all --json     elenta rollback --canon toto.canon
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invoke import task
 
 from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
 from elenta.command.output import emit_json, note
 from elenta.command.spec import command
-from elenta.model.lab import Lab
 from elenta.progress import Progress
 from elenta.tasks._common import open_lab, reports_errors
+
+if TYPE_CHECKING:
+    from elenta.model.lab import Lab
 
 # The pipeline (and pyinfra under it) is imported inside the tasks: `elenta --help` stays quick.
 
@@ -35,7 +37,6 @@ SELECTION_HELP = {
 }
 ITERABLE = ["on", "canon", "role", "tag"]
 ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "only", "dry-run", "json")}
-STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout", "dry-run")}
 
 
 def subsystems_of(only: str) -> tuple[str, ...]:
@@ -44,20 +45,16 @@ def subsystems_of(only: str) -> tuple[str, ...]:
     >>> subsystems_of("nixos,dns")
     ('nixos', 'dns')
     """
-    from elenta.deploys import ORDER
-    from elenta.inventory import SelectionError
+    from elenta.subsystem import SubsystemError, check_names
 
     if not only:
         return ("nixos",)
     if only == "all":
         return ()
-    names = tuple(s.strip() for s in only.split(",") if s.strip())
-    unknown = [n for n in names if n not in ORDER]
-    if unknown or not names:
-        raise SelectionError(
-            f"--only {only}: unknown subsystem {', '.join(unknown)} (one of: all, {', '.join(ORDER)})"
-        )
-    return names
+    try:
+        return check_names(s.strip() for s in only.split(",") if s.strip()) or check_names([""])
+    except SubsystemError as exc:
+        raise SubsystemError(f"--only {only}: {exc}; or 'all'") from None
 
 
 def selection_of(lab: Lab, on: Any, canon: Any = None, role: Any = None, tag: Any = None):
@@ -72,11 +69,11 @@ def selection_of(lab: Lab, on: Any, canon: Any = None, role: Any = None, tag: An
 
 def _dry_run(lab: Lab, action: str, selection, no_dns: bool, config: str, subsystems, json_: bool) -> None:
     """What a deploy would do: the plan's changes, and per host whether it would be activated."""
-    from elenta.apply.pipeline import compliance_status
-    from elenta.compile.apply import applied_plan
     from elenta.compile.diff import diff_plans, render_changes
     from elenta.compile.plan import build_plan
+    from elenta.compile.rollout import applied_plan
     from elenta.inventory import select_machines
+    from elenta.subsystem import registered
 
     select_machines(lab, selection)  # unknown names refused before anything else
     single = (
@@ -87,12 +84,11 @@ def _dry_run(lab: Lab, action: str, selection, no_dns: bool, config: str, subsys
     plan = build_plan(lab, single)
     changes = diff_plans(applied_plan(lab, plan.scope), plan)
     hosts: dict[str, str] = {}
-    if not subsystems or "nixos" in subsystems:
-        for canon, status in compliance_status(lab, selection, no_dns=no_dns, config=config or None).items():
-            if status.facts is None:
-                hosts[canon] = f"unreachable: {status.error}"
-            else:
-                hosts[canon] = "unchanged" if status.pending(action) is None else f"would {action}"
+    for subsystem in registered():
+        if not subsystems or subsystem.name in subsystems:
+            previews = subsystem.deploy_preview(lab, action, selection, no_dns=no_dns, config=config or None)
+            for canon, what in previews.items():
+                hosts[canon] = f"{hosts[canon]}; {what}" if canon in hosts else what
     if json_:
         emit_json(
             {
@@ -114,7 +110,7 @@ def _run(
     action: str, lab: str, selected: dict[str, Any], no_dns, config, only, confirm_timeout, dry_run, json_
 ) -> None:
     from elenta.command.report import deploy_report_json
-    from elenta.compile.apply import recorded_deploy
+    from elenta.compile.rollout import recorded_deploy
 
     opened = open_lab(lab)
     subsystems = subsystems_of(only)
@@ -205,8 +201,8 @@ def rollback(c, canon=None, no_dns=False, only="", dry_run=False, json_=False, l
     opened = open_lab(lab)
     subsystems = subsystems_of(only)
     if not canon:
-        from elenta.compile.apply import rollback_plan
         from elenta.compile.history import History
+        from elenta.compile.rollout import rollback_plan
 
         if dry_run:
             target = History(opened.state_dir).previous()
@@ -221,8 +217,8 @@ def rollback(c, canon=None, no_dns=False, only="", dry_run=False, json_=False, l
         else:
             print(f"rolled back to plan {record.plan}")
         return
-    from elenta.apply.pipeline import raise_for_report, run_deploy
     from elenta.command.report import deploy_report_json
+    from elenta.pipeline.run import raise_for_report, run_deploy
 
     selection = selection_of(opened, None, canon)
     if dry_run:
@@ -242,26 +238,3 @@ def rollback(c, canon=None, no_dns=False, only="", dry_run=False, json_=False, l
     else:
         print(report.table())
     raise_for_report(report)
-
-
-@task(iterable=ITERABLE, help=STATUS_HELP)
-@reports_errors
-@command(examples=["elenta status", "elenta status --on @dns --json"])
-def status(c, on=None, canon=None, role=None, tag=None, no_dns=False, config="", json_=False, lab=""):
-    """Per machine: desired revision and system against what runs and will boot (exit 1 if any differs)."""
-    from elenta.apply.pipeline import compliance_status, status_table
-    from elenta.command.report import status_json
-    from elenta.exitcodes import FAILED
-
-    opened = open_lab(lab)
-    selection = selection_of(opened, on, canon, role, tag)
-    statuses = compliance_status(opened, selection, no_dns=no_dns, config=config or None)
-    if json_:
-        emit_json(status_json(statuses))
-    else:
-        print(status_table(statuses))
-    out = [c for c, st in statuses.items() if not st.columns["compliant"]]
-    if out:
-        from invoke.exceptions import Exit
-
-        raise Exit(f"out of compliance: {', '.join(out)}", code=FAILED)

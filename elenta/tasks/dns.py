@@ -7,7 +7,6 @@ from invoke import Context, task
 from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
 from elenta.command.output import emit_json, note
 from elenta.command.spec import command
-from elenta.dns import plan as dns_plan
 from elenta.tasks._common import open_lab, reports_errors
 
 ACTIONS = ("plan", "apply")
@@ -54,8 +53,10 @@ def dns(
         from elenta.inventory import SelectionError
 
         raise SelectionError(f"dns: unknown action {action!r} (one of: {', '.join(ACTIONS)})")
+    from elenta.dns import push as dns_push
+
     loaded = open_lab(lab or None)
-    plan = dns_plan.dns_plan(loaded, force=force, reproducible=reproducible)
+    plan = dns_push.dns_plan(loaded, force=force, reproducible=reproducible)
     for warning in plan.warnings:
         note(warning)  # already "warning: …"
     if action == "plan" or dry_run:
@@ -67,7 +68,7 @@ def dns(
             note("dry run: nothing was installed")
         return
     (note if json_ else print)(plan.text())
-    output = dns_plan.apply(
+    output = dns_push.apply(
         loaded,
         force=force,
         local=local,

@@ -7,9 +7,6 @@ from invoke import Context, task
 from elenta.command.flags import JSON_HELP
 from elenta.command.output import emit_json
 from elenta.command.spec import command
-from elenta.lookup import lookup_address, lookup_mac
-from elenta.model.lab import load_lab
-from elenta.report import machines_rows, machines_table
 from elenta.tasks._common import lab_path, open_lab, reports_errors
 
 
@@ -29,15 +26,20 @@ from elenta.tasks._common import lab_path, open_lab, reports_errors
     examples=["elenta check", "elenta check /srv/mylab", "elenta check cadaster.toml web.toml db.yaml"],
 )
 def check(c: Context, path: str | None = None, also: list[str] | None = None) -> None:
-    """Check a cadaster and its constellations; exit 2 naming file, key and fault."""
+    """Check a cadaster, its constellations and each subsystem's view of them; exit 2 naming the fault."""
+    from elenta.model.lab import load_lab
+    from elenta.subsystem import check_subsystems
+
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
+    checked = check_subsystems(lab)
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "
         f"{len(lab.cadaster.networks)} networks, {len(lab.constellations)} constellation(s), "
         f"{services} service(s)"
     )
+    print(f"ok: subsystems {', '.join(checked)}")
 
 
 @task(help={"lab": "the lab folder", "json": JSON_HELP})
@@ -45,6 +47,8 @@ def check(c: Context, path: str | None = None, also: list[str] | None = None) ->
 @command(examples=["elenta machines", "elenta machines --json | jq -r '.[].machine'"])
 def machines(c: Context, lab: str = "", json_: bool = False) -> None:
     """List every device of the lab: canon name, kind, addresses, MAC, roles."""
+    from elenta.report import machines_rows, machines_table
+
     opened = open_lab(lab or None)
     if json_:
         emit_json(machines_rows(opened))
@@ -74,6 +78,8 @@ def lookup(
     c: Context, name: str, no_dns: bool = False, mac: bool = False, server: str = "", lab: str = ""
 ) -> None:
     """Print a machine's IP, resolved through the lab's own DNS server (or `--no-dns`)."""
+    from elenta.lookup import lookup_address, lookup_mac
+
     loaded = open_lab(lab or None)
     if mac:
         print(lookup_mac(loaded, name))

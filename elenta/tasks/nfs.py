@@ -8,7 +8,6 @@ from invoke.exceptions import Exit
 from elenta.command.flags import DRY_RUN_HELP
 from elenta.command.spec import command
 from elenta.exitcodes import BAD_INPUT
-from elenta.nfs import apply as nfs_apply
 from elenta.tasks._common import open_lab, reports_errors
 
 
@@ -28,15 +27,17 @@ def nfs(
     c: Context, action: str, no_dns: bool = False, path: str = "", dry_run: bool = False, lab: str = ""
 ) -> None:
     """Plan or apply NFS exports: `elenta nfs plan`, `elenta nfs apply --no-dns`."""
+    from elenta.nfs import push as nfs_push
+
     loaded = open_lab(lab or None)
     if action == "plan":
-        print(nfs_apply.plan_report(loaded))
+        print(nfs_push.plan_report(loaded))
     elif action == "apply":
-        print(nfs_apply.plan_report(loaded))
+        print(nfs_push.plan_report(loaded))
         if dry_run:
             print("dry run: nothing was installed")
             return
-        print(nfs_apply.apply(loaded, no_dns=no_dns, path=path))
+        print(nfs_push.apply(loaded, no_dns=no_dns, path=path))
     else:
         raise Exit(
             f"error: unknown action {action!r}: use `elenta nfs plan` or `elenta nfs apply`", code=BAD_INPUT

@@ -1,4 +1,7 @@
-"""Tasks over plans: plan, diff, history, drift (`rollback` is shared: see `rollback_plan`)."""
+"""Tasks over plans: plan, diff, history, drift (`rollback` is shared: see `rollback_plan`).
+
+The compiler is imported inside the tasks: `elenta --help` stays quick.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +15,6 @@ from invoke.exceptions import Exit
 from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
 from elenta.command.output import emit_json
 from elenta.command.spec import command
-from elenta.compile.apply import applied_plan, apply_plan
-from elenta.compile.diff import diff_plans, render_changes
-from elenta.compile.drift import check_drift
-from elenta.compile.history import History
-from elenta.compile.plan import build_plan
-from elenta.compile.store import PlanStore
 from elenta.exitcodes import FAILED
 from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
@@ -43,6 +40,11 @@ def changes_json(changes) -> list[dict]:
 @command(examples=["elenta plan", "elenta plan --canon toto.canon --out /tmp/toto", "elenta plan --json"])
 def plan_(c: Context, out: str = "", canon: str = "", json_: bool = False, lab: str = "") -> None:
     """Compile cadaster + constellations into a checked plan; show what changes against the applied one."""
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.plan import build_plan
+    from elenta.compile.rollout import applied_plan
+    from elenta.compile.store import PlanStore
+
     loaded = open_lab(lab or None)
     plan = build_plan(loaded, canon or None)
     stored = PlanStore(loaded.state_dir).save(plan)
@@ -90,6 +92,11 @@ def apply(
     lab: str = "",
 ) -> None:
     """Apply a plan through the deploy pipeline and record it in the history."""
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.plan import build_plan
+    from elenta.compile.rollout import applied_plan, apply_plan
+    from elenta.compile.store import PlanStore
+
     loaded = open_lab(lab or None)
     target = PlanStore(loaded.state_dir).load(plan) if plan else build_plan(loaded, canon or None)
     if dry_run:
@@ -118,6 +125,9 @@ def apply(
 @command(examples=["elenta diff 1a2b3c 4d5e6f", "elenta diff 1a2b3c ./plan-dir --json"])
 def diff(c: Context, plan_a: str, plan_b: str, json_: bool = False, lab: str = "") -> None:
     """Show every change from PLAN_A to PLAN_B, grouped by subsystem and machine."""
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.store import PlanStore
+
     store = PlanStore(open_lab(lab or None).state_dir)
     changes = diff_plans(store.load(plan_a), store.load(plan_b))
     if json_:
@@ -131,6 +141,8 @@ def diff(c: Context, plan_a: str, plan_b: str, json_: bool = False, lab: str = "
 @command(examples=["elenta history", "elenta history --json"])
 def history(c: Context, lab: str = "", json_: bool = False) -> None:
     """List every apply of a plan: time, action, plan, scope, result, who, revision."""
+    from elenta.compile.history import History
+
     runs = History(open_lab(lab or None).state_dir).runs()
     if json_:
         for run in runs:
@@ -167,6 +179,8 @@ def history(c: Context, lab: str = "", json_: bool = False) -> None:
 @command(examples=["elenta drift", "elenta drift --json", "elenta drift --facts facts.json"])
 def drift(c: Context, plan: str = "", facts: str = "", json_: bool = False, lab: str = "") -> None:
     """List every difference between the applied plan and what the hosts report (exit 1 if any)."""
+    from elenta.compile.drift import check_drift
+
     report = check_drift(open_lab(lab or None), plan, facts)
     if json_:
         emit_json(

@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from elenta.apply.lock import deploy_lock
+from elenta.dns.render import lab_zone_texts
 from elenta.exitcodes import TABLE
 from elenta.model.lab import load_lab
-from elenta.render.dns import lab_zone_texts
+from elenta.pipeline.lock import deploy_lock
 from tests.cli import run_elenta
 from tests.conftest import REPO
 

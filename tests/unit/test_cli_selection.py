@@ -51,7 +51,7 @@ def test_on_and_only_on_the_command_line(example_lab_copy: Path) -> None:
     assert unknown.returncode == 2 and "--on totto: unknown machine" in unknown.stderr
     only = run_elenta("deploy", "--only", "nixos,dnss", "--lab", lab, timeout=60)
     assert only.returncode == 2
-    assert "--only nixos,dnss: unknown subsystem dnss (one of: all, nixos, hostdata, dns" in only.stderr
+    assert "--only nixos,dnss: no subsystem is named 'dnss' (registered: nixos, hostdata, dns" in only.stderr
     canon = run_elenta("deploy", "--canon", "toto.canon,nope", "--lab", lab, timeout=60)
     assert (
         canon.returncode == 2

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from elenta.dns.check import check_zone_texts
+from elenta.dns.render import lab_zone_texts
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
-from elenta.render.dns import lab_zone_texts
 from tests.conftest import EXAMPLE_LAB
 from tests.lab.test_dns_records import RECORDS, with_records
 

@@ -40,7 +40,7 @@ def test_every_key_of_every_model_is_in_the_reference() -> None:
         ("elenta", EXAMPLE_LAB / "elenta.toml"),
     ],
 )
-def test_the_example_lab_is_valid_against_the_schemas_and_a_misspelling_is_not(kind: str, path) -> None:  # noqa: ANN001
+def test_the_example_lab_is_valid_against_the_schemas_and_a_misspelling_is_not(kind: str, path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = file_schema(kind)
     document = tomllib.loads(path.read_text())
