@@ -119,6 +119,12 @@ def build_image(
         loaded = open_lab(lab or None)
         target = boot_target(loaded, canon)
         machine = target.machine
+        if not config and not loaded.cadaster.machines[machine].netboot:
+            raise NetbootError(
+                f"{loaded.cadaster_file}: machines.{machine}.netboot: {canon} does not boot from the "
+                "network, so its host configuration builds no netboot image; set netboot = true, "
+                "or give the image's role with --config '.#netboot'"
+            )
         config = config or loaded.host_config(machine) or ""
         mac = target.mac
         if introspect:
