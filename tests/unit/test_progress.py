@@ -41,3 +41,15 @@ def test_streaming_collects_like_subprocess_run_and_echoes_only_with_v(monkeypat
 def test_a_timeout_kills_the_command() -> None:
     with pytest.raises(subprocess.TimeoutExpired):
         run_streaming([sys.executable, "-c", "import time; time.sleep(30)"], label="slow", timeout=0.5)
+
+
+def test_live_table_on_a_terminal_keeps_the_lines_and_tracks_each_host() -> None:
+    stream = io.StringIO()
+    with Progress(stream, live=True) as progress:
+        progress("[toto.canon] copying the closure")
+        progress("[nancy.canon] activating")
+        progress("[toto.canon] unchanged: already there")
+        assert list(progress.rows) == ["toto.canon", "nancy.canon"]
+        assert progress.rows["toto.canon"][0] == "unchanged: already there"
+    out = stream.getvalue()
+    assert "[nancy.canon] activating" in out and "[toto.canon] unchanged: already there" in out
