@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from invoke import task
 
-from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
+from elenta.command.flags import DRY_RUN_HELP, JSON_HELP, LAB_HELP
 from elenta.command.output import emit_json, note
 from elenta.command.spec import command
 from elenta.progress import Progress
@@ -34,9 +34,10 @@ SELECTION_HELP = {
     "confirm-timeout": "seconds a host waits for confirmation before it rolls itself back",
     "dry-run": DRY_RUN_HELP + ": the plan's changes and which hosts would be activated",
     "json": JSON_HELP,
+    "lab": LAB_HELP,
 }
 ITERABLE = ["on", "canon", "role", "tag"]
-ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "only", "dry-run", "json")}
+ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "only", "dry-run", "json", "lab")}
 
 
 def subsystems_of(only: str) -> tuple[str, ...]:

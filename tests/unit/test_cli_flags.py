@@ -46,6 +46,12 @@ def test_every_option_and_argument_has_help_and_every_command_a_summary() -> Non
             assert action.help, f"elenta {name}: {action.option_strings or action.dest} has no help"
 
 
+def test_inv_shows_help_on_every_option_too() -> None:
+    for name in namespace.task_names:
+        for argument in task_arguments(namespace[name]):
+            assert argument.help, f"inv {name} --{argument.names[0]} has no help"
+
+
 def test_every_command_takes_lab_and_verbose() -> None:
     for name, parser in subcommand_parsers(build_parser(namespace)).items():
         strings = {o for a in _options(parser) for o in a.option_strings}
