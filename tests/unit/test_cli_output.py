@@ -15,6 +15,8 @@ from elenta.pipeline.lock import deploy_lock
 from tests.cli import run_elenta
 from tests.conftest import REPO
 
+ELENTA = [sys.executable, "-c", "from elenta.cli import main; main()"]
+
 
 def elenta(*args: str, lab: Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return run_elenta(*args, "--lab", str(lab), cwd=cwd, timeout=120)
@@ -147,3 +149,33 @@ def test_readme_exit_code_table_is_the_one_applied() -> None:
     readme = (REPO / "README.md").read_text()
     for code, meaning in TABLE:
         assert f"| {code} | {meaning} |" in readme
+
+
+def test_exit_code_130_on_ctrl_c() -> None:
+    """Ctrl-C while waiting on the network: one line, code 130, no traceback."""
+    import signal
+    import socket
+    import time
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # a DNS server that never answers
+        silent.bind(("127.0.0.1", 0))
+        server = f"127.0.0.1:{silent.getsockname()[1]}"
+        proc = subprocess.Popen(
+            [*ELENTA, "lookup", "toto.canon", "--server", server, "--lab", "examples/lab"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # wait until the query has been sent
+            silent.settimeout(0.5)
+            try:
+                silent.recvfrom(512)
+                break
+            except TimeoutError:
+                continue
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.strip() == "interrupted" and out == ""
