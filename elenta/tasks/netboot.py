@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from invoke import Context, task
 
 from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
-from elenta.command.output import emit_json
+from elenta.command.output import emit_json, note
 from elenta.command.spec import command
 from elenta.model.errors import ElentaError
 from elenta.netboot import DEFAULT_GRACE
@@ -134,7 +134,7 @@ def build_image(
 
             mac = introspect_mac(ssh, target.interface, canon)
             if mac != target.mac:
-                print(f"note: {canon} reports MAC {mac}; the cadaster says {target.mac}")
+                note(f"note: {canon} reports MAC {mac}; the cadaster says {target.mac}")
     if not config:
         raise NetbootError("build-image: --config is required (e.g. --config '.#netboot')")
     if dry_run:

@@ -271,7 +271,7 @@ def test_build_image_introspect_asks_the_live_machine_over_ssh(lab_hosts, tmp_pa
         "--store", str(store), "--lab", str(lab_hosts.path),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert f"toto.canon reports MAC {up[0]}; the cadaster says 52:54:00:00:01:02" in proc.stdout
+    assert f"toto.canon reports MAC {up[0]}; the cadaster says 52:54:00:00:01:02" in proc.stderr
     assert NetbootStore(store).macs() == [up[0]]
     refused = run_elenta(
         "build-image", "--canon", "toto.canon", "--introspect", "--config", ".#netboot", "--store",
