@@ -97,12 +97,15 @@ def run_streaming(
     env: dict[str, str] | None = None,
     cwd: str | None = None,
     echo: Callable[[str], None] | None = None,
+    merge_output: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command, collecting stdout and stderr like `subprocess.run(capture_output=True)`.
 
     With `-v` every stderr line is echoed as `[label] line` while it runs; on a terminal the last
-    line is shown in place. Raises `subprocess.TimeoutExpired` after `timeout` seconds (the
-    command is killed). `run_streaming(["nix", "build", ...], label="build", timeout=3600)`.
+    line is shown in place. `merge_output`: stdout and stderr as one stream, all of it streamed
+    and returned as stdout (pyinfra writes its progress on stdout). Raises
+    `subprocess.TimeoutExpired` after `timeout` seconds (the command is killed).
+    `run_streaming(["nix", "build", ...], label="build", timeout=3600)`.
     """
     stream = sys.stderr
     loud = verbosity() > 0
@@ -113,22 +116,26 @@ def run_streaming(
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
     )
     out: list[str] = []
     err: list[str] = []
-    assert proc.stdout is not None and proc.stderr is not None
-    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
+    assert proc.stdout is not None
+    lines = proc.stdout if merge_output else proc.stderr
+    assert lines is not None
+    reader = None
+    if not merge_output:
+        reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
     deadline = None if timeout is None else time.monotonic() + timeout
     timer = threading.Timer(timeout, proc.kill) if timeout else None
     if timer:
         timer.start()
     try:
-        for line in proc.stderr:
-            err.append(line)
+        for line in lines:
+            (out if merge_output else err).append(line)
             text = line.rstrip("\n")
             if loud:
                 show(f"[{label}] {text}")
@@ -142,7 +149,8 @@ def run_streaming(
         if live:
             stream.write("\r\x1b[2K")
             stream.flush()
-    reader.join()
+    if reader:
+        reader.join()
     if deadline is not None and proc.returncode < 0 and time.monotonic() >= deadline:
         raise subprocess.TimeoutExpired(argv, timeout or 0, "".join(out), "".join(err))
     return subprocess.CompletedProcess(argv, proc.returncode, "".join(out), "".join(err))

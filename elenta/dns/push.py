@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from elenta.dns.render import dns_hosts, lab_zone_texts, tld_warnings
 from elenta.dns.serial import serial_date, stamp
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.progress import run_streaming
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_FILE = """from pyinfra import host
@@ -159,7 +159,7 @@ def apply(lab: Lab, **options: object) -> str:
     `apply(lab, force=False)` returns pyinfra's output; raises DnsApplyError when it fails.
     """
     command, env = apply_command(lab, **options)  # type: ignore[arg-type]
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    proc = run_streaming(command, env=env, label="pyinfra dns", merge_output=True)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         raise DnsApplyError(f"DNS apply failed (pyinfra exit {proc.returncode}):\n{output}")

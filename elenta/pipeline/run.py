@@ -113,6 +113,7 @@ def run_pyinfra(
         "pyinfra",
         "-y",
         "--no-wait",
+        *(["-v"] if verbosity() > 1 else []),
         str(PACKAGE / "pyinfra_inventory.py"),
         str(PACKAGE / "pyinfra_deploy.py"),
     ]

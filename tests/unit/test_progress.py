@@ -53,3 +53,11 @@ def test_live_table_on_a_terminal_keeps_the_lines_and_tracks_each_host() -> None
         assert progress.rows["toto.canon"][0] == "unchanged: already there"
     out = stream.getvalue()
     assert "[nancy.canon] activating" in out and "[toto.canon] unchanged: already there" in out
+
+
+def test_merged_output_streams_pyinfra_style_stdout_with_v(monkeypatch, capfd) -> None:
+    monkeypatch.setenv("ELENTA_VERBOSE", "1")
+    proc = run_streaming([sys.executable, "-c", SCRIPT], label="pyinfra dns", merge_output=True)
+    assert proc.returncode == 3 and proc.stderr == ""
+    assert sorted(proc.stdout.splitlines()) == ["out", "step 0", "step 1", "step 2"]
+    assert "[pyinfra dns] out\n" in capfd.readouterr().err
