@@ -96,7 +96,9 @@ def apply(
     from elenta.compile.plan import build_plan
     from elenta.compile.rollout import applied_plan, apply_plan
     from elenta.compile.store import PlanStore
+    from elenta.tasks.deploy import subsystems_of
 
+    subsystems = subsystems_of(only or "all")  # unknown names refused before anything else
     loaded = open_lab(lab or None)
     target = PlanStore(loaded.state_dir).load(plan) if plan else build_plan(loaded, canon or None)
     if dry_run:
@@ -107,7 +109,6 @@ def apply(
         )
         print(render_changes(diff_plans(base, target)))
         return
-    subsystems = tuple(s for s in only.split(",") if s)
     apply_plan(loaded, target, mode=mode, subsystems=subsystems, no_dns=no_dns)
     print(f"applied plan {target.short} ({target.scope or 'whole lab'}, {mode})")
 
