@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from elenta.reference.keydocs import KEYDOCS
 from elenta.reference.schema import FILES, file_schemas
 
+# A docstring's Python example (`Network(cidr=...)`, `Cadaster.model_validate(...)`): not for this page.
+PYTHON_CALL = re.compile(r":?\s*`[A-Z]\w*(\.\w+)?\([^`]*\)`")
 HEADER = """# Reference: every key of every file elenta reads
 
 Generated from elenta's models by `python -m elenta.reference` (CI fails when this page is
@@ -112,7 +115,7 @@ def file_section(name: str, schema: dict[str, Any]) -> list[str]:
     for _path, def_name, definition in order:
         lines += [f"### {def_name}", ""]
         lines.append("At " + ", ".join(f"`{p}`" for p in paths[def_name]) + ".")
-        description = (definition.get("description") or "").strip()
+        description = PYTHON_CALL.sub("", (definition.get("description") or "").strip())
         if description:
             lines += ["", " ".join(description.split())]
         lines += ["", "| key | type | default | meaning | example |", "| --- | --- | --- | --- | --- |"]
