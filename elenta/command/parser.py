@@ -8,9 +8,11 @@ with its positional arguments, its options (help from the task, short flags only
 from __future__ import annotations
 
 import argparse
+import difflib
 import inspect
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from invoke import Argument, Collection, Task
 
@@ -20,6 +22,20 @@ from elenta.command.spec import CommandSpec, spec_of
 from elenta.exitcodes import TABLE
 
 FORMATTER = argparse.RawDescriptionHelpFormatter
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+class ElentaParser(argparse.ArgumentParser):
+    """argparse, with a suggestion for a mistyped command or action: `did you mean 'deploy'?`."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print usage and the message (exit 2), adding the closest valid choice if there is one."""
+        found = _INVALID_CHOICE.search(message)
+        if found:
+            close = difflib.get_close_matches(found[1], re.findall(r"'([^']*)'", found[2]), n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        super().error(message)
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,7 @@ def exit_codes_text() -> str:
 
 def build_parser(collection: Collection) -> argparse.ArgumentParser:
     """The whole command line: `build_parser(namespace).parse_args(["machines", "--json"])`."""
-    parser = argparse.ArgumentParser(
+    parser = ElentaParser(
         prog="elenta",
         description="Run a homelab of NixOS machines, switches and DNS from one source of truth.",
         epilog=f"Run `elenta COMMAND --help` for a command's options and examples.\n\n{exit_codes_text()}",

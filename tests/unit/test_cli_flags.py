@@ -103,6 +103,8 @@ def test_argument_errors_exit_2_naming_the_command() -> None:
         assert "error:" in result.stderr and result.stdout == "", argv
         assert "Traceback" not in result.stderr
     assert "elenta deploy: error: unrecognized arguments: --bogus" in run_elenta("deploy", "--bogus").stderr
+    assert run_elenta("deploi").stderr.rstrip().endswith("did you mean 'deploy'?")
+    assert run_elenta("dns", "aply").stderr.rstrip().endswith("did you mean 'apply'?")
 
 
 def test_inv_still_runs_the_collection() -> None:
