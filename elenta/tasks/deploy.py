@@ -108,16 +108,24 @@ def _dry_run(lab: Lab, action: str, selection, no_dns: bool, config: str, subsys
 
 
 def _run(
-    action: str, lab: str, selected: dict[str, Any], no_dns, config, only, confirm_timeout, dry_run, json_
+    action: str,
+    lab: str,
+    selected: dict[str, Any],
+    no_dns: bool,
+    config: str,
+    only: str,
+    confirm_timeout: float,
+    dry_run: bool,
+    json_: bool,
 ) -> None:
+    """deploy|switch|boot: `--on` and `--only` checked, then a dry run or the recorded deploy."""
     from elenta.command.report import deploy_report_json
     from elenta.compile.rollout import recorded_deploy
+    from elenta.inventory import select_machines
 
     opened = open_lab(lab)
     subsystems = subsystems_of(only)
     selection = selection_of(opened, **selected)
-    from elenta.inventory import select_machines
-
     select_machines(opened, selection)  # unknown names refused before the plan is compiled
     if dry_run:
         _dry_run(opened, action, selection, no_dns, config, subsystems, json_)
