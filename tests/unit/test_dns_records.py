@@ -12,7 +12,7 @@ from elenta.dns.render import lab_zone_texts
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
 from tests.conftest import EXAMPLE_LAB
-from tests.lab.test_dns_records import RECORDS, with_records
+from tests.lab.test_dns_records_knot import RECORDS, with_records
 
 
 @pytest.fixture
