@@ -100,6 +100,11 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "Constellation": {
         "name": ("the constellation's name (default: the file name)", '"homelab"'),
+        "vms": (
+            "VMs elenta places on a machine with room for them, by name",
+            'web2 = { config = ".#web", cores = 2 }',
+        ),
+        "containers": ("containers elenta places, by name", 'cache = ".#cache"'),
         "flake": ("the flake holding the configurations, relative to the lab", '"."'),
         "machines": (
             "what runs on each machine, by machine name",
@@ -144,9 +149,24 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
             '[{ tag = "issue", value = "letsencrypt.org" }]',
         ),
     },
+    "PlacedGuest": {
+        "config": ("its configuration: a flake reference or a literal attrset", '".#web"'),
+        "cores": ("CPU cores it needs on its host", "2"),
+        "memory": ("memory it needs: MiB or a size", '"2G"'),
+        "disk": ("disk it needs: MiB or a size", '"20G"'),
+        "disks": ("extra disk images", '["/var/lib/vm/web2-data.img"]'),
+        "host": ("`any`: elenta places it (`elenta place --explain`); or a machine", '"any"'),
+        "tags": ("placed only on a machine carrying these tags", '["compute"]'),
+        "spread": ("never beside another guest of the same configuration", "true"),
+    },
     "Service": {
         "role": ("the role serving it", '"web"'),
-        "host": ("the machine it runs on", '"archimedes"'),
+        "host": ("the machine it runs on; `any` (the default): elenta places it", '"archimedes"'),
+        "cores": ("CPU cores it needs on its host (for placement)", "1"),
+        "memory": ("memory it needs: MiB or a size", '"512M"'),
+        "disk": ("disk it needs: MiB or a size", '"10G"'),
+        "tags": ("placed only on a machine carrying these tags", '["web"]'),
+        "spread": ("never beside another service of the same role", "true"),
         "extraOpts": ("free-form options for the role", '{ root = "/srv/www" }'),
         "srv": (
             "SRV records it publishes in its domain; the target is its host",

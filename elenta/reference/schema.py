@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from elenta.model.cadaster import Cadaster
 from elenta.model.constellation import Constellation
+from elenta.model.names import parse_size_mib
 from elenta.model.settings import LabSettings
 from elenta.reference.keydocs import KEYDOCS
 
@@ -23,9 +24,9 @@ FILES: dict[str, tuple[type[BaseModel], str]] = {
     "elenta": (LabSettings, "elenta.toml at the lab's root: the lab's own settings"),
 }
 SHORTHAND: dict[str, dict[str, Any]] = {
-    "Guest": {"type": "string", "description": 'a flake reference alone, e.g. ".#web"'},
+    name: {"type": "string", "description": 'a flake reference alone, e.g. ".#web"'}
+    for name in ("Guest", "PlacedGuest")
 }
-SIZE_FIELDS = {("Resources", "memory"), ("Resources", "disk"), ("Guest", "memory"), ("Guest", "disk")}
 SIZE = {
     "anyOf": [
         {"type": "integer", "minimum": 0},
@@ -42,11 +43,40 @@ def _example(text: str) -> list[Any]:
         return []
 
 
-def _annotate(name: str, definition: dict[str, Any]) -> None:
+def models_under(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """Every model reachable from `root` by its fields, by class name."""
+    found: dict[str, type[BaseModel]] = {}
+    todo = [root]
+    while todo:
+        model = todo.pop()
+        if model.__name__ in found:
+            continue
+        found[model.__name__] = model
+        for field in model.model_fields.values():
+            stack = [field.annotation]
+            while stack:
+                kind = stack.pop()
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    todo.append(kind)
+                stack.extend(getattr(kind, "__args__", ()))
+    return found
+
+
+def size_fields(root: type[BaseModel]) -> set[tuple[str, str]]:
+    """(model, key) of every size field (`SizeMiB`: MiB, or text such as "16G") under `root`."""
+    out = set()
+    for name, model in models_under(root).items():
+        for key, field in model.model_fields.items():
+            if any(getattr(m, "func", None) is parse_size_mib for m in field.metadata):
+                out.add((name, field.alias or key))
+    return out
+
+
+def _annotate(name: str, definition: dict[str, Any], sizes: set[tuple[str, str]]) -> None:
     docs = KEYDOCS.get(name, {})
     for key, prop in definition.get("properties", {}).items():
         prop.pop("title", None)
-        if (name, key) in SIZE_FIELDS:
+        if (name, key) in sizes:
             default = prop.get("default")
             prop.clear()
             prop.update(SIZE, default=default)
@@ -74,9 +104,10 @@ def file_schema(name: str) -> dict[str, Any]:
     """The JSON Schema of one file elenta reads: `file_schema("cadaster")`."""
     model, where = FILES[name]
     schema = model.model_json_schema(by_alias=True, mode="validation")
+    sizes = size_fields(model)
     for def_name, definition in schema.get("$defs", {}).items():
-        _annotate(def_name, definition)
-    _annotate(model.__name__, schema)
+        _annotate(def_name, definition, sizes)
+    _annotate(model.__name__, schema, sizes)
     schema = _shorthand(schema)
     schema.pop("title", None)
     return {

@@ -9,7 +9,7 @@ import pytest
 
 from elenta.reference.__main__ import generated_files, main
 from elenta.reference.keydocs import KEYDOCS
-from elenta.reference.schema import FILES, file_schema
+from elenta.reference.schema import FILES, models_under, file_schema
 from tests.conftest import EXAMPLE_LAB, REPO
 
 
@@ -26,6 +26,13 @@ def test_every_key_of_every_model_is_in_the_reference() -> None:
     for model, _ in FILES.values():
         for name, field in model.model_fields.items():
             assert f"| `{field.alias or name}` |" in page, f"{model.__name__}.{name}"
+    for kind in FILES:  # every key has its meaning and an example (elenta/reference/keydocs.py)
+        for model in models_under(FILES[kind][0]).values():
+            for name, field in model.model_fields.items():
+                key = field.alias or name
+                assert key in KEYDOCS.get(model.__name__, {}), (
+                    f"keydocs: no meaning for {model.__name__}.{key}"
+                )
     for model_name, keys in KEYDOCS.items():  # no meaning written for a key that no longer exists
         assert f"### {model_name}" in page, model_name
         for key in keys:
