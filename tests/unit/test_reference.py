@@ -9,7 +9,7 @@ import pytest
 
 from elenta.reference.__main__ import generated_files, main
 from elenta.reference.keydocs import KEYDOCS
-from elenta.reference.schema import FILES, models_under, file_schema
+from elenta.reference.schema import FILES, file_schema, models_under
 from tests.conftest import EXAMPLE_LAB, REPO
 
 
