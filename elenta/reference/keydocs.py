@@ -81,6 +81,21 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "shutdown_unused": ("shut every port the cadaster does not name", "false"),
         "management_network": ("the network the switch is managed on", '"lab"'),
+        "model": (
+            "the hardware model: its port list (`elenta check` refuses other ports)",
+            '"cisco_2960_24TT_L"',
+        ),
+        "owned_ports": (
+            "ranges elenta owns besides the listed ports: an unlisted port in them is reset",
+            '["FastEthernet0/1-24"]',
+        ),
+        "portfast": ("access ports are edge ports unless a port says otherwise", "true"),
+        "bpduguard": ("access ports get BPDU guard unless a port says otherwise", "true"),
+        "timeout": ("seconds to wait for the switch: connection, login, each reply", "15"),
+        "revert_minutes": (
+            "minutes after which the switch reverts an unconfirmed apply touching its management VLAN",
+            "5",
+        ),
     },
     "Credentials": {
         "username": ("the login name", '"admin"'),
@@ -97,6 +112,10 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
         "native": ("trunk: the untagged network", '"lab"'),
         "description": ("the port description (default: machine:interface)", '"wrt:lan"'),
         "shutdown": ("shut the port", "true"),
+        "portfast": ("this access port is an edge port (default: the switch's)", "false"),
+        "bpduguard": ("BPDU guard on this access port (default: the switch's)", "false"),
+        "voice": ("the network whose VLAN is the port's voice VLAN", '"voice"'),
+        "channel": ("ports with the same number form one LACP port-channel", "1"),
     },
     "Constellation": {
         "name": ("the constellation's name (default: the file name)", '"homelab"'),

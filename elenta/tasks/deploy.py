@@ -40,8 +40,9 @@ ITERABLE = ["on", "canon", "role", "tag"]
 ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "only", "dry-run", "json", "lab")}
 
 
-def subsystems_of(only: str) -> tuple[str, ...]:
-    """`--only`: empty -> NixOS alone, `all` -> every subsystem (`()`), else the names given (checked).
+def subsystems_of(only: str) -> tuple[str, ...] | None:
+    """`--only`: empty -> the default ones (None: NixOS), `all` -> every subsystem (`()`), else the
+    names given, each checked against the registry.
 
     >>> subsystems_of("nixos,dns")
     ('nixos', 'dns')
@@ -49,7 +50,7 @@ def subsystems_of(only: str) -> tuple[str, ...]:
     from elenta.subsystem import SubsystemError, check_names
 
     if not only:
-        return ("nixos",)
+        return None
     if only == "all":
         return ()
     try:
@@ -74,7 +75,7 @@ def _dry_run(lab: Lab, action: str, selection, no_dns: bool, config: str, subsys
     from elenta.compile.plan import build_plan
     from elenta.compile.rollout import applied_plan
     from elenta.inventory import select_machines
-    from elenta.subsystem import registered
+    from elenta.subsystem import default_names, registered
 
     select_machines(lab, selection)  # unknown names refused before anything else
     single = (
@@ -85,8 +86,9 @@ def _dry_run(lab: Lab, action: str, selection, no_dns: bool, config: str, subsys
     plan = build_plan(lab, single)
     changes = diff_plans(applied_plan(lab, plan.scope), plan)
     hosts: dict[str, str] = {}
+    chosen = default_names() if subsystems is None else subsystems
     for subsystem in registered():
-        if not subsystems or subsystem.name in subsystems:
+        if not chosen or subsystem.name in chosen:
             previews = subsystem.deploy_preview(lab, action, selection, no_dns=no_dns, config=config or None)
             for canon, what in previews.items():
                 hosts[canon] = f"{hosts[canon]}; {what}" if canon in hosts else what
