@@ -76,7 +76,6 @@ def test_build_image_dry_run_builds_and_writes_nothing(example_lab_copy: Path, t
         ["dns", "apply", "--dry-run"],
         ["nfs", "apply", "--dry-run"],
         ["apply", "--dry-run"],
-        ["net", "rollback", "--dry-run"],
         ["netboot", "deploy", "--dry-run"],
     ],
     ids=lambda argv: " ".join(argv[:2]),

@@ -136,6 +136,7 @@ def test_exit_code_4_unreachable_switch(example_lab_copy: Path) -> None:
     result = run_elenta(
         "net",
         "plan",
+        "--live",
         "--lab",
         str(example_lab_copy),
         env={**os.environ, "ELENTA_SW1_PASSWORD": "x"},
