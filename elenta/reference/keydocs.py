@@ -68,6 +68,13 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
         "user": ("the SSH user (sudo is used when it is not root)", '"root"'),
         "port": ("the SSH port", "22"),
         "host_key": ("pins the machine's host key (one known_hosts key)", '"ssh-ed25519 AAAAC3Nza…"'),
+        "host": ("connect to this name or address instead of the cadaster's", '"toto.example.net"'),
+        "identity_file": (
+            "the private key to use (default: your agent and ssh config)",
+            '"~/.ssh/lab_ed25519"',
+        ),
+        "proxy_jump": ("jump hosts, `[user@]host[:port]`, comma-separated", '"bastion.example.net"'),
+        "sudo": ("run as root through sudo (default: when the user is not root)", "true"),
     },
     "Switch": {
         "platform": ("a netmiko device type", '"cisco_ios"'),
@@ -255,9 +262,19 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
     "LabSettings": {
         "nix": ("how elenta runs Nix for this lab", 'config = "substituters ="'),
         "timeouts": ("how long the long steps may take", "nix_build = 3600"),
+        "ssh": ("how elenta reaches machines `elenta lab up` did not start", 'config = "ssh_config"'),
     },
     "NixSettings": {
         "config": ("nix.conf lines added after the machine's own Nix configuration", '"substituters =\\n"'),
+        "substitute_on_destination": ("hosts fetch what they can from their binary caches", "true"),
+        "build_on": ("`deployer` (default) or `target`: build each system on its host", '"target"'),
+        "sign_key": (
+            "sign copies with this key (never inside the lab folder)",
+            '"~/.config/elenta/deploy.sec"',
+        ),
+    },
+    "SshSettings": {
+        "config": ("an ssh_config file for the lab's machines (`ssh -F`)", '"ssh_config"'),
     },
     "Timeouts": {
         "nix_build": ("seconds one `nix build` of the selected systems may take", "3600"),
