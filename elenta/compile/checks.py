@@ -1,8 +1,10 @@
-"""Compatibility checks over a compiled lab; each fault names both sides of the problem.
+"""The one validation `elenta check`, `elenta plan` and every deploy share; each fault names both sides.
 
-`check_lab(lab)` runs them all (plus the merge conflicts found while compiling) and raises one
-`CheckError` listing every fault. Each check is also a function returning its faults:
-`check_ports(lab, compiled_machines(lab).machines)`.
+`validate_lab(lab)` compiles the lab, runs every check here (plus the merge conflicts found while
+compiling) and builds every subsystem's artifacts in memory, so each render-time check (a zone
+name, an exports path, a switch platform) is found too; it raises one `CheckError` listing every
+fault, or returns the machines and artifacts a plan is made of. Nothing is written.
+Each check is also a function returning its faults: `check_ports(lab, compiled_machines(lab).machines)`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from elenta.compile.artifacts import Artifact, registered_builders
 from elenta.compile.machines import MachineEntry, compiled_machines
 from elenta.compile.merge import Source
 from elenta.model.constellation import Role
@@ -27,15 +30,48 @@ class CheckError(ModelError):
     """The constellations cannot be deployed together; nothing has been planned or applied."""
 
 
-def check_lab(lab: Lab) -> Machines:
-    """Compile and check the lab, raising CheckError with every fault: `machines = check_lab(lab)`."""
+@dataclass(frozen=True)
+class ValidLab:
+    """What a lab that passed every check compiles to: per-machine entries and every artifact."""
+
+    machines: Machines
+    artifacts: list[Artifact]
+
+
+def validate_lab(lab: Lab) -> ValidLab:
+    """Check everything that can be known offline, raising CheckError with every fault at once.
+
+    `validate_lab(load_lab("examples/lab")).artifacts[0].subsystem` -> `'dns'`
+    """
+    cached = vars(lab).get("_elenta_valid_lab")
+    if cached is not None:
+        return cached
     compiled = compiled_machines(lab)
     faults = list(compiled.faults)
     for check in CHECKS:
         faults.extend(check(lab, compiled.machines))
+    artifacts: list[Artifact] = []
+    for builder in registered_builders().values():
+        try:
+            artifacts.extend(builder(lab))
+        except ModelError as exc:
+            # A render-time fault at a key a check has already named is the same problem.
+            named = {(f.file, f.key) for f in faults}
+            faults.extend(f for f in exc.faults if (f.file, f.key) not in named)
+        except Exception:
+            if not faults:
+                raise  # a bug in the builder, not a fault of the lab: let it show
+            # else: the builder tripped over a fault already found; fixing that comes first
     if faults:
         raise CheckError(_unique(faults))
-    return compiled.machines
+    valid = ValidLab(compiled.machines, sorted(artifacts, key=lambda a: (a.subsystem, a.path)))
+    vars(lab)["_elenta_valid_lab"] = valid
+    return valid
+
+
+def check_lab(lab: Lab) -> Machines:
+    """Compile and check the lab, raising CheckError with every fault: `machines = check_lab(lab)`."""
+    return validate_lab(lab).machines
 
 
 def _unique(faults: list[Fault]) -> list[Fault]:

@@ -13,6 +13,8 @@ import datetime
 import json
 import math
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -239,11 +241,44 @@ def validate(model: type[Model], data: dict[str, Any], file: str | Path) -> Mode
             loc = [part for part in error["loc"] if not _is_union_tag(part)]
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
-                message = "unknown key (check its spelling)"
+                owner = _model_at(model, loc[:-1])
+                message = getattr(owner, "unknown_key_hint", None) or "unknown key (check its spelling)"
             elif error["type"] == "missing":
                 message = "required key is missing"
             faults.append(Fault(str(file), key_path(loc), message))
         raise ModelError(_dedupe(faults)) from None
+
+
+def _model_at(model: type[BaseModel], loc: list[str | int]) -> type[BaseModel] | None:
+    """The model class that validates the value at `loc` (through dicts, lists and optionals).
+
+    `_model_at(Constellation, ["machines", "toto"])` -> `Placement`
+    """
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = current.model_fields
+            field = fields.get(part) if isinstance(part, str) else None
+            field = field or next((f for f in fields.values() if f.alias == part), None)
+            current = field.annotation if field else None
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`Placement | None` -> `Placement`; `Annotated[str, ...]` -> `str`; a union prefers its model."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        models = [a for a in members if isinstance(a, type) and issubclass(a, BaseModel)]
+        return (models or members)[0]
+    return annotation
 
 
 def _is_union_tag(part: object) -> bool:

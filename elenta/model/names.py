@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+from elenta.model.text import require_text
+
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _MAC = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$")
 _FLAKE_REF = re.compile(r"^[A-Za-z0-9._/:+@~-]*#[A-Za-z0-9._\"-]+$")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
 _IFACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,30}$")
+_NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+SIZE_MAX_MIB = 1024**4  # one EiB
 
 
 def check_label(name: str) -> str:
@@ -17,7 +21,7 @@ def check_label(name: str) -> str:
     >>> check_label("toto")
     'toto'
     """
-    if not _LABEL.match(name):
+    if not _LABEL.match(require_text(name)):
         raise ValueError(
             f"{name!r} is not a valid DNS label (lower-case letters, digits and '-', "
             "1 to 63 characters, not starting or ending with '-')"
@@ -31,7 +35,7 @@ def check_domain(name: str) -> str:
     >>> check_domain("example.lab")
     'example.lab'
     """
-    name = name.rstrip(".")
+    name = require_text(name).rstrip(".")
     if not name or len(name) > 253:
         raise ValueError(f"{name!r} is not a valid DNS name")
     for label in name.split("."):
@@ -51,7 +55,7 @@ def normalise_mac(mac: str) -> str:
     >>> normalise_mac("52-54-00-AB-CD-EF")
     '52:54:00:ab:cd:ef'
     """
-    text = mac.strip().lower()
+    text = require_text(mac).strip().lower()
     if not _MAC.match(text):
         raise ValueError(f"{mac!r} is not a MAC address (expected six hex pairs like 52:54:00:12:34:56)")
     return text.replace("-", ":")
@@ -87,9 +91,40 @@ def check_interface_name(name: str) -> str:
     >>> check_interface_name("enp2s0_dns")
     'enp2s0_dns'
     """
-    if not _IFACE.match(name):
-        raise ValueError(f"{name!r} is not a valid interface name")
+    if not _IFACE.match(require_text(name)):
+        raise ValueError(
+            f"{name!r} is not a valid interface name (letters, digits and _.:@/-, at most 31 characters)"
+        )
     return name
+
+
+def check_network_name(name: object) -> str:
+    """Return `name` if it can name a network (and the VLAN a switch carries for it).
+
+    A network name need not be a DNS label (`KANSAS`, `home_net`); where it would name hosts in
+    DNS, the network's `subdomain` does, or its lower-cased name if that is a label.
+
+    >>> check_network_name("KANSAS")
+    'KANSAS'
+    """
+    if not _NETWORK.match(require_text(name)):
+        raise ValueError(
+            f"{name!r} is not a valid network name (letters, digits, '_' and '-', at most 32 "
+            "characters, starting with a letter or digit)"
+        )
+    return name
+
+
+def network_label(name: str, subdomain: str | None) -> str | None:
+    """The DNS label a network gives its hosts' names: its subdomain, else its lower-cased name.
+
+    >>> network_label("KANSAS", None), network_label("lab", "l"), network_label("home_net", None)
+    ('kansas', 'l', None)
+    """
+    if subdomain:
+        return subdomain
+    lowered = name.lower()
+    return lowered if _LABEL.match(lowered) else None
 
 
 def parse_size_mib(value: int | str) -> int:
@@ -103,11 +138,17 @@ def parse_size_mib(value: int | str) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"{value!r} is not a size")
-        return value
-    match = _SIZE.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a size such as '16G' or '512M'")
-    number = float(match.group(1))
-    unit = (match.group(2) or "M").upper()[0]
-    factor = {"B": 1 / (1024 * 1024), "K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}[unit]
-    return int(number * factor)
+        mib = value
+    else:
+        match = _SIZE.match(str(value) if isinstance(value, float) else require_text(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a size such as '16G' or '512M'")
+        number = float(match.group(1))
+        unit = (match.group(2) or "M").upper()[0]
+        factor = {"B": 1 / (1024 * 1024), "K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}[unit]
+        if number * factor > SIZE_MAX_MIB:
+            raise ValueError(f"{value!r} is too large (at most {SIZE_MAX_MIB} MiB, one EiB)")
+        mib = int(number * factor)
+    if mib > SIZE_MAX_MIB:
+        raise ValueError(f"{value!r} is too large (at most {SIZE_MAX_MIB} MiB, one EiB)")
+    return mib

@@ -167,9 +167,25 @@ def render_switch(state: SwitchState) -> str:
     return template.render(state=state, vlans=state.vlans, ports=state.ports)
 
 
+def platforms() -> list[str]:
+    """The platforms a switch configuration can be rendered for: `"cisco_ios" in platforms()`."""
+    return sorted(name.removesuffix(".j2") for name in _environment().list_templates(extensions=["j2"]))
+
+
 @artifact_builder("switch")
 def switch_artifacts(lab: Lab) -> Iterable[Artifact]:
     """Each switch's desired configuration: `switches/sw1.cfg`, one artifact per switch."""
+    faults = FaultCollector(lab.cadaster_file)
+    out = []
     for name in switches(lab.cadaster):
         state = desired_switch(lab.cadaster, name, lab.cadaster_file)
-        yield Artifact("switch", name, f"switches/{name}.cfg", render_switch(state).encode())
+        if state.platform not in platforms():
+            faults.add(
+                ("machines", name, "switch", "platform"),
+                f"no switch configuration for platform {state.platform!r} (elenta renders: "
+                f"{', '.join(platforms())})",
+            )
+            continue
+        out.append(Artifact("switch", name, f"switches/{name}.cfg", render_switch(state).encode()))
+    faults.raise_if_any()
+    return out

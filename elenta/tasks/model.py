@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from invoke import Context, task
 
+from elenta.compile.checks import validate_lab
 from elenta.lookup import lookup_address, lookup_mac
 from elenta.model.lab import load_lab
 from elenta.report import machines_table
@@ -20,9 +21,10 @@ from elenta.tasks._common import lab_path, open_lab, reports_errors
 )
 @reports_errors
 def check(c: Context, path: str | None = None, also: list[str] | None = None) -> None:
-    """Check a cadaster and its constellations; exit 2 naming file, key and fault."""
+    """Check a cadaster and its constellations as plan and deploy do; exit 2 naming every fault."""
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
+    validate_lab(lab)
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "
