@@ -6,7 +6,7 @@ from invoke import Context, task
 from invoke.exceptions import Exit
 
 from elenta.dns import plan as dns_plan
-from elenta.tasks._common import open_lab, reports_errors
+from elenta.tasks._common import checked_lab, open_lab, reports_errors
 
 
 @task(
@@ -33,7 +33,7 @@ def dns(
     lab: str = "",
 ) -> None:
     """Plan or apply the lab's DNS zones: `elenta dns plan`, `elenta dns apply [--force]`."""
-    loaded = open_lab(lab or None)
+    loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     if action == "plan":
         print(dns_plan.plan_report(loaded, force=force, reproducible=reproducible))
     elif action == "apply":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.tasks._common import open_lab, reports_errors
+from elenta.tasks._common import checked_lab, open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.operations.switch import SwitchResult
@@ -54,7 +54,7 @@ def net(
         rollback_switch,
     )
 
-    loaded = open_lab(lab or None)
+    loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     names = switch or None
     parallel = not serial
     if action == "plan":

@@ -16,7 +16,7 @@ from elenta.netboot.build import write_image_dir
 from elenta.netboot.errors import NetbootError
 from elenta.netboot.place import boot_target, machine_of_mac, place_built, place_lab, role_of_config
 from elenta.netboot.store import DEFAULT_GRACE, NetbootStore
-from elenta.tasks._common import lab_path, open_lab, reports_errors
+from elenta.tasks._common import checked_lab, lab_path, open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.netboot.introspect import SshTarget
@@ -174,7 +174,7 @@ def netboot(
 ) -> None:
     """Look after a netboot store: list its images, collect old generations, place, serve, deploy."""
     if action == "deploy":
-        loaded = open_lab(lab or None)
+        loaded = checked_lab(lab or None)
         try:
             servers = [loaded.machine_name(on)] if on else None
         except KeyError as exc:

@@ -6,7 +6,7 @@ from invoke import Context, task
 from invoke.exceptions import Exit
 
 from elenta.nfs import apply as nfs_apply
-from elenta.tasks._common import open_lab, reports_errors
+from elenta.tasks._common import checked_lab, open_lab, reports_errors
 
 
 @task(
@@ -21,7 +21,7 @@ from elenta.tasks._common import open_lab, reports_errors
 @reports_errors
 def nfs(c: Context, action: str, no_dns: bool = False, path: str = "", lab: str = "") -> None:
     """Plan or apply NFS exports: `elenta nfs plan`, `elenta nfs apply --no-dns`."""
-    loaded = open_lab(lab or None)
+    loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     if action == "plan":
         print(nfs_apply.plan_report(loaded))
     elif action == "apply":
