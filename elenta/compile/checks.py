@@ -21,6 +21,7 @@ from elenta.compile.merge import Source
 from elenta.model.constellation import Role
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
+from elenta.model.text import check_dns_name_length
 
 Machines = dict[str, MachineEntry]
 Check = Callable[[Lab, Machines], list[Fault]]
@@ -406,6 +407,10 @@ def check_names(lab: Lab, machines: Machines) -> list[Fault]:
             domains.setdefault(domain_name, (source, settings))
     services: dict[str, tuple[Source, Any]] = {}
     for fqdn, _domain, source, service in _service_names(lab):
+        try:
+            check_dns_name_length(fqdn)
+        except ValueError as exc:
+            faults.append(Fault(source.file, key_path(source.key), str(exc)))
         if fqdn in cadaster_names:
             faults.append(
                 Fault(

@@ -81,6 +81,7 @@ def _laughs(levels: int = 9) -> str:
 
 
 LAUGHS = _laughs()
+LONG_DOMAIN = f"{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 59}"  # 251 characters: a valid domain
 DEEP = 3000
 
 # (edit, key path the error names, words it says)
@@ -270,6 +271,12 @@ CASES = [
         "machines.archimedes.interfaces.eno1",
         "longer than 253",
         id="dns-name-too-long",
+    ),
+    pytest.param(
+        append(CONSTELLATION, f'[domains."{LONG_DOMAIN}".services.www]\nrole = "web"\nhost = "archimedes"'),
+        f'domains."{LONG_DOMAIN}".services.www',
+        "longer than 253",
+        id="service-name-too-long",
     ),
     pytest.param(
         replace(CADASTER, 'mac = "52:54:00:00:01:05"\n', ""),
