@@ -111,7 +111,11 @@ def _evaluate_nix(path: Path) -> Any:
 
     read_text(path)  # the same file checks as every other format
     try:
-        return nix_eval_json(["--file", str(path.resolve())], what=f"evaluating {path}")
+        from elenta.model.settings import lab_nix_config
+
+        return nix_eval_json(
+            ["--file", str(path.resolve())], what=f"evaluating {path}", config=lab_nix_config(path)
+        )
     except NixError as exc:
         raise ModelError.one(path, "(nix)", str(exc)) from None
     except RecursionError:
