@@ -43,6 +43,8 @@ def main() -> int:
             operations.update(step.split()[0] for step in lab.done)
             if result.kind == "crash":
                 crashes.append((case, lab.done, result.detail))
+            if (case + 1) % 500 == 0:
+                print(f"  {case + 1} cases: {dict(counts)}", flush=True)
     seconds = time.monotonic() - started
     print(f"seed {args.seed}: {args.cases} cases in {seconds:.1f} s ({args.cases / seconds:.0f}/s)")
     print(

@@ -4,7 +4,8 @@ Loading is bounded, so a hand-written (or hostile) file gives a fault naming it,
 or a runaway: at most `MAX_FILE_BYTES` per file, UTF-8 text only, nesting at most `MAX_DEPTH`
 levels, and at most `MAX_NODES` values and `MAX_TEXT` characters once YAML aliases are expanded
 (a few bytes of nested anchors would otherwise grow into gigabytes of plan). Keys are text;
-values are plain data (text, numbers, booleans, lists, tables); dates become ISO text.
+values are plain data (text, numbers, booleans, lists, tables); dates become ISO text; a key
+is one line of printable text.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from elenta.model.errors import Fault, ModelError, key_path
+from elenta.model.text import check_line
 
 SUFFIXES = (".toml", ".json", ".yaml", ".yml", ".nix")
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -164,6 +166,10 @@ def plain_data(data: dict[str, Any], file: str | Path) -> dict[str, Any]:
                     raise ModelError.one(
                         file, loc, f"key {key!r} is {_kind(key)}; keys must be text (quote it)"
                     )
+                try:
+                    check_line(key)  # keys become names: attribute names in Nix, JSON keys, labels
+                except ValueError as exc:
+                    raise ModelError.one(file, loc, f"a key: {exc}") from None
                 budget[1] -= len(key)
                 out[key] = copy(item, (*loc, key))
             return out

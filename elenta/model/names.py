@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from elenta.model.text import require_text
+from elenta.model.text import check_dns_name_length, require_text
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _MAC = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$")
@@ -36,8 +36,9 @@ def check_domain(name: str) -> str:
     'example.lab'
     """
     name = require_text(name).rstrip(".")
-    if not name or len(name) > 253:
+    if not name:
         raise ValueError(f"{name!r} is not a valid DNS name")
+    check_dns_name_length(name)
     for label in name.split("."):
         try:
             check_label(label)

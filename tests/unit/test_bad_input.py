@@ -169,6 +169,12 @@ CASES = [
         "not a finite number",
         id="nan-in-data",
     ),
+    pytest.param(
+        append(CONSTELLATION, '[data]\n"x\\ny" = 1'),
+        "data",
+        "a key: 'x\\ny' holds a line break",
+        id="line-break-in-a-key",
+    ),
     # -- types and bounds --------------------------------------------------------------------
     pytest.param(
         replace(CADASTER, 'mac = "52:54:00:00:01:02"', "mac = 525400000102"),
