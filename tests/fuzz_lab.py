@@ -200,7 +200,10 @@ class Outcome:
 
 
 def outcome(folder: Path) -> Outcome:
-    """Load, validate and plan (in memory) the lab in `folder`, as `elenta check`/`plan` would."""
+    """Load, validate and plan (in memory) the lab in `folder`, as `elenta check`/`plan` would.
+
+    An accepted lab whose plan holds a stray control character counts as a crash: an injection.
+    """
     import warnings
 
     from elenta.compile.plan import build_plan
@@ -210,7 +213,7 @@ def outcome(folder: Path) -> Outcome:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            build_plan(load_lab(folder))
+            plan = build_plan(load_lab(folder))
     except ModelError as exc:
         files = {str(p) for p in folder.rglob("*") if p.is_file()}
         for fault in exc.faults:
@@ -221,4 +224,22 @@ def outcome(folder: Path) -> Outcome:
         return Outcome("crash", traceback.format_exc(limit=8))
     except Exception:
         return Outcome("crash", traceback.format_exc())
+    for rel, content in plan.files.items():
+        if rel.startswith("inputs/") or rel.endswith(".json"):
+            continue  # the user's own files, and JSON (whose encoder escapes what must be)
+        injected = _stray_control(content)
+        if injected:
+            return Outcome("crash", f"accepted, but {rel} holds {injected}: an injection")
     return Outcome("ok")
+
+
+def _stray_control(content: bytes) -> str | None:
+    """A control character other than newline and tab in a generated file (or bytes not UTF-8)."""
+    try:
+        text = content.decode()
+    except UnicodeDecodeError:
+        return "bytes that are not UTF-8"
+    for char in text:
+        if (char < " " and char not in "\n\t") or char in "\x7f\x85\u2028\u2029":
+            return f"the control character U+{ord(char):04X}"
+    return None
