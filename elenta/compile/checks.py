@@ -1,9 +1,10 @@
 """The one validation `elenta check`, `elenta plan` and every deploy share; each fault names both sides.
 
 `validate_lab(lab)` compiles the lab, runs every check here (plus the merge conflicts found while
-compiling) and builds every subsystem's artifacts in memory, so each render-time check (a zone
-name, an exports path, a switch platform) is found too; it raises one `CheckError` listing every
-fault, or returns the machines and artifacts a plan is made of. Nothing is written.
+compiling), then each subsystem's own `check` and its artifacts built in memory, so what a
+renderer refuses (a zone name, an exports path, a switch platform) is found too. It raises one
+`CheckError` listing every fault, or returns the machines and artifacts a plan is made of.
+Nothing is written.
 Each check is also a function returning its faults: `check_ports(lab, compiled_machines(lab).machines)`.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from elenta.compile.artifacts import Artifact, registered_builders
+from elenta.compile.artifacts import Artifact
 from elenta.compile.machines import MachineEntry, compiled_machines
 from elenta.compile.merge import Source
 from elenta.model.constellation import Role
@@ -37,13 +38,18 @@ class ValidLab:
 
     machines: Machines
     artifacts: list[Artifact]
+    subsystems: list[str]
 
 
 def validate_lab(lab: Lab) -> ValidLab:
     """Check everything that can be known offline, raising CheckError with every fault at once.
 
+    The compatibility checks below, then each registered subsystem: its artifacts are built in
+    memory (a fault its rendering raises is reported) and its own `check`, when it has one, runs.
     `validate_lab(load_lab("examples/lab")).artifacts[0].subsystem` -> `'dns'`
     """
+    from elenta.subsystem import Subsystem, registered
+
     cached = vars(lab).get("_elenta_valid_lab")
     if cached is not None:
         return cached
@@ -52,20 +58,31 @@ def validate_lab(lab: Lab) -> ValidLab:
     for check in CHECKS:
         faults.extend(check(lab, compiled.machines))
     artifacts: list[Artifact] = []
-    for builder in registered_builders().values():
+    for subsystem in registered():
+        found: list[Fault] = []
+        if type(subsystem).check is not Subsystem.check:  # the default check renders: done below
+            found.extend(subsystem.check(lab))
         try:
-            artifacts.extend(builder(lab))
+            artifacts.extend(subsystem.artifacts(lab))
         except ModelError as exc:
-            # A render-time fault at a key a check has already named is the same problem.
-            named = {(f.file, f.key) for f in faults}
-            faults.extend(f for f in exc.faults if (f.file, f.key) not in named)
+            found.extend(exc.faults)
         except Exception:
-            if not faults:
-                raise  # a bug in the builder, not a fault of the lab: let it show
-            # else: the builder tripped over a fault already found; fixing that comes first
+            if not (faults or found):
+                raise  # a bug in the subsystem, not a fault of the lab: let it show
+            # else: the renderer tripped over a fault already found; fixing that comes first
+        # A subsystem's fault at a key already named (by a check, or twice by itself) is the same problem.
+        named = {(f.file, f.key) for f in faults}
+        for fault in found:
+            if (fault.file, fault.key) not in named:
+                faults.append(fault)
+                named.add((fault.file, fault.key))
     if faults:
         raise CheckError(_unique(faults))
-    valid = ValidLab(compiled.machines, sorted(artifacts, key=lambda a: (a.subsystem, a.path)))
+    valid = ValidLab(
+        compiled.machines,
+        sorted(artifacts, key=lambda a: (a.subsystem, a.path)),
+        [s.name for s in registered()],
+    )
     vars(lab)["_elenta_valid_lab"] = valid
     return valid
 

@@ -15,8 +15,8 @@ from pyinfra import host
 from pyinfra.api import deploy
 
 from elenta.model.lab import load_lab
+from elenta.nfs.render import exports_text
 from elenta.operations import nfs as nfs_ops
-from elenta.render.nfs import exports_text
 
 
 def wanted(host: Any) -> bool:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from invoke import Context, task
 
-from elenta.compile.checks import validate_lab
-from elenta.lookup import lookup_address, lookup_mac
-from elenta.model.lab import load_lab
-from elenta.report import machines_table
 from elenta.tasks._common import lab_path, open_lab, reports_errors
 
 
@@ -21,22 +17,28 @@ from elenta.tasks._common import lab_path, open_lab, reports_errors
 )
 @reports_errors
 def check(c: Context, path: str | None = None, also: list[str] | None = None) -> None:
-    """Check a cadaster and its constellations as plan and deploy do; exit 2 naming every fault."""
+    """Check a cadaster and its constellations as plan and deploys do; exit 2 naming every fault."""
+    from elenta.compile.checks import validate_lab
+    from elenta.model.lab import load_lab
+
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
-    validate_lab(lab)
+    checked = validate_lab(lab).subsystems
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "
         f"{len(lab.cadaster.networks)} networks, {len(lab.constellations)} constellation(s), "
         f"{services} service(s)"
     )
+    print(f"ok: subsystems {', '.join(checked)}")
 
 
 @task(help={"lab": "the lab folder (default: $ELENTA_LAB or examples/lab)"})
 @reports_errors
 def machines(c: Context, lab: str = "") -> None:
     """List every device of the lab: canon name, kind, addresses, MAC, roles."""
+    from elenta.report import machines_table
+
     print(machines_table(open_lab(lab or None)))
 
 
@@ -55,6 +57,8 @@ def lookup(
     c: Context, name: str, no_dns: bool = False, mac: bool = False, server: str = "", lab: str = ""
 ) -> None:
     """Print a machine's IP, resolved through the lab's own DNS server (or `--no-dns`)."""
+    from elenta.lookup import lookup_address, lookup_mac
+
     loaded = open_lab(lab or None)
     if mac:
         print(lookup_mac(loaded, name))

@@ -8,7 +8,7 @@ from elenta.compile.artifacts import registered_builders
 from elenta.model.cadaster import Cadaster
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
-from elenta.render.switch import PortSpec, VlanSpec, desired_switch, render_switch, switches, vlan_ranges
+from elenta.switch.render import PortSpec, VlanSpec, desired_switch, render_switch, switches, vlan_ranges
 
 LAB = "examples/lab"
 
@@ -105,6 +105,7 @@ def test_access_port_on_a_network_without_vlan_names_the_key() -> None:
 
 
 def test_unknown_platform_template() -> None:
-    state = desired_switch(_cadaster(platform="junos"), "sw")
-    with pytest.raises(KeyError, match="no switch template for platform 'junos'"):
-        render_switch(state)
+    with pytest.raises(
+        ModelError, match=r"machines\.sw\.switch\.platform: no switch configuration for platform 'junos'"
+    ):
+        desired_switch(_cadaster(platform="junos"), "sw")
