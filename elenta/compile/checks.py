@@ -14,7 +14,7 @@ import ipaddress
 import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elenta.compile.artifacts import Artifact
 from elenta.compile.machines import MachineEntry, compiled_machines
@@ -23,6 +23,9 @@ from elenta.model.constellation import Role
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
 from elenta.model.text import check_dns_name_length
+
+if TYPE_CHECKING:
+    from elenta.subsystem import Subsystem
 
 Machines = dict[str, MachineEntry]
 Check = Callable[[Lab, Machines], list[Fault]]
@@ -41,35 +44,28 @@ class ValidLab:
     subsystems: list[str]
 
 
-def validate_lab(lab: Lab) -> ValidLab:
+def validate_lab(lab: Lab, *, render: bool = True) -> ValidLab:
     """Check everything that can be known offline, raising CheckError with every fault at once.
 
     The compatibility checks below, then each registered subsystem: its artifacts are built in
     memory (a fault its rendering raises is reported) and its own `check`, when it has one, runs.
+    With `render=False` (`elenta check`), a subsystem with its own `check` is trusted to find
+    every fault without rendering (the switch check: no template engine to load); the faults are
+    the same, and the result holds no artifacts.
     `validate_lab(load_lab("examples/lab")).artifacts[0].subsystem` -> `'dns'`
     """
-    from elenta.subsystem import Subsystem, registered
+    from elenta.subsystem import registered
 
     cached = vars(lab).get("_elenta_valid_lab")
     if cached is not None:
-        return cached
+        return cached if render else ValidLab(cached.machines, [], cached.subsystems)
     compiled = compiled_machines(lab)
     faults = list(compiled.faults)
     for check in CHECKS:
         faults.extend(check(lab, compiled.machines))
     artifacts: list[Artifact] = []
     for subsystem in registered():
-        found: list[Fault] = []
-        if type(subsystem).check is not Subsystem.check:  # the default check renders: done below
-            found.extend(subsystem.check(lab))
-        try:
-            artifacts.extend(subsystem.artifacts(lab))
-        except ModelError as exc:
-            found.extend(exc.faults)
-        except Exception:
-            if not (faults or found):
-                raise  # a bug in the subsystem, not a fault of the lab: let it show
-            # else: the renderer tripped over a fault already found; fixing that comes first
+        found = _subsystem_faults(subsystem, lab, render, artifacts, already=bool(faults))
         # A subsystem's fault at a key already named (by a check, or twice by itself) is the same problem.
         named = {(f.file, f.key) for f in faults}
         for fault in found:
@@ -83,8 +79,33 @@ def validate_lab(lab: Lab) -> ValidLab:
         sorted(artifacts, key=lambda a: (a.subsystem, a.path)),
         [s.name for s in registered()],
     )
-    vars(lab)["_elenta_valid_lab"] = valid
+    if render:
+        vars(lab)["_elenta_valid_lab"] = valid
     return valid
+
+
+def _subsystem_faults(
+    subsystem: Subsystem, lab: Lab, render: bool, artifacts: list[Artifact], already: bool
+) -> list[Fault]:
+    """One subsystem's faults: its own `check` if it has one, and what rendering its artifacts
+    (added to `artifacts`) raises; rendering is left out when `render` is False and it has a check."""
+    from elenta.subsystem import Subsystem
+
+    found: list[Fault] = []
+    own_check = type(subsystem).check is not Subsystem.check  # the default one renders, as below
+    if own_check:
+        found.extend(subsystem.check(lab))
+        if not render:
+            return found
+    try:
+        artifacts.extend(subsystem.artifacts(lab))
+    except ModelError as exc:
+        found.extend(exc.faults)
+    except Exception:
+        if not (already or found):
+            raise  # a bug in the subsystem, not a fault of the lab: let it show
+        # else: the renderer tripped over a fault already found; fixing that comes first
+    return found
 
 
 def check_lab(lab: Lab) -> Machines:

@@ -23,7 +23,7 @@ def check(c: Context, path: str | None = None, also: list[str] | None = None) ->
 
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
-    checked = validate_lab(lab).subsystems
+    checked = validate_lab(lab, render=False).subsystems
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "
