@@ -37,7 +37,7 @@ def _forbidden(char: str, allowed: str) -> str | None:
     return None
 
 
-def check_line(value: object, allowed: str = "") -> str:
+def check_line(value: object, allowed: str = "", what: str = "one line of printable text") -> str:
     """Return `value` if it is one line of printable text (characters in `allowed` excepted).
 
     >>> check_line("rack 2, port 4")
@@ -51,9 +51,7 @@ def check_line(value: object, allowed: str = "") -> str:
     for char in text:
         problem = _forbidden(char, allowed)
         if problem:
-            raise ValueError(
-                f"{_short(text)} holds {problem}: a value here must be one line of printable text"
-            )
+            raise ValueError(f"{_short(text)} holds {problem}: a value here must be {what}")
     return text
 
 
@@ -63,7 +61,7 @@ def check_script(value: object) -> str:
     >>> check_script("systemctl is-active knot\\ntest -L /run/current-system")
     'systemctl is-active knot\\ntest -L /run/current-system'
     """
-    return check_line(value, allowed="\n\t")
+    return check_line(value, allowed="\n\t", what="printable text (line breaks and tabs allowed)")
 
 
 def check_ios_description(value: object) -> str:
