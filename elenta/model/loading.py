@@ -177,6 +177,10 @@ def plain_data(data: dict[str, Any], file: str | Path) -> dict[str, Any]:
             return [copy(item, (*loc, i)) for i, item in enumerate(value)]
         if isinstance(value, str):
             budget[1] -= len(value)
+            if "\x00" in value:
+                raise ModelError.one(
+                    file, loc, "holds a NUL character, which no destination (a Nix string included) carries"
+                )
             return value
         if isinstance(value, float) and not math.isfinite(value):
             raise ModelError.one(file, loc, f"{value} is not a finite number")

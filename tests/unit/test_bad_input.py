@@ -175,6 +175,12 @@ CASES = [
         "a key: 'x\\ny' holds a line break",
         id="line-break-in-a-key",
     ),
+    pytest.param(
+        replace(CONSTELLATION, 'zone_admin = "hostmaster"', 'zone_admin = "host\\u0000master"'),
+        "machines.toto.data.zone_admin",
+        "a NUL character",
+        id="nul-in-data",
+    ),
     # -- types and bounds --------------------------------------------------------------------
     pytest.param(
         replace(CADASTER, 'mac = "52:54:00:00:01:02"', "mac = 525400000102"),
@@ -310,7 +316,7 @@ CASES = [
     pytest.param(
         replace(CADASTER, 'interface = "enp2s0"', 'interface = "enp2s0"\ndescription = "a\\u0000b"'),
         'machines.sw1.switch.ports."FastEthernet0/1".description',
-        "a control character",
+        "a NUL character",
         id="switch-description-nul",
     ),
     pytest.param(
