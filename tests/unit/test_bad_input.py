@@ -428,3 +428,16 @@ def test_json_lab_with_numbers_for_text_is_refused_in_process(tmp_path: Path) ->
         load_lab(tmp_path)
     keys = {f.key for f in caught.value.faults}
     assert keys == {"networks.lab.subdomain", "machines.a.interfaces.eth0.mac"}
+
+
+def test_a_network_named_in_capitals_names_hosts_in_lower_case(example_lab_copy: Path) -> None:
+    from elenta.model.lab import load_lab
+
+    cadaster = example_lab_copy / CADASTER
+    text = cadaster.read_text().replace("[networks.home]", "[networks.KANSAS]")
+    text = text.replace('subdomain = "home"\n', "").replace('network = "home"', 'network = "KANSAS"')
+    cadaster.write_text(text)
+    lab = load_lab(example_lab_copy)
+    names = {name: str(record.ip) for record in lab.cadaster.addresses() for name in record.names}
+    assert names["kansas.ifrit.canon"] == "127.0.2.254"
+    assert str(lab.cadaster.address("kansas.ifrit.canon")) == "127.0.2.254"
