@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from elenta.model.errors import FaultCollector, ModelError, key_path
 from elenta.model.fields import (
+    DnsServer,
     DomainName,
     Label,
     Line,
@@ -181,7 +182,7 @@ class Machine(StrictModel):
 class DnsSettings(StrictModel):
     """Where the lab's own DNS servers answer (`"127.0.1.53:53"`), used by `elenta lookup`."""
 
-    servers: list[Line] = Field(default_factory=list)
+    servers: list[DnsServer] = Field(default_factory=list)
     admin: DomainName = "hostmaster"
     ttl: int = Field(default=3600, ge=0, le=2**31 - 1)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from elenta.model.names import (
+    check_dns_server,
     check_domain,
     check_flake_ref,
     check_interface_name,
@@ -32,5 +33,6 @@ Line = Annotated[str, BeforeValidator(check_line)]
 Script = Annotated[str, BeforeValidator(check_script)]
 """A shell script run on a host (health checks, backup commands): lines of printable text."""
 PortDescription = Annotated[str, BeforeValidator(check_ios_description)]
+DnsServer = Annotated[str, BeforeValidator(check_dns_server)]
 SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
 FlakeRef = Annotated[str, BeforeValidator(check_flake_ref)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from elenta.model.text import check_dns_name_length, require_text
@@ -153,3 +154,34 @@ def parse_size_mib(value: int | str) -> int:
     if mib > SIZE_MAX_MIB:
         raise ValueError(f"{value!r} is too large (at most {SIZE_MAX_MIB} MiB, one EiB)")
     return mib
+
+
+def parse_dns_server(text: object) -> tuple[str, int]:
+    """Split a DNS server (`"127.0.1.53:5353"`, `"[::1]:53"`, `"127.0.1.53"`) into IP and port.
+
+    >>> parse_dns_server("127.0.0.1:5353"), parse_dns_server("127.0.1.53"), parse_dns_server("[::1]:54")
+    (('127.0.0.1', 5353), ('127.0.1.53', 53), ('::1', 54))
+    """
+    value = require_text(text)
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":") if rest.startswith(":") else ("" if not rest else "x")
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    else:
+        host, port = value, ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a DNS server: an IP address, optionally with a port (127.0.1.53:53)"
+        ) from None
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise ValueError(f"{value!r} is not a DNS server: the port must be a number from 1 to 65535")
+    return str(address), int(port or 53)
+
+
+def check_dns_server(text: object) -> str:
+    """Return `text` if it names a DNS server (see `parse_dns_server`), else raise ValueError."""
+    parse_dns_server(text)
+    return str(text)

@@ -242,6 +242,12 @@ CASES = [
         "free-form data goes under 'data'",
         id="unknown-key-in-placement",
     ),
+    pytest.param(
+        replace(CADASTER, 'servers = ["127.0.1.53:53"]', 'servers = ["127.0.1.53:dns"]'),
+        "dns.servers[0]",
+        "the port must be a number",
+        id="dns-server-port",
+    ),
     # -- what plan refused and check passed ---------------------------------------------------
     pytest.param(
         replace(CONSTELLATION, '[{ port = 80, proto = "tcp" },', '[{ port = 22, proto = "tcp" },'),
