@@ -482,6 +482,18 @@ def _check_dns_names(cadaster: Cadaster, faults: FaultCollector) -> None:
 
 
 def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultCollector) -> None:
+    on = sorted({i.network for i in cadaster.machines[short].interfaces.values()})
+    if not on:
+        faults.add(
+            ("machines", short, "interfaces"),
+            f"{short} is a managed switch: elenta reaches it on an interface's IP, and it has none",
+        )
+    managed = switch.management_network
+    if managed is not None and on and managed not in on:
+        faults.add(
+            ("machines", short, "switch", "management_network"),
+            f"{short} has no interface on network {managed!r} (its interfaces are on: {', '.join(on)})",
+        )
     for port_name, port in switch.ports.items():
         base = ("machines", short, "switch", "ports", port_name)
         try:

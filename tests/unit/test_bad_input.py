@@ -248,6 +248,12 @@ CASES = [
         "the port must be a number",
         id="dns-server-port",
     ),
+    pytest.param(
+        replace(CADASTER, "shutdown_unused = false", 'shutdown_unused = false\nmanagement_network = "home"'),
+        "machines.sw1.switch.management_network",
+        "sw1 has no interface on network 'home'",
+        id="switch-management-network",
+    ),
     # -- what plan refused and check passed ---------------------------------------------------
     pytest.param(
         replace(CONSTELLATION, '[{ port = 80, proto = "tcp" },', '[{ port = 22, proto = "tcp" },'),
