@@ -453,3 +453,22 @@ def test_a_network_named_in_capitals_names_hosts_in_lower_case(example_lab_copy:
     names = {name: str(record.ip) for record in lab.cadaster.addresses() for name in record.names}
     assert names["kansas.ifrit.canon"] == "127.0.2.254"
     assert str(lab.cadaster.address("kansas.ifrit.canon")) == "127.0.2.254"
+
+
+def test_a_service_without_host_is_placed_and_named_in_dns(example_lab_copy: Path) -> None:
+    """Found by the fuzz run: an emptied `host` (elenta places the service) crashed the DNS zone
+    of the bare domain, and its CNAME pointed at `any.`."""
+    import warnings
+
+    from elenta.compile.plan import build_plan
+    from elenta.model.lab import load_lab
+
+    replace(CONSTELLATION, 'role = "web"\nhost = "archimedes"', 'role = "web"\nhost = ""')(example_lab_copy)
+    lab = load_lab(example_lab_copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plan = build_plan(lab)
+    placed = lab.placement.where["service:www.example.lab"]
+    zone = plan.artifact("dns", "toto", "dns/zones/example.lab.zone").decode().splitlines()
+    assert f"www IN CNAME {placed}.canon." in zone
+    assert f"@ IN A {lab.cadaster.address(placed)}" in zone
