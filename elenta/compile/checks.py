@@ -444,7 +444,7 @@ def check_names(lab: Lab, machines: Machines) -> list[Fault]:
                 )
             domains.setdefault(domain_name, (source, settings))
     services: dict[str, tuple[Source, Any]] = {}
-    for fqdn, _domain, source, service in _service_names(lab):
+    for fqdn, domain, source, service in _service_names(lab):
         try:
             check_dns_name_length(fqdn)
         except ValueError as exc:
@@ -459,7 +459,9 @@ def check_names(lab: Lab, machines: Machines) -> list[Fault]:
             )
         if fqdn in services:
             other, other_service = services[fqdn]
-            same_host = lab.machine_name(other_service.host) == lab.machine_name(service.host)
+            name = fqdn.removesuffix(f".{domain}")
+            where = [lab.service_host(domain, name, x.host) for x in (service, other_service)]
+            same_host = len({lab.machine_name(host) for host in where}) == 1
             if not (same_host and other_service.role == service.role):
                 faults.append(
                     Fault(
