@@ -79,6 +79,7 @@ CONTROL = [
 ]
 WORDS = [
     "",
+    "any",
     ".",
     "toto",
     "lab",
