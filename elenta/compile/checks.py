@@ -56,7 +56,9 @@ def validate_lab(lab: Lab, *, render: bool = True) -> ValidLab:
     """
     from elenta.subsystem import registered
 
-    cached = vars(lab).get("_elenta_valid_lab")
+    subsystems = registered()
+    cache_key = "_elenta_valid_lab:" + ",".join(s.name for s in subsystems)  # plugins may come and go
+    cached = vars(lab).get(cache_key)
     if cached is not None:
         return cached if render else ValidLab(cached.machines, [], cached.subsystems)
     compiled = compiled_machines(lab)
@@ -64,7 +66,7 @@ def validate_lab(lab: Lab, *, render: bool = True) -> ValidLab:
     for check in CHECKS:
         faults.extend(check(lab, compiled.machines))
     artifacts: list[Artifact] = []
-    for subsystem in registered():
+    for subsystem in subsystems:
         found = _subsystem_faults(subsystem, lab, render, artifacts, already=bool(faults))
         # A subsystem's fault at a key already named (by a check, or twice by itself) is the same problem.
         named = {(f.file, f.key) for f in faults}
@@ -77,10 +79,10 @@ def validate_lab(lab: Lab, *, render: bool = True) -> ValidLab:
     valid = ValidLab(
         compiled.machines,
         sorted(artifacts, key=lambda a: (a.subsystem, a.path)),
-        [s.name for s in registered()],
+        [s.name for s in subsystems],
     )
     if render:
-        vars(lab)["_elenta_valid_lab"] = valid
+        vars(lab)[cache_key] = valid
     return valid
 
 
