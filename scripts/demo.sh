@@ -40,8 +40,8 @@ step "elenta nixos show archimedes   (the container and the VM its constellation
 elenta nixos show archimedes --only containers
 elenta nixos show archimedes --only microvm.vms
 elenta nixos show toto --only networking.firewall
-step "elenta net plan   (what the switch step will push)"
-elenta net plan | head -n 20
+step "elenta net plan --live   (what the switch step will push, read from the switch)"
+elenta net plan --live | head -n 20
 
 step "elenta switch --no-dns --only all   (NixOS, host data, DNS, NFS, netboot, then the switch)"
 elenta switch --no-dns --only all

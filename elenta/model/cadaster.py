@@ -140,16 +140,34 @@ class SwitchPort(StrictModel):
     native: Line | None = None
     description: PortDescription | None = None
     shutdown: bool | None = None
+    # Access-port profile (None: the switch's default): edge port, BPDU guard, voice VLAN.
+    portfast: bool | None = None
+    bpduguard: bool | None = None
+    voice: str | None = None  # network whose VLAN is the port's voice VLAN
+    # Link aggregation: ports with the same `channel` form one LACP port-channel.
+    channel: int | None = Field(default=None, ge=1, le=4096)
 
 
 class Switch(StrictModel):
     """A managed switch: platform (a netmiko device type), credentials and ports."""
 
-    platform: str = Field(default="cisco_ios", pattern=r"^[a-z0-9_]{1,40}$")
+    platform: str = "cisco_ios"
+    model: str | None = None  # hardware model: its port list (`elenta check` refuses other ports)
     credentials: Credentials = Field(default_factory=Credentials)
     ports: dict[str, SwitchPort] = Field(default_factory=dict)
+    # Ranges elenta owns besides the listed ports (`"FastEthernet0/1-24"`): an unlisted port in a
+    # range is reset to the default (and shut down with `shutdown_unused`).
+    owned_ports: list[str] = Field(default_factory=list)
     shutdown_unused: bool = False
     management_network: str | None = None
+    # Access ports get `portfast` and `bpduguard` unless a port says otherwise.
+    portfast: bool = True
+    bpduguard: bool = True
+    # Seconds to wait for the switch: connection, login, each reply.
+    timeout: float = Field(default=15.0, gt=0, le=600)
+    # Minutes after which the switch reverts by itself (IOS `reload in`) an apply touching its
+    # management VLAN that elenta cannot confirm; 0: no timer.
+    revert_minutes: int = Field(default=5, ge=0, le=60)
 
 
 class Machine(StrictModel):
@@ -489,7 +507,9 @@ def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultC
             f"{short} is a managed switch: elenta reaches it on an interface's IP, and it has none",
         )
     managed = switch.management_network
-    if managed is not None and on and managed not in on:
+    if managed is not None and managed not in cadaster.networks:
+        faults.add(("machines", short, "switch", "management_network"), f"unknown network {managed!r}")
+    elif managed is not None and on and managed not in on:
         faults.add(
             ("machines", short, "switch", "management_network"),
             f"{short} has no interface on network {managed!r} (its interfaces are on: {', '.join(on)})",
@@ -517,6 +537,7 @@ def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultC
             ("network", [port.network]),
             ("networks", port.networks),
             ("native", [port.native]),
+            ("voice", [port.voice]),
         ):
             for name in names:
                 if name is not None and name not in cadaster.networks:

@@ -19,9 +19,12 @@ from elenta.model.text import check_ios_description, check_line, check_script
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are faults (a misspelling must not pass), and loaded models are immutable."""
+    """Unknown keys are faults (a misspelling must not pass), and loaded models are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    Validators are built on first use (`defer_build`), not at import: `elenta check` starts sooner.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 Label = Annotated[str, BeforeValidator(check_label)]

@@ -311,7 +311,7 @@ CASES = [
     pytest.param(
         replace(CADASTER, 'platform = "cisco_ios"', 'platform = "zte_zxros"'),
         "machines.sw1.switch.platform",
-        "no switch configuration for platform 'zte_zxros'",
+        "unsupported switch platform 'zte_zxros'",
         id="unknown-switch-platform",
     ),
     # -- strings checked for where they go ----------------------------------------------------
