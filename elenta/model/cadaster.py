@@ -28,6 +28,7 @@ from elenta.model.fields import (
 from elenta.model.names import (
     check_domain,
     check_interface_name,
+    label_of,
     network_label,
     normalise_mac,
 )
@@ -321,13 +322,19 @@ class Cadaster(StrictModel):
             multi = len({i.network for i in machine.interfaces.values()}) > 1
             primary = machine.primary_interface()
             links_named: set[str] = set()
+            networks_named: set[str] = set()
             for if_name, iface in machine.interfaces.items():
                 net = self.networks.get(iface.network)
                 names: list[str] = []
                 if primary and primary[0] == if_name:
                     names.append(self.canon(short))
-                if multi and net is not None and (label := net.label(iface.network)):
+                if iface.network in networks_named:
+                    # A second interface on one network (a bond member): named by its interface.
+                    if label := label_of(if_name):
+                        names.append(f"{label}.{self.canon(short)}")
+                elif multi and net is not None and (label := net.label(iface.network)):
                     names.append(f"{label}.{self.canon(short)}")
+                networks_named.add(iface.network)
                 if net is not None and net.link not in links_named:
                     # The link-type form names the first interface of that link type.
                     links_named.add(net.link)
@@ -414,12 +421,13 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
                     (*base, "network"),
                     f"unknown network {iface.network!r} (known: {', '.join(cadaster.networks) or 'none'})",
                 )
-            elif iface.network in on_network:
+            elif iface.network in on_network and label_of(if_name) is None:
                 faults.add(
                     (*base, "network"),
                     f"{short} is already on network {iface.network!r} through {on_network[iface.network]}: "
-                    "a second address on one network is an alias of that interface "
-                    f"(aliases.<name> = {{ ip = ..., name = ... }}), which gets its own DNS name",
+                    f"a second interface there is named {if_name}.{cadaster.canon(short)} in DNS, and "
+                    f"{if_name!r} is no DNS label; rename it, or make the address an alias of "
+                    f"{on_network[iface.network]} (aliases.<name> = {{ ip = ..., name = ... }})",
                 )
             on_network.setdefault(iface.network, if_name)
             ips = [((*base, "ip"), iface.ip)] + [

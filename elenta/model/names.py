@@ -123,8 +123,15 @@ def network_label(name: str, subdomain: str | None) -> str | None:
     >>> network_label("KANSAS", None), network_label("lab", "l"), network_label("home_net", None)
     ('kansas', 'l', None)
     """
-    if subdomain:
-        return subdomain
+    return subdomain or label_of(name)
+
+
+def label_of(name: str) -> str | None:
+    """`name` lower-cased, if that is a DNS label: `label_of("KANSAS") == "kansas"`, else None.
+
+    >>> label_of("enp4s0"), label_of("Gi0/1")
+    ('enp4s0', None)
+    """
     lowered = name.lower()
     return lowered if _LABEL.match(lowered) else None
 

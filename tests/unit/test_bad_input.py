@@ -231,10 +231,10 @@ CASES = [
         id="overlapping-cidrs",
     ),
     pytest.param(
-        append(CADASTER, '[machines.nancy.interfaces.enp4s0]\nnetwork = "lab"\nip = "127.0.1.33"'),
-        "machines.nancy.interfaces.enp4s0.network",
-        "already on network 'lab' through enp3s0",
-        id="second-interface-same-network",
+        append(CADASTER, '[machines.nancy.interfaces."eth_2"]\nnetwork = "lab"\nip = "127.0.1.33"'),
+        "machines.nancy.interfaces.eth_2.network",
+        "already on network 'lab' through enp3s0: a second interface there is named eth_2.nancy.canon",
+        id="second-interface-same-network-unnamed",
     ),
     pytest.param(
         replace(CONSTELLATION, 'hostConfig = ".#dns"', 'hostConfig = ".#dns"\nservices = ["dns"]'),
@@ -472,3 +472,13 @@ def test_a_service_without_host_is_placed_and_named_in_dns(example_lab_copy: Pat
     zone = plan.artifact("dns", "toto", "dns/zones/example.lab.zone").decode().splitlines()
     assert f"www IN CNAME {placed}.canon." in zone
     assert f"@ IN A {lab.cadaster.address(placed)}" in zone
+
+
+def test_a_second_interface_on_one_network_is_named_by_its_interface(example_lab_copy: Path) -> None:
+    from elenta.model.lab import load_lab
+
+    second = '[machines.nancy.interfaces.enp4s0]\nnetwork = "lab"\nip = "127.0.1.33"'
+    append(CADASTER, second)(example_lab_copy)
+    records = {r.interface: r.names for r in load_lab(example_lab_copy).cadaster.addresses()}
+    assert records["enp4s0"] == ("enp4s0.nancy.canon",)  # so it has a PTR too
+    assert records["enp3s0"] == ("nancy.canon", "nancy.canon.lan")
