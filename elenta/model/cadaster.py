@@ -21,7 +21,6 @@ from elenta.model.fields import (
     Label,
     Line,
     NetworkName,
-    PortDescription,
     SizeMiB,
     StrictModel,
 )
@@ -139,7 +138,7 @@ class SwitchPort(StrictModel):
     network: Line | None = None
     networks: list[Line] = Field(default_factory=list)
     native: Line | None = None
-    description: PortDescription | None = None
+    description: str | None = None  # checked for the switch CLI by elenta.switch.check
     shutdown: bool | None = None
     # Access-port profile (None: the switch's default): edge port, BPDU guard, voice VLAN.
     portfast: bool | None = None

@@ -15,7 +15,7 @@ from elenta.model.names import (
     check_network_name,
     parse_size_mib,
 )
-from elenta.model.text import check_ios_description, check_line, check_script
+from elenta.model.text import check_line, check_script
 
 
 class StrictModel(BaseModel):
@@ -35,7 +35,6 @@ Line = Annotated[str, BeforeValidator(check_line)]
 """One line of printable text: what every name, path and description of the model is."""
 Script = Annotated[str, BeforeValidator(check_script)]
 """A shell script run on a host (health checks, backup commands): lines of printable text."""
-PortDescription = Annotated[str, BeforeValidator(check_ios_description)]
 DnsServer = Annotated[str, BeforeValidator(check_dns_server)]
 SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
 FlakeRef = Annotated[str, BeforeValidator(check_flake_ref)]

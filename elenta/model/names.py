@@ -12,7 +12,7 @@ _MAC = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$")
 _FLAKE_REF = re.compile(r"^[A-Za-z0-9._/:+@~-]*#[A-Za-z0-9._\"-]+$")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
 _IFACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,30}$")
-_NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+_NETWORK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 SIZE_MAX_MIB = 1024**4  # one EiB
 
 
@@ -101,7 +101,8 @@ def check_interface_name(name: str) -> str:
 
 
 def check_network_name(name: object) -> str:
-    """Return `name` if it can name a network (and the VLAN a switch carries for it).
+    """Return `name` if it can name a network (a network with a VLAN id also names the VLAN on the
+    switches, which `elenta.switch.check` keeps to 32 characters).
 
     A network name need not be a DNS label (`KANSAS`, `home_net`); where it would name hosts in
     DNS, the network's `subdomain` does, or its lower-cased name if that is a label.
@@ -111,7 +112,7 @@ def check_network_name(name: object) -> str:
     """
     if not _NETWORK.match(require_text(name)):
         raise ValueError(
-            f"{name!r} is not a valid network name (letters, digits, '_' and '-', at most 32 "
+            f"{name!r} is not a valid network name (letters, digits, '_', '.' and '-', at most 63 "
             "characters, starting with a letter or digit)"
         )
     return name

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 
-IOS_DESCRIPTION_MAX = 240
 DNS_NAME_MAX = 253  # characters of a name without its final dot: 255 bytes in wire format
 DNS_LABEL_MAX = 63
 
@@ -62,28 +61,6 @@ def check_script(value: object) -> str:
     'systemctl is-active knot\\ntest -L /run/current-system'
     """
     return check_line(value, allowed="\n\t", what="printable text (line breaks and tabs allowed)")
-
-
-def check_ios_description(value: object) -> str:
-    """Return `value` if it fits an IOS `description` line: printable ASCII, no `?`, at most 240.
-
-    `?` would ask the switch's CLI for help in the middle of the line instead of being sent.
-
-    >>> check_ios_description("toto:enp2s0")
-    'toto:enp2s0'
-    """
-    text = check_line(value)
-    if len(text) > IOS_DESCRIPTION_MAX:
-        raise ValueError(
-            f"a port description is at most {IOS_DESCRIPTION_MAX} characters (this has {len(text)})"
-        )
-    bad = sorted({c for c in text if not (" " <= c <= "~") or c == "?"})
-    if bad:
-        raise ValueError(
-            f"{_short(text)} holds {', '.join(repr(c) for c in bad)}: a switch port description is "
-            "printable ASCII without '?'"
-        )
-    return text
 
 
 def check_dns_name_length(name: str) -> str:

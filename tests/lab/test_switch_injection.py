@@ -66,7 +66,7 @@ def test_a_description_with_a_line_break_is_refused_before_any_connection(tmp_pa
         result = run_elenta(*args, env=env)
         output = result.stdout + result.stderr
         assert result.returncode == 2, output
-        assert f"{bad / 'cadaster.json'}: {key}: " in output and "a line break" in output, output
+        assert f"{bad / 'cadaster.json'}: {key}: " in output and "no line break" in output, output
         assert "Traceback" not in output
     assert running(clean) == before  # nothing was pushed
     assert "username evil" not in before and "username evil" not in running(clean)

@@ -322,7 +322,7 @@ CASES = [
             'interface = "enp2s0"\ndescription = "uplink\\ninterface Vlan1\\n shutdown"',
         ),
         'machines.sw1.switch.ports."FastEthernet0/1".description',
-        "a line break",
+        "printable ASCII characters, no line break",
         id="switch-description-newline",
     ),
     pytest.param(
@@ -332,9 +332,9 @@ CASES = [
         id="switch-description-nul",
     ),
     pytest.param(
-        replace(CADASTER, 'interface = "enp2s0"', f'interface = "enp2s0"\ndescription = "{"x" * 241}"'),
+        replace(CADASTER, 'interface = "enp2s0"', f'interface = "enp2s0"\ndescription = "{"x" * 201}"'),
         'machines.sw1.switch.ports."FastEthernet0/1".description',
-        "at most 240",
+        "a port description is 1 to 200",
         id="switch-description-too-long",
     ),
     pytest.param(

@@ -9,7 +9,6 @@ import pytest
 from elenta.model.names import check_domain, check_label, check_network_name, network_label, parse_size_mib
 from elenta.model.text import (
     check_dns_name_length,
-    check_ios_description,
     check_line,
     check_script,
     require_text,
@@ -48,18 +47,6 @@ def test_a_script_may_have_lines_and_tabs_but_no_other_control_character() -> No
         check_script("true\x00")
 
 
-def test_ios_description_is_printable_ascii_without_question_mark_and_at_most_240() -> None:
-    assert check_ios_description("x" * 240) == "x" * 240
-    with pytest.raises(ValueError, match="at most 240"):
-        check_ios_description("x" * 241)
-    with pytest.raises(ValueError, match="'\\?'"):
-        check_ios_description("why?")
-    with pytest.raises(ValueError, match="printable ASCII"):
-        check_ios_description("caf\u00e9")
-    with pytest.raises(ValueError, match="a line break"):
-        check_ios_description("uplink\ninterface Vlan1")
-
-
 def test_dns_names_fit_the_wire_format() -> None:
     assert check_dns_name_length("a" * 63 + ".canon")
     with pytest.raises(ValueError, match="longer than 63"):
@@ -71,7 +58,7 @@ def test_dns_names_fit_the_wire_format() -> None:
 def test_network_names_are_not_dns_labels_but_give_one_where_they_can() -> None:
     for name in ("KANSAS", "CONDORCET", "home_net", "lab-2"):
         assert check_network_name(name) == name
-    for name in ("", "a b", "-x", "x" * 33, "lab;reboot"):
+    for name in ("", "a b", "-x", "x" * 64, "lab;reboot"):
         with pytest.raises(ValueError, match="not a valid network name"):
             check_network_name(name)
     assert network_label("KANSAS", None) == "kansas"
