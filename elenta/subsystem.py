@@ -144,6 +144,8 @@ class Subsystem:
         """Faults `elenta check` reports for this subsystem (naming file and key).
 
         The default renders the artifacts: every fault their rendering raises is reported.
+        (`elenta.compile.checks.validate_lab`, the one validation, renders them once itself and
+        calls `check` only where a subsystem overrides it.)
         """
         try:
             for _ in self.artifacts(lab):
@@ -257,14 +259,3 @@ def check_names(names: Iterable[str]) -> tuple[str, ...]:
 def role_asks(lab: Lab, machine: str, flag: str) -> bool:
     """True when one of the machine's roles sets `flag` (`dns = true`): `role_asks(lab, "toto", "dns")`."""
     return any(getattr(lab.role(role), flag, False) for role in lab.roles_of(machine))
-
-
-def check_subsystems(lab: Lab) -> list[str]:
-    """Run every subsystem's `check` (`elenta check`); raise one ModelError with all their faults.
-
-    `check_subsystems(load_lab("examples/lab"))` -> the names of the subsystems that checked it.
-    """
-    faults = [fault for subsystem in registered() for fault in subsystem.check(lab)]
-    if faults:
-        raise ModelError(faults)
-    return [subsystem.name for subsystem in registered()]

@@ -202,12 +202,12 @@ def domain_records(lab: Lab) -> Iterator[Record]:
             base = ("domains", domain_name)
             for service_name, service in domain.services.items():
                 origin = Origin(loaded.file, key_path((*base, "services", service_name)))
-                target = service_target(lab, service.host)
+                target = service_target(lab, lab.service_host(domain_name, service_name, service.host))
                 yield Record(f"{service_name}.{domain_name}", "CNAME", target + ".", origin)
             yield from published_records(lab, loaded.file, domain_name, domain)
             bare = domain.redirect_bare_to
             if bare is not None and bare in domain.services:
-                ip = lab.cadaster.address(domain.services[bare].host)
+                ip = lab.cadaster.address(lab.service_host(domain_name, bare, domain.services[bare].host))
                 origin = Origin(loaded.file, key_path((*base, "redirect_bare_to")))
                 yield Record(domain_name, "A" if ip.version == 4 else "AAAA", str(ip), origin)
 

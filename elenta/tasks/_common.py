@@ -78,6 +78,16 @@ def open_lab(path: str | None = None) -> Lab:
     return load_lab(lab_path(path))
 
 
+def checked_lab(path: str | None = None) -> Lab:
+    """Load the lab and run the one validation `elenta check` and `elenta plan` run (every fault at
+    once, exit 2), before a task touches any host or switch: `lab = checked_lab(lab)`."""
+    from elenta.compile.checks import validate_lab
+
+    lab = open_lab(path)
+    validate_lab(lab)
+    return lab
+
+
 _default_formatwarning = warnings.formatwarning
 
 

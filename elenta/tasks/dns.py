@@ -7,7 +7,7 @@ from invoke import Context, task
 from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
 from elenta.command.output import emit_json, note
 from elenta.command.spec import command
-from elenta.tasks._common import open_lab, reports_errors
+from elenta.tasks._common import checked_lab, open_lab, reports_errors
 
 ACTIONS = ("plan", "apply")
 
@@ -55,7 +55,7 @@ def dns(
         raise SelectionError(f"dns: unknown action {action!r} (one of: {', '.join(ACTIONS)})")
     from elenta.dns import push as dns_push
 
-    loaded = open_lab(lab or None)
+    loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     plan = dns_push.dns_plan(loaded, force=force, reproducible=reproducible)
     for warning in plan.warnings:
         note(warning)  # already "warning: …"

@@ -26,13 +26,13 @@ from elenta.tasks._common import lab_path, open_lab, reports_errors
     examples=["elenta check", "elenta check /srv/mylab", "elenta check cadaster.toml web.toml db.yaml"],
 )
 def check(c: Context, path: str | None = None, also: list[str] | None = None) -> None:
-    """Check a cadaster, its constellations and each subsystem's view of them; exit 2 naming the fault."""
+    """Check a cadaster and its constellations as plan and deploys do; exit 2 naming every fault."""
+    from elenta.compile.checks import validate_lab
     from elenta.model.lab import load_lab
-    from elenta.subsystem import check_subsystems
 
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
-    checked = check_subsystems(lab)
+    checked = validate_lab(lab, render=False).subsystems
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "

@@ -10,7 +10,7 @@ from invoke.exceptions import Exit
 from elenta.command.flags import DRY_RUN_HELP
 from elenta.command.spec import command
 from elenta.exitcodes import BAD_INPUT
-from elenta.tasks._common import open_lab, reports_errors
+from elenta.tasks._common import checked_lab, open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.operations.switch import SwitchResult
@@ -62,7 +62,7 @@ def net(
     """Switch VLANs and ports from the cadaster: plan, apply, backup, rollback, history, verify."""
     if action not in ACTIONS:
         raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=BAD_INPUT)
-    loaded = open_lab(lab or None)
+    loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     names = switch or None
     parallel = not serial
     if action == "plan" and not live:

@@ -15,7 +15,7 @@ from elenta.command.output import emit_json, note
 from elenta.command.spec import command
 from elenta.model.errors import ElentaError
 from elenta.netboot import DEFAULT_GRACE
-from elenta.tasks._common import lab_path, open_lab, reports_errors
+from elenta.tasks._common import checked_lab, lab_path, open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.netboot.introspect import SshTarget
@@ -234,7 +234,7 @@ def netboot(
     from elenta.netboot.store import NetbootStore
 
     if action == "deploy":
-        loaded = open_lab(lab or None)
+        loaded = checked_lab(lab or None)
         from elenta.selectors import expand_on
 
         servers = expand_on(loaded, [on]) if on else None

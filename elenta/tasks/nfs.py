@@ -8,7 +8,7 @@ from invoke.exceptions import Exit
 from elenta.command.flags import DRY_RUN_HELP
 from elenta.command.spec import command
 from elenta.exitcodes import BAD_INPUT
-from elenta.tasks._common import open_lab, reports_errors
+from elenta.tasks._common import checked_lab, open_lab, reports_errors
 
 
 @task(
@@ -29,7 +29,7 @@ def nfs(
     """Plan or apply NFS exports: `elenta nfs plan`, `elenta nfs apply --no-dns`."""
     from elenta.nfs import push as nfs_push
 
-    loaded = open_lab(lab or None)
+    loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     if action == "plan":
         print(nfs_push.plan_report(loaded))
     elif action == "apply":
