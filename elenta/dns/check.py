@@ -37,8 +37,8 @@ def check_zone_texts(texts: dict[str, str]) -> None:
         )
     with tempfile.TemporaryDirectory(prefix="elenta-checkzone-") as tmp:
         running = []
-        for zone, text in texts.items():
-            path = Path(tmp) / f"{zone}.zone"
+        for number, (zone, text) in enumerate(texts.items()):
+            path = Path(tmp) / f"zone-{number}"  # a zone's name can be longer than a file name
             path.write_text(text)
             command = checkzone_command(zone, str(path))
             running.append(

@@ -17,13 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from elenta.exitcodes import REFUSED
 from elenta.model.errors import ElentaError
 
 
 class DeployLocked(ElentaError):
     """Another deploy of the same lab is running."""
 
-    exit_code = 3
+    exit_code = REFUSED
     refusal = True  # the history records the run as `refused`, not `failed`
 
 

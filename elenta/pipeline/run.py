@@ -46,6 +46,7 @@ from elenta.pipeline.deploy_settings import ENV_LOCK_HELD, DeploySettings, new_d
 from elenta.pipeline.lock import HeldLock, deploy_lock
 from elenta.pipeline.record import STOP_FILE, host_events
 from elenta.pipeline.ssh import SshTarget
+from elenta.progress import verbosity
 from elenta.report import table
 from elenta.subsystem import DeployRun, check_names, default_names, registered
 
@@ -179,6 +180,7 @@ def run_pyinfra(
         "pyinfra",
         "-y",
         "--no-wait",
+        *(["-v"] if verbosity() > 1 else []),
         str(PACKAGE / "pyinfra_inventory.py"),
         str(PACKAGE / "pyinfra_deploy.py"),
     ]
@@ -205,7 +207,7 @@ def run_pyinfra(
             for line in proc.stdout:
                 log.write(line)
                 log.flush()
-                if (line.startswith("[") or "rror:" in line) and not _SUMMARY.search(line):
+                if verbosity() or ((line.startswith("[") or "rror:" in line) and not _SUMMARY.search(line)):
                     echo(line.rstrip("\n"))
             run.returncode = proc.wait()
         finally:
