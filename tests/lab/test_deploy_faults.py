@@ -271,8 +271,10 @@ def test_ctrl_c_twice_aborts_at_once_naming_hosts_mid_activation(deploy_lab: Dep
     proc, deploy_id, old = _interrupt(deploy_lab, 2)
     assert proc.returncode == 130, proc.stdout + proc.stderr
     assert "aborting" in proc.stderr
-    named = re.search(r"aborted; possibly mid-activation: (.*)", proc.stdout)
-    assert named and "canon" in named.group(1), proc.stdout
+    named = re.search(r"aborted; possibly mid-activation: (.*)", proc.stderr)  # a note: stderr
+    assert named and "canon" in named.group(1), proc.stderr
+    rows = table_rows(proc.stdout)  # the table: stdout
+    assert any(row[1] == "aborted" for row in rows.values()), proc.stdout
     assert not processes_of(deploy_id)
     deadline = time.monotonic() + 30  # unconfirmed: each watchdog rolls its host back by itself
     for machine in MACHINES:
