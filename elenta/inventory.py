@@ -81,6 +81,8 @@ def machine_subsystems(lab: Lab, machine: str) -> list[str]:
         for name, wanted in (("dns", spec.dns), ("nfs", spec.nfs), ("netboot", spec.netboot)):
             if wanted and name not in subsystems:
                 subsystems.append(name)
+        if spec.dhcp is not None and "dhcp" not in subsystems:  # elenta-plugins: registry replaces
+            subsystems.append("dhcp")
     return subsystems
 
 

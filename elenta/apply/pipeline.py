@@ -251,6 +251,10 @@ def run_deploy(
         if action != "rollback" and (not subsystems or "switch" in subsystems):
             switch_names = selected_switches(lab, selection)
             check_switches(lab, switch_names)  # before any host is touched
+        if action != "rollback" and (not subsystems or "dhcp" in subsystems):
+            from elenta.dhcp.apply import check as check_dhcp  # elenta-plugins: registry replaces
+
+            check_dhcp(lab)  # the DHCP servers' own parsers, before any host is touched
         nixos_only = subsystems == ("nixos",)
         if nixos_only:
             canons = [c for c in canons if config or lab.host_config(machines[c])]

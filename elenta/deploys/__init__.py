@@ -19,7 +19,7 @@ import pkgutil
 from types import ModuleType
 
 # Order matters where one subsystem serves another: DNS before NFS (clients named by DNS).
-ORDER = ("nixos", "hostdata", "dns", "nfs", "netboot", "switch")
+ORDER = ("nixos", "hostdata", "dns", "dhcp", "nfs", "netboot", "switch")
 
 
 def subsystem_deploys() -> list[ModuleType]:
