@@ -46,7 +46,9 @@ def apply() -> None:
     for server in dhcp_services(lab):
         if server.machine != machine:
             continue
-        sandbox = [s.interface for s in server.scopes] if _truthy(_setting("elenta_dhcp_sandbox"), False) else None
+        sandbox = (
+            [s.interface for s in server.scopes] if _truthy(_setting("elenta_dhcp_sandbox"), False) else None
+        )
         for filename, text in server_files(server).items():
             path = posixpath.join(folder, posixpath.basename(INSTALL_PATHS[filename])) if folder else ""
             dhcp_ops.config(

@@ -73,7 +73,9 @@ def check(lab: Lab) -> list[str]:
     out = []
     for server in dhcp_services(lab):
         files = server_files(server)
-        check_config(server.kind, files, [s.interface for s in server.scopes], where=lab.canon(server.machine))
+        check_config(
+            server.kind, files, [s.interface for s in server.scopes], where=lab.canon(server.machine)
+        )
         out += [f"{lab.canon(server.machine)}: {name} accepted by its server's parser" for name in files]
     return out
 

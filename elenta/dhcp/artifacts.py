@@ -17,9 +17,14 @@ from elenta.model.lab import Lab
 
 @artifact_builder("dhcp")
 def dhcp_artifacts(lab: Lab) -> Iterator[Artifact]:
-    """Each DHCP server's files: `[a.path for a in dhcp_artifacts(lab)]` -> `["dhcp/ifrit/kea-dhcp4.conf", …]`."""
+    """Each DHCP server's files: `[a.path for a in dhcp_artifacts(lab)]`.
+
+    -> `["dhcp/ifrit/kea-dhcp4.conf", "dhcp/ifrit/dhcp.nix"]`
+    """
     for server in dhcp_services(lab):
         files = server_files(server)
         for name, text in files.items():
             yield Artifact("dhcp", server.machine, f"dhcp/{server.machine}/{name}", text.encode())
-        yield Artifact("dhcp", server.machine, f"dhcp/{server.machine}/dhcp.nix", nixos_module(server, files).encode())
+        yield Artifact(
+            "dhcp", server.machine, f"dhcp/{server.machine}/dhcp.nix", nixos_module(server, files).encode()
+        )

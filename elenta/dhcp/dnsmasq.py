@@ -55,9 +55,7 @@ def _boot_lines(scopes: tuple[Scope, ...]) -> list[str]:
     on = "tag:elenta-netboot"
     lines.append(f"dhcp-boot={on},tag:elenta-ipxe,{boot.http_script},,{boot.next_server}")
     lines.append(f"dhcp-boot={on},tag:!elenta-ipxe,tag:elenta-efi,{boot.efi_file},,{boot.next_server}")
-    lines.append(
-        f"dhcp-boot={on},tag:!elenta-ipxe,tag:!elenta-efi,{boot.bios_file},,{boot.next_server}"
-    )
+    lines.append(f"dhcp-boot={on},tag:!elenta-ipxe,tag:!elenta-efi,{boot.bios_file},,{boot.next_server}")
     return lines
 
 

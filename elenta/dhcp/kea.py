@@ -43,6 +43,7 @@ def _netboot_classes(scopes: tuple[Scope, ...]) -> list[dict[str, Any]]:
     boot = next((s.boot for s in scopes if s.boot is not None), None)
     if boot is None:
         return []
+    not_ipxe = "not substring(option[77].hex, 0, 4) == 'iPXE'"
     arches = " or ".join(f"option[93].hex == 0x{arch:04x}" for arch in EFI_ARCHES)
     member = f"member('{NETBOOT_CLASS}')"
     common = {"next-server": str(boot.next_server)}
@@ -56,13 +57,13 @@ def _netboot_classes(scopes: tuple[Scope, ...]) -> list[dict[str, Any]]:
         },
         {
             "name": "elenta-efi",
-            "test": f"{member} and not substring(option[77].hex, 0, 4) == 'iPXE' and ({arches})",
+            "test": f"{member} and {not_ipxe} and ({arches})",
             "boot-file-name": boot.efi_file,
             **common,
         },
         {
             "name": "elenta-bios",
-            "test": f"{member} and not substring(option[77].hex, 0, 4) == 'iPXE' and option[93].hex == 0x0000",
+            "test": f"{member} and {not_ipxe} and option[93].hex == 0x0000",
             "boot-file-name": boot.bios_file,
             **common,
         },
@@ -89,7 +90,10 @@ def _subnet4(scope: Scope, index: int) -> dict[str, Any]:
 
 
 def kea4_config(
-    server: Server, lease_dir: str = LEASE_DIR, socket_dir: str = SOCKET_DIR, interfaces: list[str] | None = None
+    server: Server,
+    lease_dir: str = LEASE_DIR,
+    socket_dir: str = SOCKET_DIR,
+    interfaces: list[str] | None = None,
 ) -> dict[str, Any]:
     """The `Dhcp4` configuration of one server: `kea4_config(dhcp_services(lab)[0])["Dhcp4"]`.
 
@@ -120,7 +124,10 @@ def kea4_config(
 
 
 def kea6_config(
-    server: Server, lease_dir: str = LEASE_DIR, socket_dir: str = SOCKET_DIR, interfaces: list[str] | None = None
+    server: Server,
+    lease_dir: str = LEASE_DIR,
+    socket_dir: str = SOCKET_DIR,
+    interfaces: list[str] | None = None,
 ) -> dict[str, Any] | None:
     """The `Dhcp6` configuration for scopes with an IPv6 prefix, or None when there is none.
 

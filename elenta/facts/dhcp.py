@@ -23,7 +23,8 @@ class DhcpServer(FactBase[dict[str, Any]]):
             f"for b in {names}; do "
             'if command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ]; then echo "installed $b"; fi; '
             'pids=$(pidof "$b" 2>/dev/null) && echo "running $b $pids"; done; '
-            "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd; fi; true"
+            "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; "
+            "then echo systemd; fi; true"
         )
 
     @staticmethod

@@ -533,7 +533,10 @@ def _check_network_dhcp(cadaster: Cadaster, net_name: str, net: Network, faults:
         faults.add((*base, "gateway"), f"gateway {router} is outside network {net_name!r} ({net.cidr})")
     if net.dhcp is None:
         return
-    for field, pool, prefix in (("range", net.dhcp.range, net.cidr), ("range6", net.dhcp.range6, net.prefix6)):
+    for field, pool, prefix in (
+        ("range", net.dhcp.range, net.cidr),
+        ("range6", net.dhcp.range6, net.prefix6),
+    ):
         if pool is None:
             continue
         start, end = pool

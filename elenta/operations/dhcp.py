@@ -60,7 +60,8 @@ def reload_command(filename: str, path: str, state: dict) -> str | None:
     else:
         return None
     restore = f"if [ -f {old} ]; then mv -f {old} {target}; {reload}; fi"
-    return f"{{ {reload} && {verify}; }} || {{ {restore}; echo 'elenta: {unit} refused the new file' >&2; exit 1; }}"
+    refused = f"echo 'elenta: {unit} refused the new file' >&2"
+    return f"{{ {reload} && {verify}; }} || {{ {restore}; {refused}; exit 1; }}"
 
 
 @operation()
