@@ -42,6 +42,7 @@ def write_lab(folder: Path, size: int) -> Path:
     """A lab of `size` NixOS machines on 127.0.10.0/24 using the example lab's flake."""
     folder.mkdir(parents=True)
     shutil.copy(REPO / "examples" / "lab" / "flake.nix", folder / "flake.nix")
+    shutil.copy(REPO / "examples" / "lab" / "elenta.toml", folder / "elenta.toml")
     shutil.copytree(REPO / "examples" / "lab" / "nix", folder / "nix")
     cadaster = ['domain = "canon"', "", "[networks.bench]", 'cidr = "127.0.10.0/24"', ""]
     constellation = ['name = "bench"', ""]

@@ -1,4 +1,11 @@
-"""Running Debian's `nix` offline: one place that knows the flags and environment it needs."""
+"""Running `nix` as the user has it: one place that knows the flags and environment elenta adds.
+
+elenta adds only what its commands need (the `nix-command` and `flakes` features) to the user's
+own configuration (`/etc/nix/nix.conf`, `~/.config/nix/nix.conf`, `$NIX_CONFIG`, a daemon if
+`NIX_REMOTE` says so). A lab's own settings (`elenta.toml`, `[nix] config`) and
+`$ELENTA_NIX_CONFIG` come after, so a lab or a test can run offline without touching the
+machine's Nix.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +21,8 @@ from typing import Any
 
 from elenta.model.errors import ElentaError
 
-# No substituters: the network rule forbids the public cache, and Nix would spend seconds retrying.
-NIX_CONFIG = "experimental-features = nix-command flakes\nsubstituters =\nwarn-dirty = false\n"
+# What elenta's own commands need, added to (never replacing) the user's settings.
+NIX_CONFIG = "extra-experimental-features = nix-command flakes\nwarn-dirty = false\n"
 
 
 class NixError(ElentaError):
@@ -27,25 +34,33 @@ def nix_available() -> bool:
     return shutil.which("nix") is not None
 
 
-def nix_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment every `nix` call gets: `subprocess.run([...], env=nix_environment())`."""
+def nix_environment(extra: dict[str, str] | None = None, *, config: str = "") -> dict[str, str]:
+    """The environment every `nix` call gets, with a lab's extra nix.conf lines in `config`.
+
+    `subprocess.run(["nix", ...], env=nix_environment(config=lab.settings.nix.config))`
+    """
     env = dict(os.environ)
-    env["NIX_CONFIG"] = NIX_CONFIG + env.get("ELENTA_NIX_CONFIG", "")
-    env.setdefault("NIX_REMOTE", "")
+    parts = [env.get("NIX_CONFIG", ""), NIX_CONFIG, config, env.get("ELENTA_NIX_CONFIG", "")]
+    env["NIX_CONFIG"] = "\n".join(part.strip("\n") for part in parts if part.strip()) + "\n"
     if extra:
         env.update(extra)
     return env
 
 
-def run_nix(args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
-    """Run `nix ARGS` offline and return stdout, raising NixError with stderr on failure.
+def run_nix(args: list[str], *, cwd: Path | None = None, what: str = "", config: str = "") -> str:
+    """Run `nix ARGS` and return stdout, raising NixError with stderr on failure.
 
-    `run_nix(["eval", "--json", "--file", "cadaster.nix"])`
+    `run_nix(["eval", "--json", "--file", "cadaster.nix"], config=lab_nix_config(folder))`
     """
     if not nix_available():
-        raise NixError(f"{what or 'this step'} needs `nix` (Debian's nix-bin), which is not installed")
+        raise NixError(f"{what or 'this step'} needs `nix` on PATH (Debian's nix-bin or a Nix install)")
     proc = subprocess.run(
-        ["nix", *args], cwd=cwd, env=nix_environment(), capture_output=True, text=True, check=False
+        ["nix", *args],
+        cwd=cwd,
+        env=nix_environment(config=config),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         # `nix eval` may print partial JSON before failing: never parse stdout of a failed call.
@@ -53,9 +68,9 @@ def run_nix(args: list[str], *, cwd: Path | None = None, what: str = "") -> str:
     return proc.stdout
 
 
-def nix_eval_json(target: list[str], *, cwd: Path | None = None, what: str = "") -> Any:
+def nix_eval_json(target: list[str], *, cwd: Path | None = None, what: str = "", config: str = "") -> Any:
     """Evaluate to JSON: `nix_eval_json(["--file", "lab.nix"])` or `(["path:/lab#cadaster"])`."""
-    return json.loads(run_nix(["eval", "--json", *target], cwd=cwd, what=what))
+    return json.loads(run_nix(["eval", "--json", *target], cwd=cwd, what=what, config=config))
 
 
 # What a `path:` flake must never copy into the (world-readable) store: elenta's state (keys,

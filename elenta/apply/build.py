@@ -90,7 +90,7 @@ def build_systems(
         try:
             proc = subprocess.run(
                 ["nix", "build", "--impure", "--no-link", "--json", "--max-jobs", str(limit), *installables],
-                env=nix_environment({"ELENTA_REVISION": revision}),
+                env=nix_environment({"ELENTA_REVISION": revision}, config=lab.settings.nix.config),
                 capture_output=True,
                 text=True,
                 check=False,

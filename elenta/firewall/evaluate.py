@@ -26,7 +26,11 @@ def evaluated_interfaces(lab: Lab, config_ref: str) -> dict[str, Any]:
     with flake_snapshot(lab.flake_dir) as source:
         base, attr = flake_uri(config_ref, source).split("#", 1)
         target = f"{base}#nixosConfigurations.{attr}.config"
-        return nix_eval_json([target, "--apply", APPLY], what=f"evaluating the firewall of {config_ref}")
+        return nix_eval_json(
+            [target, "--apply", APPLY],
+            what=f"evaluating the firewall of {config_ref}",
+            config=lab.settings.nix.config,
+        )
 
 
 def configuration_warnings(lab: Lab, machines: list[str] | None = None) -> list[Fault]:

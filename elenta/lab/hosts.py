@@ -29,7 +29,11 @@ from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 
 OVERLAID = ("etc", "var", "srv", "root", "home")
-HOST_NIX_CONF = "substituters =\nsandbox = false\nexperimental-features = nix-command flakes\n"
+# A lab host's own /etc/nix/nix.conf: offline, no build users (the deployer's machine may have no
+# `nixbld` group), the features elenta's commands use.
+HOST_NIX_CONF = (
+    "substituters =\nbuild-users-group =\nsandbox = false\nexperimental-features = nix-command flakes\n"
+)
 # A NixOS-like PATH: the running system's tools first.
 HOST_PATH = "/run/current-system/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -160,7 +164,18 @@ def _wait_listening(address: str, port: int, proc: subprocess.Popen, log: Path, 
     raise LabError(f"{machine}: sshd did not listen on {address}:{port} within 15 s")
 
 
+def ensure_mount_points() -> None:
+    """Create `/nix` when this machine has none yet, as Nix itself does on first use.
+
+    Each host bind-mounts its own store on `/nix` inside its namespace; a fresh machine (Debian's
+    nix-bin before its first build, or no Nix at all) has no such folder to mount on.
+    `ensure_mount_points()`
+    """
+    Path("/nix").mkdir(mode=0o755, exist_ok=True)
+
+
 def _start_host(state: LabState, machine: str, address: str, port: int) -> HostRecord:
+    ensure_mount_points()
     host_dir = state.host_dir(machine)
     host_dir.mkdir(parents=True, exist_ok=True)
     ensure_host_key(host_dir)

@@ -12,6 +12,7 @@ from elenta.model.cadaster import Cadaster, check_cadaster
 from elenta.model.constellation import Constellation, Placement, Role, Service
 from elenta.model.errors import FaultCollector, ModelError
 from elenta.model.loading import SUFFIXES, load_document, validate
+from elenta.model.settings import LabSettings, load_settings
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Lab:
     cadaster: Cadaster
     cadaster_file: str
     constellations: list[LoadedConstellation] = field(default_factory=list)
+    settings: LabSettings = field(default_factory=LabSettings)
 
     @property
     def state_dir(self) -> Path:
@@ -171,12 +173,13 @@ def load_lab(*paths: Path | str) -> Lab:
         cadaster_path = cadasters[0]
         root = cadaster_path.parent
         constellation_paths = [p for p in resolved if p is not cadaster_path]
+    settings = load_settings(root)
     cadaster = validate(Cadaster, load_document(cadaster_path), cadaster_path)
     check_cadaster(cadaster, str(cadaster_path))
     constellations = [
         LoadedConstellation(validate(Constellation, load_document(p), p), str(p)) for p in constellation_paths
     ]
-    lab = Lab(root, cadaster, str(cadaster_path), constellations)
+    lab = Lab(root, cadaster, str(cadaster_path), constellations, settings)
     check_references(lab)
     return lab
 

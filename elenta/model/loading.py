@@ -35,7 +35,11 @@ def load_document(path: Path) -> dict[str, Any]:
             from elenta.nix import NixError, nix_eval_json
 
             try:
-                data = nix_eval_json(["--file", str(path.resolve())], what=f"evaluating {path}")
+                from elenta.model.settings import lab_nix_config
+
+                data = nix_eval_json(
+                    ["--file", str(path.resolve())], what=f"evaluating {path}", config=lab_nix_config(path)
+                )
             except NixError as exc:
                 raise ModelError.one(path, "(nix)", str(exc)) from None
         else:

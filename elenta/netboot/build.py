@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from elenta.model.settings import lab_nix_config
 from elenta.netboot.errors import NetbootError
 from elenta.nix import NixError, flake_snapshot, flake_uri, run_nix
 from elenta.render.netboot import INITRD_NAME, KERNEL_NAME, NIX_SCRIPT_NAME
@@ -64,11 +65,16 @@ def build_image(config: str, flake_dir: Path) -> BuiltImage:
     """
     files: dict[str, Path] = {}
     paths: list[str] = []
+    nix_config = lab_nix_config(flake_dir)
     with flake_snapshot(flake_dir) as source:
         for output, inner, name in OUTPUTS:
             installable = build_attribute(config, source, output)
             try:
-                raw = run_nix(["build", "--no-link", "--json", installable], what=f"nix build {installable}")
+                raw = run_nix(
+                    ["build", "--no-link", "--json", installable],
+                    what=f"nix build {installable}",
+                    config=nix_config,
+                )
             except NixError as exc:
                 raise NetbootError(str(exc).replace(str(source), str(flake_dir))) from None
             out_path = Path(json.loads(raw)[0]["outputs"]["out"])

@@ -1,0 +1,84 @@
+"""A lab's own settings: `elenta.toml` at the lab's root (optional; every key has a default).
+
+```toml
+[nix]
+# nix.conf lines added to every Nix call elenta makes for this lab (builds, evaluations, copies),
+# after the user's own Nix configuration. The example lab sets its offline settings here.
+config = '''
+substituters =
+'''
+```
+
+`load_settings(Path("examples/lab")).nix.config`; `lab_nix_config(path)` finds the settings of
+the lab a file or folder belongs to (the nearest `elenta.toml` upward).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import field_validator
+
+from elenta.model.fields import StrictModel
+from elenta.model.loading import load_document, validate
+
+SETTINGS_FILE = "elenta.toml"
+
+# `name = value`: what nix.conf accepts on one line; names are Nix setting names.
+_NIX_CONF_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*\s*=[^\x00-\x08\x0b-\x1f\x7f]*$")
+
+
+class NixSettings(StrictModel):
+    """How elenta runs Nix for this lab."""
+
+    config: str = ""
+
+    @field_validator("config")
+    @classmethod
+    def _nix_conf_lines(cls, value: str) -> str:
+        for number, line in enumerate(value.splitlines(), 1):
+            text = line.strip()
+            if text and not text.startswith("#") and not _NIX_CONF_LINE.match(text):
+                raise ValueError(f"line {number} is not a nix.conf setting `name = value`: {text[:60]!r}")
+        return value
+
+
+class LabSettings(StrictModel):
+    """Everything `elenta.toml` may hold."""
+
+    nix: NixSettings = NixSettings()
+
+
+def load_settings(root: Path) -> LabSettings:
+    """The settings of the lab at `root` (defaults when it has no `elenta.toml`); ModelError on faults.
+
+    `load_settings(Path("examples/lab")).nix.config`
+    """
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        return LabSettings()
+    return validate(LabSettings, load_document(path), path)
+
+
+def settings_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding `elenta.toml`, if any.
+
+    `settings_root(Path("examples/lab/constellations/homelab.toml"))` -> `Path(".../examples/lab")`
+    """
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return None
+
+
+def lab_nix_config(start: Path) -> str:
+    """The extra nix.conf lines of the lab that `start` (a file or folder) belongs to, or "".
+
+    `nix_environment(config=lab_nix_config(Path("examples/lab")))`
+    """
+    root = settings_root(start)
+    return load_settings(root).nix.config if root else ""
