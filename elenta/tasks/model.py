@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from invoke import Context, task
 
 from elenta.lookup import lookup_address, lookup_mac
 from elenta.model.lab import load_lab
 from elenta.report import machines_table
 from elenta.tasks._common import lab_path, open_lab, reports_errors
+from elenta.topology.ports import unplugged
 
 
 @task(
@@ -23,6 +26,8 @@ def check(c: Context, path: str | None = None, also: list[str] | None = None) ->
     """Check a cadaster and its constellations; exit 2 naming file, key and fault."""
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
+    for fault in unplugged(lab):
+        print(f"warning: {fault}", file=sys.stderr)
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # netmiko is imported inside the task: `elenta --help` stays quick.
 
-ACTIONS = ("plan", "apply", "backup", "rollback")
+ACTIONS = ("plan", "apply", "backup", "rollback", "ports")
 
 
 def _indent(lines: tuple[str, ...]) -> str:
@@ -27,7 +27,8 @@ def _indent(lines: tuple[str, ...]) -> str:
     positional=["action"],
     iterable=["switch"],
     help={
-        "action": "plan (show the change), apply (push it), backup (save running configs), rollback",
+        "action": "plan (show the change), apply (push it), backup (save running configs), rollback, "
+        "ports (the port map: switch, port, VLAN, machine:interface)",
         "switch": "only this switch (repeatable; default: every switch of the cadaster)",
         "serial": "one switch after the other instead of in parallel",
         "to": "rollback: the backup file to restore (default: the one taken before the last apply)",
@@ -46,6 +47,18 @@ def net(
     """Switch VLANs and ports from the cadaster: plan, apply, backup or rollback (exit != 0 on failure)."""
     if action not in ACTIONS:
         raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=2)
+    if action == "ports":
+        from elenta.report import table
+        from elenta.topology.ports import port_map
+
+        rows = [r for r in port_map(open_lab(lab or None)) if not switch or r.switch in switch]
+        print(
+            table(
+                ["switch", "port", "VLAN", "machine:interface"],
+                [(r.switch, r.port, r.vlan, r.plugged) for r in rows],
+            )
+        )
+        return
     from elenta.operations.switch import (
         apply_switches,
         backup_switch,

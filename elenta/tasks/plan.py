@@ -12,7 +12,7 @@ from elenta.compile.apply import applied_plan, apply_plan
 from elenta.compile.diff import diff_plans, render_changes
 from elenta.compile.drift import check_drift
 from elenta.compile.history import History
-from elenta.compile.plan import build_plan
+from elenta.compile.plan import Plan, build_plan
 from elenta.compile.store import PlanStore
 from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
@@ -36,10 +36,22 @@ def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     stored = PlanStore(loaded.state_dir).save(plan)
     if out:
         plan.write(Path(out))
+        _draw_topology(plan, Path(out))
     base = applied_plan(loaded, plan.scope)
     against = f"applied plan {base.short}" if base else "nothing applied yet"
     print(f"plan {plan.short} ({plan.scope or 'whole lab'}) in {out or stored}, against {against}:\n")
     print(render_changes(diff_plans(base, plan)))
+
+
+def _draw_topology(plan: Plan, out: Path) -> None:
+    """`DIR/topology.svg` beside the plan's `topology/lab.dot`, when Graphviz is installed."""
+    import shutil
+
+    from elenta.topology.artifacts import DOT_PATH
+    from elenta.topology.draw import draw
+
+    if shutil.which("dot") and plan.scope is None:
+        draw(plan.artifact("topology", None, DOT_PATH).decode(), out / "topology.svg")
 
 
 @task(
