@@ -10,7 +10,6 @@ import pytest
 
 from elenta.compile.plan import build_plan
 from elenta.model.lab import load_lab
-from elenta.topology.graph import topology_dot
 from elenta.topology.ports import port_map, unplugged
 from tests.cli import run_elenta
 from tests.conftest import EXAMPLE_LAB, REPO
@@ -51,7 +50,7 @@ def test_example_lab_svg_shows_every_machine_network_and_port(tmp_path: Path) ->
 
 
 def test_committed_example_picture_is_current() -> None:
-    """docs/topology.svg is the example lab's picture (regenerate: elenta topology --out docs/topology.svg)."""
+    """docs/topology.svg shows the example lab (`elenta topology --out docs/topology.svg`)."""
     committed = REPO / "docs" / "topology.svg"
     texts = svg_texts(committed)
     lab = load_lab(EXAMPLE_LAB)
