@@ -37,9 +37,15 @@ for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.1.250/2222) 2>/dev/null && break;
 step "elenta plan   (checks, artifacts, content hash; the diff against the last applied plan)"
 elenta plan | tail -n 25
 step "elenta net plan   (what the switch step will push)"
-elenta net plan | head -n 20
+elenta net plan >"$ELENTA_STATE_DIR/net-plan.txt"   # whole, then shortened (no pipe closed under it)
+head -n 20 "$ELENTA_STATE_DIR/net-plan.txt"
+step "elenta net ports; elenta topology   (the port map; the picture of the lab)"
+elenta net ports
+elenta topology --out "$ELENTA_STATE_DIR/topology.svg"
+step "elenta dhcp plan   (ifrit's Kea: reservations from the cadaster, hermes' iPXE options)"
+elenta dhcp plan
 
-step "elenta switch --no-dns --only all   (NixOS, host data, DNS, NFS, netboot, then the switch)"
+step "elenta switch --no-dns --only all   (NixOS, host data, DNS, DHCP, NFS, netboot, then the switch)"
 elenta switch --no-dns --only all
 
 step "elenta lookup toto.canon   (answered by the lab's own DNS server, Knot on toto)"

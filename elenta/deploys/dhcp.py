@@ -15,6 +15,7 @@ from typing import Any
 from pyinfra import host
 from pyinfra.api import deploy
 
+from elenta.deploys._settings import setting, truthy
 from elenta.dhcp.render import INSTALL_PATHS, server_files
 from elenta.dhcp.scopes import dhcp_services
 from elenta.model.lab import load_lab
@@ -26,28 +27,17 @@ def wanted(host: Any) -> bool:
     return "dhcp" in (host.data.get("elenta_subsystems") or ())
 
 
-def _setting(key: str) -> Any:
-    value = host.data.get(key)
-    if value is None:
-        value = (host.data.get("elenta_data") or {}).get(key)
-    return value
-
-
-def _truthy(value: Any, default: bool) -> bool:
-    return default if value is None else str(value).lower() in ("1", "true", "yes")
-
-
 @deploy("DHCP")
 def apply() -> None:
     """Render this host's DHCP configuration from the lab and install, check and reload it."""
     lab = load_lab(host.data.get("elenta_lab"))
     machine = host.data.get("elenta_machine")
-    folder = _setting("elenta_dhcp_dir")
+    folder = setting("elenta_dhcp_dir")
     for server in dhcp_services(lab):
         if server.machine != machine:
             continue
         sandbox = (
-            [s.interface for s in server.scopes] if _truthy(_setting("elenta_dhcp_sandbox"), False) else None
+            [s.interface for s in server.scopes] if truthy(setting("elenta_dhcp_sandbox"), False) else None
         )
         for filename, text in server_files(server).items():
             path = posixpath.join(folder, posixpath.basename(INSTALL_PATHS[filename])) if folder else ""
@@ -56,6 +46,6 @@ def apply() -> None:
                 content=text,
                 filename=filename,
                 path=path,
-                check=_truthy(_setting("elenta_dhcp_check"), True),
+                check=truthy(setting("elenta_dhcp_check"), True),
                 sandbox_interfaces=sandbox,
             )

@@ -10,9 +10,11 @@ the range, or nothing when the network has no range; a netbooting MAC its iPXE b
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -133,16 +135,22 @@ def ask(seg: Segment, name: str, mac: str, work: Path, *options: str) -> dict[st
     return dict(line.split("=", 1) for line in out.read_text().splitlines())
 
 
-@pytest.mark.parametrize("server", SERVERS)
-def test_cadaster_mac_gets_its_address_name_router_and_dns(server: str, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def serving(server: str, work: Path, dhcp: str) -> Iterator[Segment]:
+    """A segment whose `srv` namespace runs `server` with the test lab's configuration."""
     if reason := tool_missing(server):
         pytest.skip(reason)
-    lab_dir = make_lab(
-        tmp_path / "lab", server, 'dhcp = { range = ["192.0.2.100", "192.0.2.110"], dns = ["toto"] }'
-    )
+    lab_dir = make_lab(work / "lab", server, dhcp)
     with Segment("dhcp") as seg:
         ns = seg.member("srv", "lan0", "52:54:00:aa:00:01", "192.0.2.1/24")
-        start_server(seg, ns, server, lab_dir, tmp_path)
+        start_server(seg, ns, server, lab_dir, work)
+        yield seg
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_cadaster_mac_gets_its_address_name_router_and_dns(server: str, tmp_path: Path) -> None:
+    dhcp = 'dhcp = { range = ["192.0.2.100", "192.0.2.110"], dns = ["toto"] }'
+    with serving(server, tmp_path, dhcp) as seg:
         lease = ask(seg, "toto", TOTO_MAC, tmp_path)
         assert lease is not None, (tmp_path / f"{server}.log").read_text()
         assert lease["ip"] == "192.0.2.10"
@@ -162,12 +170,7 @@ def test_cadaster_mac_gets_its_address_name_router_and_dns(server: str, tmp_path
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_unknown_mac_gets_nothing_without_a_range(server: str, tmp_path: Path) -> None:
-    if reason := tool_missing(server):
-        pytest.skip(reason)
-    lab_dir = make_lab(tmp_path / "lab", server, "dhcp = { lease = 600 }")
-    with Segment("dhcp") as seg:
-        ns = seg.member("srv", "lan0", "52:54:00:aa:00:01", "192.0.2.1/24")
-        start_server(seg, ns, server, lab_dir, tmp_path)
+    with serving(server, tmp_path, "dhcp = { lease = 600 }") as seg:
         assert ask(seg, "stranger", UNKNOWN_MAC, tmp_path) is None
         known = ask(seg, "toto", TOTO_MAC, tmp_path)
         assert known is not None and known["ip"] == "192.0.2.10"
@@ -175,12 +178,7 @@ def test_unknown_mac_gets_nothing_without_a_range(server: str, tmp_path: Path) -
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_netbooting_mac_gets_ipxe_options(server: str, tmp_path: Path) -> None:
-    if reason := tool_missing(server):
-        pytest.skip(reason)
-    lab_dir = make_lab(tmp_path / "lab", server, "dhcp = { lease = 600 }")
-    with Segment("dhcp") as seg:
-        ns = seg.member("srv", "lan0", "52:54:00:aa:00:01", "192.0.2.1/24")
-        start_server(seg, ns, server, lab_dir, tmp_path)
+    with serving(server, tmp_path, "dhcp = { lease = 600 }") as seg:
         # PXE firmware on BIOS (client architecture 0): the iPXE binary from the store host.
         pxe = ask(seg, "pxe", HERMES_MAC, tmp_path, "-x", "0x5d:0000")
         assert pxe is not None and pxe["ip"] == "192.0.2.20"
