@@ -80,8 +80,13 @@ class Segment:
         ip("-n", self.hub, "link", "set", outer, "up")
         ip("-n", ns, "link", "set", inner, "name", interface)
         ip("-n", ns, "link", "set", interface, "address", mac)
+        # No duplicate address detection: link-local addresses are usable at once (DHCPv6).
+        subprocess.run(
+            ["ip", "netns", "exec", ns, "sysctl", "-qw", f"net.ipv6.conf.{interface}.accept_dad=0"],
+            check=False,
+        )
         for address in addresses:
-            ip("-n", ns, "addr", "add", address, "dev", interface)
+            ip("-n", ns, "addr", "add", address, "dev", interface, *(["nodad"] if ":" in address else []))
         ip("-n", ns, "link", "set", "lo", "up")
         ip("-n", ns, "link", "set", interface, "up")
         return ns

@@ -151,6 +151,8 @@ def kea6_config(
                 "subnet": str(scope.prefix6),
                 "interface": scope.interface,
                 "valid-lifetime": scope.lease,
+                # Kea's default preferred lifetime (3600 s) must not exceed a shorter lease.
+                "preferred-lifetime": scope.lease * 5 // 8,
                 "option-data": options,
                 "reservations": [
                     {"hw-address": r.mac, "ip-addresses": [str(r.ip6)], "hostname": r.hostname}
@@ -162,6 +164,7 @@ def kea6_config(
         )
     return {
         "Dhcp6": {
+            "data-directory": lease_dir,  # where Kea keeps its server DUID
             "interfaces-config": {"interfaces": listen},
             "control-socket": {"socket-type": "unix", "socket-name": f"{socket_dir}/kea6-ctrl-socket"},
             "lease-database": {"type": "memfile", "persist": True, "name": f"{lease_dir}/kea-leases6.csv"},

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from elenta.dhcp.dnsmasq import dnsmasq_text
-from elenta.dhcp.kea import config_text, kea4_config
+from elenta.dhcp.kea import config_text, kea4_config, kea6_config
 from elenta.dhcp.scopes import dhcp_services
 from elenta.dhcp.validate import check_config
 from elenta.model.lab import load_lab
@@ -204,3 +204,50 @@ def test_refused_configuration_names_the_server(tmp_path: Path) -> None:
         check_config("kea", {"kea-dhcp4.conf": '{"Dhcp4": {"subnet4": [{"subnet": "192.0.2.0/33"}]}}'})
     with pytest.raises(DhcpConfigError, match="dnsmasq"):
         check_config("dnsmasq", {"dnsmasq.conf": "dhcp-range=nonsense-here\n"})
+
+
+DHCLIENT_SCRIPT = """#!/bin/sh
+[ "$reason" = BOUND6 ] || exit 0
+printf 'ip6=%s\\ndns6=%s\\nsearch=%s\\n' "$new_ip6_address" "$new_dhcp6_name_servers" \\
+  "$new_dhcp6_domain_search" > "{out}"
+"""
+
+
+def test_kea_dhcp6_gives_the_cadaster_ipv6_address(tmp_path: Path) -> None:
+    """Dual stack: Kea's dhcp6 side, with ISC dhclient -6 as the client (busybox has no udhcpc6)."""
+    if reason := tool_missing("kea") or (None if shutil.which("kea-dhcp6") else "kea-dhcp6 is not installed"):
+        pytest.skip(reason)
+    if shutil.which("dhclient") is None:
+        pytest.skip("dhclient (isc-dhcp-client) is not installed")
+    lab_dir = make_lab(
+        tmp_path / "lab",
+        "kea",
+        'prefix6 = "2001:db8:1::/64"\ndhcp = { lease = 600, dns = ["2001:db8:1::53"] }',
+    )
+    cadaster = lab_dir / "cadaster.toml"
+    cadaster.write_text(cadaster.read_text().replace('ip = "192.0.2.10"', 'ip = "192.0.2.10"\nip6 = "eui64"'))
+    (service,) = dhcp_services(load_lab(lab_dir))
+    text = config_text(kea6_config(service, lease_dir=str(tmp_path), socket_dir=str(tmp_path)))
+    check_config("kea", {"kea-dhcp6.conf": text}, ["lan0"])
+    conf = tmp_path / "kea-dhcp6.conf"
+    conf.write_text(text)
+    with Segment("dhcp6") as seg:
+        srv = seg.member("srv", "lan0", "52:54:00:aa:00:01", "192.0.2.1/24", "2001:db8:1::1/64")
+        log = tmp_path / "kea6.log"
+        env = dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path), KEA_LOCKFILE_DIR=str(tmp_path))
+        seg.start_in(srv, "kea-dhcp6", "-c", str(conf), log=log, env=env)
+        assert wait_for(lambda: "DHCP6_STARTED" in log.read_text(), timeout=15), log.read_text()
+        client = seg.member("toto", "eth0", TOTO_MAC)
+        out = tmp_path / "lease6"
+        script = tmp_path / "dhclient.sh"
+        script.write_text(DHCLIENT_SCRIPT.format(out=out))
+        script.chmod(0o755)
+        proc = seg.run_in(
+            client, "dhclient", "-6", "-1", "-sf", str(script), "-lf", str(tmp_path / "dhclient.leases"),
+            "-pf", str(tmp_path / "dhclient.pid"), "eth0", timeout=60,
+        )  # fmt: skip
+        assert out.exists(), proc.stdout + proc.stderr + log.read_text()
+        lease = dict(line.split("=", 1) for line in out.read_text().splitlines())
+        assert lease["ip6"] == "2001:db8:1:0:5054:ff:feaa:10"  # EUI-64 of toto's MAC, reserved
+        assert lease["dns6"] == "2001:db8:1::53"
+        assert lease["search"] == "canon."
