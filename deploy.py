@@ -1,9 +1,9 @@
 """Every subsystem's deploy on each host: `pyinfra inventories/lab.py deploy.py`.
 
 `elenta deploy` and `inv deploy` run this same file in a child pyinfra process (see
-`elenta.apply.pipeline`); `ELENTA_SUBSYSTEMS=nixos,dns` narrows which subsystems run.
+`elenta.pipeline.run`); `ELENTA_SUBSYSTEMS=nixos,dns` narrows which subsystems run.
 """
 
-from elenta.apply.entry import run_subsystem_deploys
+from elenta.pipeline.entry import run_subsystem_deploys
 
 run_subsystem_deploys()

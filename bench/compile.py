@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from elenta.compile.artifacts import registered_builders
 from elenta.compile.checks import check_lab
 from elenta.compile.plan import assemble_plan
+from elenta.hostdata.render import hostdata_artifacts
 from elenta.model.cadaster import Cadaster, check_cadaster
 from elenta.model.constellation import Constellation
 from elenta.model.lab import Lab, LoadedConstellation, check_references
-from elenta.render.hostdata import hostdata_artifacts
 
 
 def generate(n: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:

@@ -28,12 +28,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from elenta.apply.pipeline import run_deploy  # noqa: E402
-from elenta.apply.ssh import SshTarget  # noqa: E402
 from elenta.facts.nixos import nixos_system_command  # noqa: E402
 from elenta.inventory import inventory_groups  # noqa: E402
 from elenta.lab import lab_down, lab_unavailable, lab_up  # noqa: E402
 from elenta.model.lab import load_lab  # noqa: E402
+from elenta.pipeline.run import run_deploy  # noqa: E402
+from elenta.pipeline.ssh import SshTarget  # noqa: E402
 
 ROLES = ["dns", "nfs", "hypervisor", "firewall", "web", "cache"]
 

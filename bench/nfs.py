@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from elenta.nfs.render import render_exports
 from elenta.nfs.table import ExportEntry, parse_exports
 from elenta.operations.nfs import check_command
-from elenta.render.nfs import render_exports
 
 RUNS = 5
 

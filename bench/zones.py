@@ -27,10 +27,10 @@ import dns.rdatatype
 import dns.zone
 
 from elenta.dns.check import check_zone_texts
+from elenta.dns.render import Origin, Record, Soa, Zone, build_zones, lint_zones, render_zone, reverse_name
 from elenta.model.cadaster import Cadaster
 from elenta.model.constellation import Constellation
 from elenta.model.lab import Lab, LoadedConstellation
-from elenta.render.dns import Origin, Record, Soa, Zone, build_zones, lint_zones, render_zone, reverse_name
 
 NET = ipaddress.ip_network("127.16.0.0/16")
 REVERSE = "16.127.in-addr.arpa"

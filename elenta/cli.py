@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
+from typing import Any
 
 from invoke import Program
 
 from elenta import __version__
-from elenta.tasks import namespace
 
-program = Program(name="elenta", binary="elenta", version=__version__, namespace=namespace)
+
+@cache
+def _program() -> Program:
+    from elenta.tasks import namespace
+
+    return Program(name="elenta", binary="elenta", version=__version__, namespace=namespace)
+
+
+def __getattr__(name: str) -> Any:
+    """`elenta.cli.program`: the invoke Program, built on first use (the registry is read then)."""
+    if name == "program":
+        return _program()
+    raise AttributeError(name)
 
 
 def help_first(argv: list[str]) -> list[str]:
@@ -24,7 +37,11 @@ def help_first(argv: list[str]) -> list[str]:
     """
     args = argv[1:]
     names = [a for a in args if not a.startswith("-")]
-    if names and names[0] in namespace.task_names and {"-h", "--help"} & set(args[args.index(names[0]) :]):
+    if (
+        names
+        and names[0] in _program().namespace.task_names
+        and {"-h", "--help"} & set(args[args.index(names[0]) :])
+    ):
         return [argv[0], "--help", names[0]]
     return argv
 
@@ -57,4 +74,11 @@ def check_paths(argv: list[str]) -> list[str]:
 
 def main() -> None:
     """Entry point of the console script: `elenta check examples/lab`."""
-    program.run(check_paths(help_first(sys.argv)))
+    from elenta.subsystem import SubsystemError, registered
+
+    try:
+        registered()  # a plugin that cannot be loaded is named, without a traceback
+    except SubsystemError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise SystemExit(exc.exit_code) from None
+    _program().run(check_paths(help_first(sys.argv)))

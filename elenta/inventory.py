@@ -74,16 +74,10 @@ def machine_tags(lab: Lab, machine: str) -> list[str]:
 
 
 def machine_subsystems(lab: Lab, machine: str) -> list[str]:
-    """Subsystems a machine's roles ask for: `["nixos", "dns"]` for toto (nixos when it has a config)."""
-    subsystems = ["nixos"] if lab.host_config(machine) else []
-    for role in lab.roles_of(machine):
-        spec = lab.role(role)
-        for name, wanted in (("dns", spec.dns), ("nfs", spec.nfs), ("netboot", spec.netboot)):
-            if wanted and name not in subsystems:
-                subsystems.append(name)
-        if spec.dhcp is not None and "dhcp" not in subsystems:  # elenta-plugins: registry replaces
-            subsystems.append("dhcp")
-    return subsystems
+    """Subsystems a machine asks for, in deploy order: `["nixos", "dns"]` for toto (see `Subsystem.wants`)."""
+    from elenta.subsystem import registered
+
+    return [s.name for s in registered() if s.wants(lab, machine)]
 
 
 def select_machines(lab: Lab, selection: Selection | dict | None) -> list[str]:

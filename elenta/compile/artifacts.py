@@ -1,20 +1,15 @@
-"""The one registration point through which each subsystem adds artifacts to a plan.
+"""The artifacts of a plan: the files every registered subsystem renders from the lab.
 
-A subsystem (DNS, NFS, netboot, switch, per-host data) defines, in its `elenta/render/` module,
-a pure function from the lab to artifacts and registers it:
+Each subsystem gives them through `Subsystem.artifacts(lab)` (see `elenta.subsystem`):
 
-    @artifact_builder("dns")
-    def dns_artifacts(lab: Lab) -> Iterable[Artifact]:
+    def artifacts(self, lab):
         yield Artifact("dns", "toto", "zones/canon.zone", zone_text.encode())
 
-`build_artifacts(lab)` imports every module of `elenta.render` so that each registers itself;
-nothing else needs editing when a subsystem is added.
+`build_artifacts(lab)` gathers them all; nothing here names a subsystem.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -38,26 +33,13 @@ class Artifact:
 
 
 ArtifactBuilder = Callable[[Lab], Iterable[Artifact]]
-_BUILDERS: dict[str, ArtifactBuilder] = {}
-
-
-def artifact_builder(subsystem: str) -> Callable[[ArtifactBuilder], ArtifactBuilder]:
-    """Register a builder for `subsystem`: `@artifact_builder("nfs")`."""
-
-    def register(builder: ArtifactBuilder) -> ArtifactBuilder:
-        _BUILDERS[subsystem] = builder
-        return builder
-
-    return register
 
 
 def registered_builders() -> dict[str, ArtifactBuilder]:
-    """Import every render module (each registers itself) and return the builders by subsystem."""
-    import elenta.render as render_package
+    """Each registered subsystem's artifact builder, by name: `registered_builders()["nfs"](lab)`."""
+    from elenta.subsystem import registered
 
-    for info in pkgutil.iter_modules(render_package.__path__):
-        importlib.import_module(f"elenta.render.{info.name}")
-    return dict(sorted(_BUILDERS.items()))
+    return {s.name: s.artifacts for s in sorted(registered(), key=lambda s: s.name)}
 
 
 def build_artifacts(lab: Lab) -> list[Artifact]:

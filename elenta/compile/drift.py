@@ -11,6 +11,9 @@ The comparison is a pure function over the plan and a facts dict, per machine:
 A key that is missing (or None, for `guests`/`nixos`) was not gathered and is not compared.
 `find_drift(plan, facts, revision="abc")` -> `[Drift("toto", "hostdata", "data.x", "1", "2")]`.
 `gather_facts(lab, plan)` reads them over SSH, one round trip per host, in parallel.
+
+The core compares reachability and installed artifacts; every other key belongs to a subsystem
+(`Subsystem.drift_probe`, `drift_read`, `drift`: `host` to hostdata, `nixos` and `guests` to nixos).
 """
 
 from __future__ import annotations
@@ -23,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from elenta.compile.diff import diff_values, flatten
-from elenta.compile.plan import Plan, artifact_file
+from elenta.compile.plan import Plan
 from elenta.model.lab import Lab
-from elenta.render.hostdata import HOST_JSON
+from elenta.subsystem import registered
 
 Facts = dict[str, dict[str, Any]]
 
@@ -46,15 +48,9 @@ class Drift:
         return f"{where}: plan has {self.expected}, host has {self.actual}"
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A fact as a drift line shows it: `show({"a": 1}) == '{"a": 1}'`."""
     return json.dumps(value, sort_keys=True)
-
-
-def _planned_host(plan: Plan, machine: str) -> dict[str, Any] | None:
-    rel = artifact_file("hostdata", machine, "host.json")
-    if rel not in plan.files:
-        return None
-    return json.loads(plan.files[rel])
 
 
 def _artifact_hashes(plan: Plan, machine: str) -> dict[str, str]:
@@ -85,28 +81,8 @@ def find_drift(plan: Plan, facts: Facts, *, revision: str | None = None) -> list
                 Drift(machine, "host", "(reachable)", "a reachable host", got.get("error") or "no answer")
             )
             continue
-        if "host" in got:
-            expected = _planned_host(plan, machine)
-            if got["host"] is None:
-                out.append(Drift(machine, "hostdata", HOST_JSON, "the plan's host data", "none"))
-            elif expected is not None:
-                for _op, key, _text in diff_values(expected, got["host"]):
-                    a, b = flatten(expected).get(key), flatten(got["host"]).get(key)
-                    out.append(Drift(machine, "hostdata", key, _show(a), _show(b)))
-        nixos = got.get("nixos")
-        if nixos is not None and revision is not None and nixos.get("revision") != revision:
-            out.append(Drift(machine, "nixos", "revision", revision, _show(nixos.get("revision"))))
-        guests = got.get("guests")
-        if guests is not None:
-            entry = planned[machine]
-            for kind in ("vms", "containers"):
-                if guests.get(kind) is None:
-                    continue
-                want, have = set(entry.get(kind, {})), set(guests[kind])
-                for name in sorted(want - have):
-                    out.append(Drift(machine, kind, name, "running", "not running"))
-                for name in sorted(have - want):
-                    out.append(Drift(machine, kind, name, "absent", "running"))
+        for subsystem in registered():
+            out += subsystem.drift(plan, machine, got, revision)
         installed = got.get("artifacts")
         if installed is not None:
             for path, digest in sorted(_artifact_hashes(plan, machine).items()):
@@ -122,34 +98,22 @@ _MARK = "@@elenta-drift@@"
 
 
 def drift_command(installed: list[str] | None = None) -> str:
-    """One shell snippet printing the NixOS system fact, the host data, the running guests and
-    the sha256 of each installed artifact path: `drift_command(["/etc/exports.d/elenta.exports"])`."""
-    from elenta.facts.nixos import nixos_system_command
-
+    """One shell snippet printing the sha256 of each installed artifact path, then every
+    subsystem's probe sections: `drift_command(["/etc/exports.d/elenta.exports"])`."""
     hashes = [
         f"(sha256sum -- {shlex.quote(p)} 2>/dev/null || echo - {shlex.quote(p)})" for p in installed or []
     ]
-    return "; ".join(
-        [
-            f"echo {_MARK}installed",
-            *hashes,
-            f"echo {_MARK}nixos",
-            nixos_system_command(),
-            f"echo {_MARK}host",
-            f"cat {HOST_JSON} 2>/dev/null",
-            f"echo {_MARK}vms",
-            "if command -v virsh >/dev/null; then virsh -c qemu:///system list --name; else echo @@none; fi",
-            f"echo {_MARK}containers",
-            "if command -v nixos-container >/dev/null; then nixos-container list; else echo @@none; fi",
-            "true",
-        ]
-    )
+    probes = [
+        part
+        for subsystem in registered()
+        for section, command in subsystem.drift_probe().items()
+        for part in (f"echo {_MARK}{section}", command)
+    ]
+    return "; ".join([f"echo {_MARK}installed", *hashes, *probes, "true"])
 
 
 def parse_drift_output(text: str) -> dict[str, Any]:
     """Turn `drift_command()`'s output into one machine's facts (see the module docstring)."""
-    from elenta.facts.nixos import parse_nixos_system
-
     sections: dict[str, list[str]] = {}
     current = None
     for line in text.splitlines():
@@ -158,17 +122,9 @@ def parse_drift_output(text: str) -> dict[str, Any]:
             sections[current] = []
         elif current is not None:
             sections[current].append(line)
-    facts: dict[str, Any] = {"reachable": True, "nixos": parse_nixos_system(sections.get("nixos", []))}
-    host_text = "\n".join(sections.get("host", [])).strip()
-    try:
-        facts["host"] = json.loads(host_text) if host_text else None
-    except json.JSONDecodeError:
-        facts["host"] = {"(unreadable)": host_text[:200]}
-    guests: dict[str, list[str] | None] = {}
-    for kind in ("vms", "containers"):
-        lines = [x.strip() for x in sections.get(kind, []) if x.strip()]
-        guests[kind] = None if kind not in sections or lines == ["@@none"] else lines
-    facts["guests"] = guests
+    facts: dict[str, Any] = {"reachable": True}
+    for subsystem in registered():
+        facts.update(subsystem.drift_read(sections))
     if "installed" in sections:
         facts["installed"] = {}
         for line in sections["installed"]:
@@ -185,8 +141,8 @@ Reader = Callable[[Lab, str, dict[str, str]], dict[str, Any]]
 def read_host_over_ssh(lab: Lab, machine: str, installed: dict[str, str]) -> dict[str, Any]:
     """One machine's facts through the deployer's SSH (one round trip); `installed` maps host
     paths to `subsystem/path` artifact names."""
-    from elenta.apply.ssh import SshTarget, run_ssh
     from elenta.inventory import ssh_data
+    from elenta.pipeline.ssh import SshTarget, run_ssh
 
     target = SshTarget.from_data(ssh_data(lab, machine, no_dns=True), machine)
     proc = run_ssh(target, drift_command(sorted(installed)), timeout=30)
@@ -225,8 +181,8 @@ def check_drift(lab: Lab, plan_ref: str = "", facts_file: str = "") -> DriftRepo
 
     `check_drift(lab).drifts`; raises HistoryError when no plan was applied and none is given.
     """
-    from elenta.compile.apply import applied_plan
     from elenta.compile.history import History, HistoryError
+    from elenta.compile.rollout import applied_plan
     from elenta.compile.store import PlanStore
 
     plan = PlanStore(lab.state_dir).load(plan_ref) if plan_ref else applied_plan(lab)

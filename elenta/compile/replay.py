@@ -60,7 +60,7 @@ def replay_lab(lab: Lab, plan: Plan, revision: str | None = None) -> Lab:
     """A Lab loaded from a folder holding `plan`'s inputs and the lab's flake files.
 
     `replay_lab(lab, store.load("b222df97"), "1af1e40…")`; its state stays the lab's own
-    (`ELENTA_STATE_DIR` must point there while the pipeline runs: see `apply.pipeline_runner`).
+    (`ELENTA_STATE_DIR` must point there while the pipeline runs: see `rollout.pipeline_runner`).
     """
     inputs = {
         rel[len(INPUTS) + 1 :]: data for rel, data in plan.files.items() if rel.startswith(f"{INPUTS}/")

@@ -1,6 +1,6 @@
-"""Subsystem deploys run by `deploy.py` on each host: one module per subsystem, found by name.
+"""The pyinfra deploys of the subsystems: one module per subsystem, named by its registration.
 
-Each module in this package defines
+Each module (the `deploy` of its `elenta.subsystem.Subsystem`) defines
 
     def wanted(host) -> bool:          # from host.data, e.g. "dns" in host.data.elenta_subsystems
         ...
@@ -9,21 +9,5 @@ Each module in this package defines
     def apply() -> None:
         ...                            # operations of elenta.operations.<subsystem>
 
-`subsystem_deploys()` returns them in a fixed order; adding a subsystem needs no other edit.
+`deploy.py` (through `elenta.pipeline.entry`) runs them in the subsystems' deploy order.
 """
-
-from __future__ import annotations
-
-import importlib
-import pkgutil
-from types import ModuleType
-
-# Order matters where one subsystem serves another: DNS before NFS (clients named by DNS).
-ORDER = ("nixos", "hostdata", "dns", "dhcp", "nfs", "netboot", "switch")
-
-
-def subsystem_deploys() -> list[ModuleType]:
-    """The deploy modules of every subsystem, `ORDER` first then by name: `subsystem_deploys()`."""
-    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
-    names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
-    return [importlib.import_module(f"{__name__}.{n}") for n in names]

@@ -14,10 +14,10 @@ from typing import Any
 from pyinfra import host
 from pyinfra.api import deploy
 
+from elenta.dns.knot import DEFAULT_DIR, knot_conf
+from elenta.dns.render import lab_zone_texts, server_addresses
 from elenta.model.lab import load_lab
 from elenta.operations import dns as dns_ops
-from elenta.render.dns import lab_zone_texts, server_addresses
-from elenta.render.knot import DEFAULT_DIR, knot_conf
 
 
 def wanted(host: Any) -> bool:

@@ -15,8 +15,8 @@ from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.operations import files
 
+from elenta.hostdata.render import DISCOVERY_JSON, HOST_JSON, host_files
 from elenta.model.lab import load_lab
-from elenta.render.hostdata import DISCOVERY_JSON, HOST_JSON, host_files
 
 
 def wanted(host: Any) -> bool:

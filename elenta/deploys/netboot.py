@@ -18,16 +18,16 @@ from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.operations import files, python
 
-from elenta.apply.record import host_events, note
-from elenta.apply.settings import ENV_DEPLOY_DIR
 from elenta.facts.netboot import NetbootStoreState
 from elenta.model.lab import load_lab
 from elenta.netboot.build import BuiltImage, build_image
 from elenta.netboot.errors import NetbootError
 from elenta.netboot.place import role_of_config
+from elenta.netboot.render import SCRIPT_NAME, hexhyp, netbooting_machines, top_script
 from elenta.netboot.store import image_generation
 from elenta.operations import netboot as netboot_ops
-from elenta.render.netboot import SCRIPT_NAME, hexhyp, netbooting_machines, top_script
+from elenta.pipeline.record import host_events, note
+from elenta.pipeline.settings import ENV_DEPLOY_DIR
 
 _BUILT: dict[str, BuiltImage] = {}
 

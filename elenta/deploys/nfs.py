@@ -16,8 +16,8 @@ from pyinfra.api import deploy
 
 from elenta.deploys._settings import setting, truthy
 from elenta.model.lab import load_lab
+from elenta.nfs.render import exports_text
 from elenta.operations import nfs as nfs_ops
-from elenta.render.nfs import exports_text
 
 
 def wanted(host: Any) -> bool:

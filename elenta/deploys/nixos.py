@@ -1,7 +1,7 @@
 """The NixOS subsystem's deploy: bring each host to its built system (test, switch or boot).
 
 Run by `deploy.py` for hosts with a host configuration. Reads the deploy's settings from the
-environment (`elenta.apply.settings`); when run by plain `pyinfra inventories/lab.py deploy.py` it
+environment (`elenta.pipeline.settings`); when run by plain `pyinfra inventories/lab.py deploy.py` it
 builds the systems itself (all inventory hosts in one `nix build`) and defaults to `test`.
 """
 
@@ -15,14 +15,14 @@ from pyinfra import host, state
 from pyinfra.api import deploy
 from pyinfra.operations import python
 
-from elenta.apply.backup import backup_for_deploy, host_backup_path, needs_backup, restore_commands
-from elenta.apply.build import build_systems
-from elenta.apply.compliance import pending_change
-from elenta.apply.record import note
-from elenta.apply.settings import DeploySettings, load_systems
 from elenta.facts.nixos import NixosSystem
 from elenta.model.lab import load_lab
+from elenta.nixos.build import build_systems
+from elenta.nixos.compliance import pending_change
 from elenta.operations import nixos
+from elenta.pipeline.backup import backup_for_deploy, host_backup_path, needs_backup, restore_commands
+from elenta.pipeline.record import note
+from elenta.pipeline.settings import DeploySettings, load_systems
 
 _built: dict[str, dict[str, Any]] = {}
 # pyinfra prepares hosts concurrently (greenlets; gevent makes this lock cooperative): build once.

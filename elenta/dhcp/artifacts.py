@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from elenta.compile.artifacts import Artifact, artifact_builder
+from elenta.compile.artifacts import Artifact
 from elenta.dhcp.render import nixos_module, server_files
 from elenta.dhcp.scopes import dhcp_services
 from elenta.model.lab import Lab
 
 
-@artifact_builder("dhcp")
 def dhcp_artifacts(lab: Lab) -> Iterator[Artifact]:
     """Each DHCP server's files: `[a.path for a in dhcp_artifacts(lab)]`.
 

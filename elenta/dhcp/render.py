@@ -35,7 +35,7 @@ def server_files(server: Server) -> dict[str, str]:
 
 def nixos_module(server: Server, files: dict[str, str]) -> str:
     """A NixOS module serving the same files: `nixos_module(server, server_files(server))`."""
-    from elenta.render.nfs import nix_string
+    from elenta.nfs.render import nix_string
 
     lines = ["{ pkgs, ... }:", "{"]
     if server.kind == "kea":

@@ -214,7 +214,7 @@ def scope_dns(lab: Lab, net_name: str) -> tuple[IPAddress, ...]:
 
     `scope_dns(lab, "lab") == (IPv4Address("127.0.1.53"),)`
     """
-    from elenta.render.dns import dns_hosts, server_addresses
+    from elenta.dns.render import dns_hosts, server_addresses
 
     settings = lab.cadaster.networks[net_name].dhcp
     out: list[IPAddress] = []

@@ -47,7 +47,7 @@ def without_serial(text: str) -> str:
 def with_serial(text: str, serial: int) -> str:
     """The text with its serial set: `with_serial(render_zone(z), 2026112600)`."""
     if not SERIAL_LINE.search(text):
-        raise ValueError("zone text has no '<n> ; serial' line (not rendered by elenta.render.dns)")
+        raise ValueError("zone text has no '<n> ; serial' line (not rendered by elenta.dns.render)")
     return SERIAL_LINE.sub(rf"\g<1>{serial}\g<3>", text, count=1)
 
 

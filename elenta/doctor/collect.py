@@ -39,8 +39,8 @@ def read_lease_files(observed: Observed, paths: list[str]) -> None:
 
 def _ssh(lab: Lab, machine: str, command: str) -> str:
     """Run `command` on a machine reached at its cadaster address (the doctor never trusts DNS for it)."""
-    from elenta.apply.ssh import SshTarget, run_ssh
     from elenta.inventory import ssh_data
+    from elenta.pipeline.ssh import SshTarget, run_ssh
 
     target = SshTarget.from_data(ssh_data(lab, machine, no_dns=True), lab.canon(machine))
     proc = run_ssh(target, command, timeout=20)

@@ -1,4 +1,4 @@
 """Firewall checks that need more than the model: the host configurations as Nix evaluates them.
 
-The openings themselves are rendered, purely, by `elenta.render.firewall`.
+The openings themselves are rendered, purely, by `elenta.firewall.render`.
 """

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from elenta.firewall.render import config_alias_warnings
 from elenta.model.errors import Fault
 from elenta.model.lab import Lab
 from elenta.nix import flake_snapshot, flake_uri, nix_eval_json
-from elenta.render.firewall import config_alias_warnings
 
 APPLY = "c: (c.networking.firewall or {}).interfaces or {}"
 

@@ -22,11 +22,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from elenta.apply.ssh import SshTarget
 from elenta.lab.keys import ensure_host_key, ensure_root_key, write_known_hosts
 from elenta.lab.state import HostRecord, LabState, lab_state
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.pipeline.ssh import SshTarget
 
 OVERLAID = ("etc", "var", "srv", "root", "home")
 # A lab host's own /etc/nix/nix.conf: offline, no build users (the deployer's machine may have no

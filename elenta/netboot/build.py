@@ -16,8 +16,8 @@ from pathlib import Path
 
 from elenta.model.settings import lab_nix_config
 from elenta.netboot.errors import NetbootError
+from elenta.netboot.render import INITRD_NAME, KERNEL_NAME, NIX_SCRIPT_NAME
 from elenta.nix import NixError, flake_snapshot, flake_uri, run_nix
-from elenta.render.netboot import INITRD_NAME, KERNEL_NAME, NIX_SCRIPT_NAME
 
 # (attribute under config.system.build, file inside its output, name in the image)
 OUTPUTS = (

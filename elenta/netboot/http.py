@@ -14,8 +14,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from elenta.model.names import normalise_mac
+from elenta.netboot.render import hexhyp, parse_ipxe_script, pixiecore_boot
 from elenta.netboot.store import GENERATIONS, NIX_SCRIPT_NAME, NetbootStore
-from elenta.render.netboot import hexhyp, parse_ipxe_script, pixiecore_boot
 
 PIXIECORE_PREFIX = "/v1/boot/"
 

@@ -1,6 +1,6 @@
 """The netboot store: per MAC, generations named by content hash and a `current` link.
 
-Layout (served as one tree over TFTP and HTTP; scripts rendered by `elenta.render.netboot`):
+Layout (served as one tree over TFTP and HTTP; scripts rendered by `elenta.netboot.render`):
 
     <store>/boot.ipxe                                top-level, chains ${mac:hexhyp}/boot.ipxe
     <store>/<mac>/boot.ipxe -> current/boot.ipxe     per-MAC script, follows `current`
@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from elenta.model.names import normalise_mac
+from elenta.netboot import DEFAULT_GRACE
 from elenta.netboot.errors import NetbootError
-from elenta.render.netboot import (
+from elenta.netboot.render import (
     NIX_SCRIPT_NAME,
     SCRIPT_NAME,
     BootSpec,
@@ -47,7 +48,6 @@ RETIRED = "retired"  # in a generation: when it stopped being current
 PARTIAL = ".partial-"
 STORE_CONFIG = "store.json"
 MACHINE = "machine.json"  # in a MAC folder: which machine and role boot by this MAC
-DEFAULT_GRACE = 30.0
 CHUNK = 1 << 20
 RESERVED = ("boot.ipxe", META, ACTIVATED, RETIRED)
 _MAC_DIR = re.compile(r"^[0-9a-f]{2}(-[0-9a-f]{2}){5}$")

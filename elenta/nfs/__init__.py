@@ -1,5 +1,5 @@
 """NFS exports: the exports(5) grammar, its options, and the checks run before anything is installed.
 
-`elenta.render.nfs` turns constellation roles into export entries; this package knows what a
+`elenta.nfs.render` turns constellation roles into export entries; this package knows what a
 valid `/etc/exports` is and how `exportfs -v` reports what is loaded.
 """

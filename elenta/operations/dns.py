@@ -19,11 +19,11 @@ from pyinfra.api import FileUploadCommand, FunctionCommand, Host, OperationError
 
 from elenta.dns.check import check_zone_texts
 from elenta.dns.diff import check_safety, diff_zone, format_diffs
+from elenta.dns.knot import DEFAULT_DIR, layout
 from elenta.dns.serial import serial_date, stamp
 from elenta.dns.verify import verify_zone
 from elenta.facts.dns import FileText, KnotRunning, ZoneFiles
 from elenta.model.errors import ElentaError
-from elenta.render.knot import DEFAULT_DIR, layout
 
 
 def reload_command(paths: dict[str, str]) -> str:
@@ -95,8 +95,8 @@ def zones(
 ):
     """Install, reload and verify a DNS host's zones and Knot config.
 
-    + zone_texts: `{zone: text}` as rendered by `elenta.render.dns` (serial restamped here)
-    + conf_text: the knot.conf (`elenta.render.knot.knot_conf`) for `directory`
+    + zone_texts: `{zone: text}` as rendered by `elenta.dns.render` (serial restamped here)
+    + conf_text: the knot.conf (`elenta.dns.knot.knot_conf`) for `directory`
     + verify_at: `address:port` to query every record set after the reload (from the deployer)
     + force: apply even when more than 30% of a zone's record sets would be deleted or modified
     + record_to: a local folder where the verified zones are copied (the next plan diffs against it)

@@ -22,8 +22,8 @@ from pyinfra.api import FileUploadCommand, OperationValueError, operation
 from elenta.facts.netboot import NetbootStoreState
 from elenta.model.names import normalise_mac
 from elenta.netboot.errors import NetbootError
+from elenta.netboot.render import NIX_SCRIPT_NAME, SCRIPT_NAME, generation_script, hexhyp
 from elenta.netboot.store import ACTIVATED, CURRENT, GENERATIONS, META, RETIRED, check_image, image_generation
-from elenta.render.netboot import NIX_SCRIPT_NAME, SCRIPT_NAME, generation_script, hexhyp
 
 
 def _q(path: str) -> str:

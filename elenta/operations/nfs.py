@@ -59,7 +59,7 @@ def check_command(candidate: str, path: str) -> str:
 def exports(content: str, path: str = DEFAULT_PATH, check: bool = True, create_directories: bool = False):
     """Make `path` hold `content` and the host export exactly that.
 
-    + content: the exports(5) text (e.g. `elenta.render.nfs.exports_text(lab, "nancy")`)
+    + content: the exports(5) text (e.g. `elenta.nfs.render.exports_text(lab, "nancy")`)
     + path: the file to install (default `/etc/exports.d/elenta.exports`)
     + check: check the candidate with the host's exportfs before installing it
     + create_directories: create exported directories that do not exist (else the check refuses

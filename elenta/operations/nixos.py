@@ -19,10 +19,9 @@ import shlex
 from pyinfra import host
 from pyinfra.api import FunctionCommand, OperationError, operation
 
-from elenta.apply.compliance import ACTIONS, pending_change
 from elenta.facts.nixos import BOOT_DEFAULT, CURRENT, PROFILE, NixosSystem
-
-RUN_DIR = "/run/elenta"
+from elenta.nixos.compliance import ACTIONS, pending_change
+from elenta.nixos.decision import RUN_DIR
 
 
 def _check_store_path(system: str) -> str:
@@ -48,7 +47,7 @@ def copy_closure(system: str):
     if facts["desired_present"]:
         host.noop(f"{system} is already in the host's store")
         return
-    from elenta.apply.transfer import copy_to_host
+    from elenta.nixos.transfer import copy_to_host
 
     yield FunctionCommand(copy_to_host, (system,), {})
 
@@ -145,41 +144,6 @@ def activate(
     yield activate_command(system, action, deploy_id, confirm_timeout, restore, backup)
 
 
-def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = None) -> str:
-    """One host-side command: run the health check commands, then claim the deploy, else roll back.
-
-    Exit 0: confirmed. Exit 4: a check failed and the host was rolled back at once. Exit 3: too
-    late, the watchdog had already rolled back. `checks` are `(command, timeout)` pairs.
-    """
-    d = f"{RUN_DIR}/{deploy_id}"
-    lines = ['fail=""']
-    for command, timeout in checks or []:
-        quoted = shlex.quote(command)
-        lines.append(
-            f'if [ -z "$fail" ]; then timeout {max(1, int(timeout))} sh -c {quoted} >/dev/null 2>&1 '
-            rf'|| fail="command \`"{quoted}"\` exited $?"; fi'
-        )
-    lines += [
-        'if [ -n "$fail" ]; then',
-        f"  if mkdir {d}.decided 2>/dev/null; then sh {d}.rollback > {d}.rollback.log 2>&1; fi",
-        '  echo "health check failed: $fail" >&2; exit 4',
-        "fi",
-        f"if mkdir {d}.decided 2>/dev/null; then touch {d}.confirmed; echo confirmed; else",
-        f'  echo "too late: $(cat {d}.reason 2>/dev/null || echo rolled back)" >&2; exit 3',
-        "fi",
-    ]
-    return "\n".join(lines)
-
-
-def rollback_now_command(deploy_id: str) -> str:
-    """Roll a deploy back at once (a failed health check), unless it was already decided."""
-    d = f"{RUN_DIR}/{deploy_id}"
-    return (
-        f"if mkdir {d}.decided 2>/dev/null; then sh {d}.rollback > {d}.rollback.log 2>&1; fi; "
-        "echo rolled-back"
-    )
-
-
 @operation(is_idempotent=False)
 def confirm(deploy_id: str, action: str = "test"):
     """Run the health checks and confirm the deploy from the deployer over a fresh SSH connection.
@@ -191,7 +155,7 @@ def confirm(deploy_id: str, action: str = "test"):
     if action == "boot":
         host.noop("boot changes nothing running: nothing to confirm")
         return
-    from elenta.apply.confirm import confirm_host
+    from elenta.nixos.confirm import confirm_host
 
     yield FunctionCommand(confirm_host, (deploy_id,), {})
 
@@ -206,7 +170,7 @@ def previous_generation(facts: dict) -> int | None:
 def restore_command(restore: list[str], skip_deploy_id: str | None = None) -> str:
     """Run the roles' `restore` commands with `$ELENTA_BACKUP` = the newest pre-deploy backup kept on
     the host (other than `skip_deploy_id`'s, the backup the running deploy has just taken)."""
-    from elenta.apply.backup import HOST_BACKUPS
+    from elenta.pipeline.backup import HOST_BACKUPS
 
     pick = f"ls -1t {HOST_BACKUPS}/*.tar.gz 2>/dev/null"
     if skip_deploy_id:

@@ -23,10 +23,10 @@ from paramiko.ssh_exception import SSHException
 from elenta.facts.switch import RunningConfig, read_fact
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
-from elenta.render.switch import desired_switch, render_switch, switches
 from elenta.switch.diff import SwitchChange, plan_change, restore_lines
 from elenta.switch.drivers import SwitchDriver
 from elenta.switch.history import backups, save_backup
+from elenta.switch.render import desired_switch, render_switch, switches
 from elenta.switch.session import SwitchTarget, open_session, switch_target
 
 R = TypeVar("R")

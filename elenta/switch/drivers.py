@@ -2,7 +2,7 @@
 
 A driver says how netmiko talks to the device, which hier-config platform parses its
 configuration, which replies are errors, how to save, and which interfaces are physical ports.
-Adding a platform is this class plus a template `elenta/render/templates/switch/<platform>.j2`.
+Adding a platform is this class plus a template `elenta/switch/templates/<platform>.j2`.
 """
 
 from __future__ import annotations

@@ -1,23 +1,30 @@
-"""The task collection behind both `elenta` and `inv`: every module here adds its tasks.
+"""The task collection behind both `elenta` and `inv`: the core's tasks and each subsystem's.
 
-A subsystem plugs in by adding a module to this package; nothing else needs editing.
+The core's task modules are listed here; a subsystem adds its own through its registration
+(`Subsystem.tasks`, see `elenta.subsystem`), so adding one needs no edit here.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 from invoke import Collection, Task
 
+CORE = ("elenta.tasks.model", "elenta.tasks.plan", "elenta.tasks.deploy", "elenta.tasks.lab")
+
+
+def task_modules() -> list[str]:
+    """The core's task modules, then every registered subsystem's: `task_modules()`."""
+    from elenta.subsystem import registered
+
+    return [*CORE, *(s.tasks for s in registered() if s.tasks and s.tasks not in CORE)]
+
 
 def build_collection() -> Collection:
-    """Collect every `@task` defined in the modules of `elenta.tasks`: `build_collection()`."""
+    """Collect every `@task` defined in the task modules: `build_collection()`."""
     collection = Collection()
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for name in task_modules():
+        module = importlib.import_module(name)
         for value in vars(module).values():
             if isinstance(value, Task) and value.body.__module__ == module.__name__:
                 collection.add_task(value)

@@ -7,12 +7,14 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from invoke.exceptions import Exit
 
 from elenta.model.errors import ElentaError
-from elenta.model.lab import Lab, load_lab
+
+if TYPE_CHECKING:
+    from elenta.model.lab import Lab
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_LAB = "examples/lab"
@@ -41,6 +43,8 @@ def lab_path(path: str | None = None) -> Path:
 
 def open_lab(path: str | None = None) -> Lab:
     """Load the lab a task works on (see `lab_path`): `lab = open_lab(lab)`."""
+    from elenta.model.lab import load_lab
+
     return load_lab(lab_path(path))
 
 

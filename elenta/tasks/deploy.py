@@ -1,8 +1,8 @@
-"""`elenta deploy|switch|boot|status|rollback`: NixOS systems onto the lab's machines.
+"""`elenta deploy|switch|boot|rollback`: the deploy pipeline onto the lab's machines.
 
 elenta deploy --config '.#dns' --canon toto.canon --no-dns
 elenta switch --role dns            elenta boot --tag core
-elenta status                       elenta rollback --canon toto.canon
+elenta deploy --only all            elenta rollback --canon toto.canon
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ SELECTION_HELP = {
 ITERABLE = ["canon", "role", "tag"]
 DEPLOY_HELP = SELECTION_HELP
 ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "lab", "only")}
-STATUS_HELP = {k: v for k, v in SELECTION_HELP.items() if k not in ("only", "confirm-timeout")}
 
 
 def _subsystems(only: str) -> tuple[str, ...]:
@@ -35,7 +34,7 @@ def _subsystems(only: str) -> tuple[str, ...]:
 
 
 def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:
-    from elenta.compile.apply import recorded_deploy
+    from elenta.compile.rollout import recorded_deploy
     from elenta.inventory import Selection
 
     subsystems = _subsystems(only)
@@ -76,32 +75,14 @@ def boot(c, canon=None, role=None, tag=None, no_dns=False, config="", only="", c
 def rollback(c, canon=None, no_dns=False, lab="", only=""):
     """Without --canon: apply the previous plan. With --canon: that machine's previous generation."""
     if not canon:
-        from elenta.compile.apply import rollback_plan
+        from elenta.compile.rollout import rollback_plan
 
         record = rollback_plan(open_lab(lab), no_dns=no_dns, subsystems=_subsystems(only))
         print(f"rolled back to plan {record.plan}")
         return
-    from elenta.apply.pipeline import raise_for_report, run_deploy
     from elenta.inventory import Selection
+    from elenta.pipeline.run import raise_for_report, run_deploy
 
     report = run_deploy(open_lab(lab), "rollback", Selection(tuple(canon)), no_dns=no_dns)
     print(report.table())
     raise_for_report(report)
-
-
-@task(iterable=ITERABLE, help=STATUS_HELP)
-@reports_errors
-def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
-    """Per machine: desired revision and system against what runs and what will boot."""
-    from elenta.apply.pipeline import compliance_status, status_table
-    from elenta.inventory import Selection
-
-    opened = open_lab(lab)
-    selection = Selection(tuple(canon or ()), tuple(role or ()), tuple(tag or ()))
-    statuses = compliance_status(opened, selection, no_dns=no_dns, config=config or None)
-    print(status_table(statuses))
-    out = [c for c, st in statuses.items() if not st.columns["compliant"]]
-    if out:
-        from invoke.exceptions import Exit
-
-        raise Exit(f"out of compliance: {', '.join(out)}", code=1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.dns import plan as dns_plan
 from elenta.tasks._common import open_lab, reports_errors
 
 
@@ -33,13 +32,15 @@ def dns(
     lab: str = "",
 ) -> None:
     """Plan or apply the lab's DNS zones: `elenta dns plan`, `elenta dns apply [--force]`."""
+    from elenta.dns import push as dns_push
+
     loaded = open_lab(lab or None)
     if action == "plan":
-        print(dns_plan.plan_report(loaded, force=force, reproducible=reproducible))
+        print(dns_push.plan_report(loaded, force=force, reproducible=reproducible))
     elif action == "apply":
-        print(dns_plan.plan_report(loaded, force=force, reproducible=reproducible))
+        print(dns_push.plan_report(loaded, force=force, reproducible=reproducible))
         print(
-            dns_plan.apply(
+            dns_push.apply(
                 loaded,
                 force=force,
                 local=local,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import warnings
+from typing import TYPE_CHECKING
 
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.firewall.evaluate import configuration_warnings
 from elenta.model.errors import ModelError
-from elenta.model.lab import Lab
-from elenta.render.firewall import firewall_plan, nixos_firewall
 from elenta.tasks._common import open_lab, reports_errors
+
+if TYPE_CHECKING:
+    from elenta.model.lab import Lab
 
 
 def _machine(lab: Lab, name: str) -> str:
@@ -35,6 +36,9 @@ def _machine(lab: Lab, name: str) -> str:
 @reports_errors
 def firewall(c: Context, action: str, machine: list[str] | None = None, lab: str = "") -> None:
     """Firewall openings on physical interfaces: `elenta firewall plan`, `elenta firewall check`."""
+    from elenta.firewall.evaluate import configuration_warnings
+    from elenta.firewall.render import firewall_plan, nixos_firewall
+
     loaded = open_lab(lab or None)
     names = [_machine(loaded, m) for m in machine] if machine else None
     if action == "plan":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from invoke import task
 
-from elenta.lab import lab_down, lab_status, lab_up
 from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
 
@@ -20,6 +19,8 @@ from elenta.tasks._common import open_lab, reports_errors
 @reports_errors
 def lab(c, action, lab="", purge=False):
     """Bring the lab's hosts up (sshd per machine, own mount namespace) or down, or list them."""
+    from elenta.lab import lab_down, lab_status, lab_up
+
     opened = open_lab(lab)
     if action == "up":
         hosts = lab_up(opened)

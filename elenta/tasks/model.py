@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 from invoke import Context, task
 
-from elenta.lookup import lookup_address, lookup_mac
-from elenta.model.lab import load_lab
-from elenta.report import machines_table
 from elenta.tasks._common import lab_path, open_lab, reports_errors
-from elenta.topology.ports import unplugged
 
 
 @task(
@@ -23,23 +17,28 @@ from elenta.topology.ports import unplugged
 )
 @reports_errors
 def check(c: Context, path: str | None = None, also: list[str] | None = None) -> None:
-    """Check a cadaster and its constellations; exit 2 naming file, key and fault."""
+    """Check a cadaster, its constellations and each subsystem's view of them; exit 2 naming the fault."""
+    from elenta.model.lab import load_lab
+    from elenta.subsystem import check_subsystems
+
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
-    for fault in unplugged(lab):
-        print(f"warning: {fault}", file=sys.stderr)
+    checked = check_subsystems(lab)
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "
         f"{len(lab.cadaster.networks)} networks, {len(lab.constellations)} constellation(s), "
         f"{services} service(s)"
     )
+    print(f"ok: subsystems {', '.join(checked)}")
 
 
 @task(help={"lab": "the lab folder (default: $ELENTA_LAB or examples/lab)"})
 @reports_errors
 def machines(c: Context, lab: str = "") -> None:
     """List every device of the lab: canon name, kind, addresses, MAC, roles."""
+    from elenta.report import machines_table
+
     print(machines_table(open_lab(lab or None)))
 
 
@@ -58,6 +57,8 @@ def lookup(
     c: Context, name: str, no_dns: bool = False, mac: bool = False, server: str = "", lab: str = ""
 ) -> None:
     """Print a machine's IP, resolved through the lab's own DNS server (or `--no-dns`)."""
+    from elenta.lookup import lookup_address, lookup_mac
+
     loaded = open_lab(lab or None)
     if mac:
         print(lookup_mac(loaded, name))

@@ -11,17 +11,13 @@ from typing import TYPE_CHECKING
 from invoke import Context, task
 
 from elenta.model.errors import ElentaError
-from elenta.netboot.build import build_image as nix_build_image
-from elenta.netboot.build import write_image_dir
-from elenta.netboot.errors import NetbootError
-from elenta.netboot.place import boot_target, machine_of_mac, place_built, place_lab, role_of_config
-from elenta.netboot.store import DEFAULT_GRACE, NetbootStore
+from elenta.netboot import DEFAULT_GRACE
 from elenta.tasks._common import lab_path, open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.netboot.introspect import SshTarget
 
-# pyinfra is imported inside the tasks that reach hosts: `elenta --help` stays quick.
+# The netboot code (and pyinfra) is imported inside the tasks: `elenta --help` stays quick.
 
 
 def _ssh_target(
@@ -86,6 +82,12 @@ def build_image(
     lab: str = "",
 ) -> None:
     """Build a role's netboot image (kernel, initrd, iPXE script) and place it at a path or by MAC."""
+    from elenta.netboot.build import build_image as nix_build_image
+    from elenta.netboot.build import write_image_dir
+    from elenta.netboot.errors import NetbootError
+    from elenta.netboot.place import boot_target, machine_of_mac, place_built, role_of_config
+    from elenta.netboot.store import NetbootStore
+
     forms = [bool(out), bool(mac), bool(canon)]
     if sum(forms) != 1:
         raise NetbootError(
@@ -173,13 +175,17 @@ def netboot(
     generation: str = "",
 ) -> None:
     """Look after a netboot store: list its images, collect old generations, place, serve, deploy."""
+    from elenta.netboot.errors import NetbootError
+    from elenta.netboot.place import place_lab
+    from elenta.netboot.store import NetbootStore
+
     if action == "deploy":
         loaded = open_lab(lab or None)
         try:
             servers = [loaded.machine_name(on)] if on else None
         except KeyError as exc:
             raise NetbootError(f"{loaded.cadaster_file}: machines: --on {exc.args[0]}") from None
-        from elenta.netboot.apply import deploy as netboot_deploy
+        from elenta.netboot.push import deploy as netboot_deploy
 
         print(netboot_deploy(loaded, servers, no_dns=no_dns, store=store).rstrip())
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.nfs import apply as nfs_apply
 from elenta.tasks._common import open_lab, reports_errors
 
 
@@ -21,11 +20,13 @@ from elenta.tasks._common import open_lab, reports_errors
 @reports_errors
 def nfs(c: Context, action: str, no_dns: bool = False, path: str = "", lab: str = "") -> None:
     """Plan or apply NFS exports: `elenta nfs plan`, `elenta nfs apply --no-dns`."""
+    from elenta.nfs import push as nfs_push
+
     loaded = open_lab(lab or None)
     if action == "plan":
-        print(nfs_apply.plan_report(loaded))
+        print(nfs_push.plan_report(loaded))
     elif action == "apply":
-        print(nfs_apply.plan_report(loaded))
-        print(nfs_apply.apply(loaded, no_dns=no_dns, path=path))
+        print(nfs_push.plan_report(loaded))
+        print(nfs_push.apply(loaded, no_dns=no_dns, path=path))
     else:
         raise Exit(f"error: unknown action {action!r}: use `elenta nfs plan` or `elenta nfs apply`", code=2)

@@ -1,4 +1,7 @@
-"""Tasks over plans: plan, diff, history, drift (`rollback` is shared: see `rollback_plan`)."""
+"""Tasks over plans: plan, diff, history, drift (`rollback` is shared: see `rollback_plan`).
+
+The compiler is imported inside the tasks: `elenta --help` stays quick.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,6 @@ from pathlib import Path
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.compile.apply import applied_plan, apply_plan
-from elenta.compile.diff import diff_plans, render_changes
-from elenta.compile.drift import check_drift
-from elenta.compile.history import History
-from elenta.compile.plan import Plan, build_plan
-from elenta.compile.store import PlanStore
 from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
 
@@ -31,27 +28,20 @@ LAB_HELP = "the lab folder (default: $ELENTA_LAB or examples/lab)"
 @reports_errors
 def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     """Compile cadaster + constellations into a checked plan; show what changes against the applied one."""
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.plan import build_plan
+    from elenta.compile.rollout import applied_plan
+    from elenta.compile.store import PlanStore
+
     loaded = open_lab(lab or None)
     plan = build_plan(loaded, canon or None)
     stored = PlanStore(loaded.state_dir).save(plan)
     if out:
         plan.write(Path(out))
-        _draw_topology(plan, Path(out))
     base = applied_plan(loaded, plan.scope)
     against = f"applied plan {base.short}" if base else "nothing applied yet"
     print(f"plan {plan.short} ({plan.scope or 'whole lab'}) in {out or stored}, against {against}:\n")
     print(render_changes(diff_plans(base, plan)))
-
-
-def _draw_topology(plan: Plan, out: Path) -> None:
-    """`DIR/topology.svg` beside the plan's `topology/lab.dot`, when Graphviz is installed."""
-    import shutil
-
-    from elenta.topology.artifacts import DOT_PATH
-    from elenta.topology.draw import draw
-
-    if shutil.which("dot") and plan.scope is None:
-        draw(plan.artifact("topology", None, DOT_PATH).decode(), out / "topology.svg")
 
 
 @task(
@@ -75,6 +65,10 @@ def apply(
     lab: str = "",
 ) -> None:
     """Apply a plan through the deploy pipeline and record it in the history."""
+    from elenta.compile.plan import build_plan
+    from elenta.compile.rollout import apply_plan
+    from elenta.compile.store import PlanStore
+
     loaded = open_lab(lab or None)
     target = PlanStore(loaded.state_dir).load(plan) if plan else build_plan(loaded, canon or None)
     subsystems = tuple(s for s in only.split(",") if s)
@@ -86,6 +80,9 @@ def apply(
 @reports_errors
 def diff(c: Context, plan_a: str, plan_b: str, lab: str = "") -> None:
     """Show every change from PLAN_A to PLAN_B, grouped by subsystem and machine."""
+    from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.store import PlanStore
+
     store = PlanStore(open_lab(lab or None).state_dir)
     print(render_changes(diff_plans(store.load(plan_a), store.load(plan_b))))
 
@@ -94,6 +91,8 @@ def diff(c: Context, plan_a: str, plan_b: str, lab: str = "") -> None:
 @reports_errors
 def history(c: Context, lab: str = "", json_: bool = False) -> None:
     """List every apply of a plan: time, action, plan, scope, result, who, revision."""
+    from elenta.compile.history import History
+
     runs = History(open_lab(lab or None).state_dir).runs()
     if json_:
         for run in runs:
@@ -128,6 +127,8 @@ def history(c: Context, lab: str = "", json_: bool = False) -> None:
 @reports_errors
 def drift(c: Context, plan: str = "", facts: str = "", lab: str = "") -> None:
     """List every difference between the applied plan and what the hosts report (exit 1 if any)."""
+    from elenta.compile.drift import check_drift
+
     report = check_drift(open_lab(lab or None), plan, facts)
     for item in report.drifts:
         print(item)

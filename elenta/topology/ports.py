@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 from elenta.model.errors import Fault, key_path
 from elenta.model.lab import Lab
-from elenta.render.switch import desired_switch, switches
+from elenta.switch.render import desired_switch, switches
+
+
+class CablingWarning(UserWarning):
+    """A wired interface on a switched network that no switch port names (`elenta check` warns)."""
 
 
 @dataclass(frozen=True)

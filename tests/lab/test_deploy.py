@@ -19,18 +19,20 @@ from pathlib import Path
 
 import pytest
 
-from elenta.apply.build import build_systems
-from elenta.apply.lock import DeployLocked, deploy_lock
-from elenta.apply.pipeline import DeployFailed, DeployReport, compliance_status, raise_for_report, run_deploy
-from elenta.apply.ssh import SshTarget
-from elenta.apply.transfer import copy_closure
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 from elenta.inventory import Selection, inventory_groups
 from elenta.lab import LabHost, lab_down, lab_unavailable, lab_up
 from elenta.lab.state import lab_state
 from elenta.model.lab import Lab, load_lab
 from elenta.nix import nix_available
-from elenta.operations.nixos import activate_command, confirm_command
+from elenta.nixos.build import build_systems
+from elenta.nixos.decision import confirm_command
+from elenta.nixos.status import compliance_status
+from elenta.nixos.transfer import copy_closure
+from elenta.operations.nixos import activate_command
+from elenta.pipeline.lock import DeployLocked, deploy_lock
+from elenta.pipeline.run import DeployFailed, DeployReport, raise_for_report, run_deploy
+from elenta.pipeline.ssh import SshTarget
 from tests.cli import run_elenta
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from elenta.apply.confirm import describe, probe
-from elenta.apply.ssh import SshTarget
 from elenta.model.constellation import HealthCheck
+from elenta.nixos.confirm import describe, probe
+from elenta.pipeline.ssh import SshTarget
 
 TARGET = SshTarget("probe.canon", "127.0.0.1", 22, "root", "/dev/null", "/dev/null", "/dev/null")
 

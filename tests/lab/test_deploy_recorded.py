@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 
-from elenta.compile.apply import recorded_deploy
 from elenta.compile.checks import CheckError
 from elenta.compile.history import History
 from elenta.compile.plan import build_plan
+from elenta.compile.rollout import recorded_deploy
 from elenta.inventory import Selection
 from elenta.model.lab import load_lab
 from tests.cli import run_elenta
@@ -113,7 +113,7 @@ def data_plans(lab_hosts):
 
 
 def test_manual_rollback_restores_the_data_backed_up_before_the_last_deploy(data_plans):
-    from elenta.apply.pipeline import raise_for_report, run_deploy
+    from elenta.pipeline.run import raise_for_report, run_deploy
 
     plan_b, toto = data_plans
     report = run_deploy(
@@ -125,7 +125,7 @@ def test_manual_rollback_restores_the_data_backed_up_before_the_last_deploy(data
 
 
 def test_plan_rollback_restores_the_data_of_the_plan_rolled_back_to(data_plans):
-    from elenta.compile.apply import rollback_plan
+    from elenta.compile.rollout import rollback_plan
 
     plan_b, toto = data_plans
     rollback_plan(plan_b, subsystems=("nixos",), no_dns=True)

@@ -25,7 +25,7 @@ import dns.zone
 import pytest
 
 from elenta.dns.diff import rrsets
-from elenta.dns.plan import apply_command
+from elenta.dns.push import apply_command
 from elenta.lookup import lookup_address
 from elenta.model.lab import load_lab
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from elenta.netboot.apply import deploy_command, store_servers
 from elenta.netboot.build import build_image
+from elenta.netboot.push import deploy_command, store_servers
 from elenta.netboot.store import image_generation
 from elenta.nix import nix_available
 

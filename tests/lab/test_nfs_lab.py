@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from elenta.facts.nfs import ExportfsVerbose
-from elenta.nfs.apply import apply_command
-from elenta.render.nfs import exports_text
+from elenta.nfs.push import apply_command
+from elenta.nfs.render import exports_text
 
 EXPORTS = "/etc/exports.d/elenta.exports"
 pytestmark = pytest.mark.skipif(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
-from elenta.compile.apply import apply_plan, rollback_plan
 from elenta.compile.drift import find_drift, gather_facts
 from elenta.compile.history import History
 from elenta.compile.plan import build_plan
+from elenta.compile.rollout import apply_plan, rollback_plan
 from elenta.model.lab import load_lab
 
 pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("quiet_warnings")]
@@ -26,24 +28,20 @@ def test_drift_reads_every_nixos_host_in_one_round_trip(lab_hosts):
 
 
 def test_drift_compares_installed_artifacts_by_hash(lab_hosts, monkeypatch):
-    from elenta.compile import artifacts
-    from elenta.compile.artifacts import Artifact
+    from tests.plugins.motd.render import MOTD, motd_text
 
-    def build(lab):
-        yield Artifact("zz-test", "toto", "motd", b"planned\n", installed_at="/etc/elenta-test-motd")
-        yield Artifact("zz-test", "nancy", "motd", b"planned\n", installed_at="/etc/elenta-test-motd")
-
-    monkeypatch.setitem(artifacts._BUILDERS, "zz-test", build)
+    monkeypatch.setenv("ELENTA_PLUGINS", "tests.plugins.motd.subsystem")  # installs MOTD per host
     plan = build_plan(lab_hosts.lab)
-    lab_hosts.hosts["toto"].ssh("printf 'planned\\n' > /etc/elenta-test-motd")
-    lab_hosts.hosts["nancy"].ssh("printf 'edited by hand\\n' > /etc/elenta-test-motd")
+    for name, host in lab_hosts.hosts.items():
+        text = "edited by hand\n" if name == "nancy" else motd_text(lab_hosts.lab, name)
+        host.ssh(f"printf %s {shlex.quote(text)} > {MOTD}")
     try:
-        found = [d for d in find_drift(plan, gather_facts(lab_hosts.lab, plan)) if d.subsystem == "zz-test"]
+        found = [d for d in find_drift(plan, gather_facts(lab_hosts.lab, plan)) if d.subsystem == "motd"]
     finally:
-        for name in ("toto", "nancy"):
-            lab_hosts.hosts[name].ssh("rm -f /etc/elenta-test-motd")
+        for host in lab_hosts.hosts.values():
+            host.ssh(f"rm -f {MOTD}")
     assert [(d.machine, d.item) for d in found] == [("nancy", "motd")]
-    assert found[0].expected == plan.manifest["subsystems"]["zz-test"]["machines"]["nancy"]["motd"]
+    assert found[0].expected == plan.manifest["subsystems"]["motd"]["machines"]["nancy"]["motd"]
 
 
 def test_apply_then_rollback_through_the_pipeline(lab_hosts):

@@ -10,12 +10,12 @@ import pytest
 from pyinfra.api import OperationError
 from pyinfra.context import ctx_host
 
+from elenta.dns.knot import knot_conf
+from elenta.dns.render import lab_zone_texts
 from elenta.dns.serial import serial_of, stamp
 from elenta.facts.dns import FileText, KnotRunning, ZoneFiles
 from elenta.model.lab import load_lab
 from elenta.operations import dns
-from elenta.render.dns import lab_zone_texts
-from elenta.render.knot import knot_conf
 from tests.operations.harness import FakeHost, run_operation
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab"

@@ -16,6 +16,7 @@ import pytest
 from pyinfra.api import OperationError
 
 from elenta.facts.nixos import NixosSystem, nixos_system_command, parse_nixos_system
+from elenta.nixos.decision import confirm_command
 from elenta.operations import nixos
 from tests.operations.harness import FakeHost, run_operation
 
@@ -83,16 +84,16 @@ def test_activate_command_shape(action: str, sets_profile: bool, activates: str,
 
 
 def test_confirm_command_checks_then_claims_or_rolls_back() -> None:
-    command = nixos.confirm_command("d9", [("test -L /run/current-system", 10.0)])
+    command = confirm_command("d9", [("test -L /run/current-system", 10.0)])
     assert "timeout 10 sh -c 'test -L /run/current-system'" in command
     assert command.index("timeout 10") < command.index("touch /run/elenta/d9.confirmed")
     assert "sh /run/elenta/d9.rollback" in command and "exit 4" in command
     assert "exit 3" in command  # the watchdog won the race
-    assert "timeout" not in nixos.confirm_command("d9")
+    assert "timeout" not in confirm_command("d9")
 
 
 def test_compliance_columns() -> None:
-    from elenta.apply.compliance import compliance, pending_change
+    from elenta.nixos.compliance import compliance, pending_change
 
     a, b = "/nix/store/a-sys", "/nix/store/b-sys"
     assert compliance({"current": a, "next_boot": b}, a) == {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from elenta.apply.switches import check_switches, push_switches, selected_switches
 from elenta.inventory import Selection
 from elenta.model.lab import load_lab
 from elenta.switch.credentials import CredentialsError
+from elenta.switch.deploy_step import check_switches, push_switches, selected_switches
 from tests.conftest import EXAMPLE_LAB
 
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from elenta.compile.artifacts import build_artifacts
 from elenta.dns.check import check_zone_texts
-from elenta.model.lab import load_lab
-from elenta.render.dns import (
+from elenta.dns.knot import knot_conf
+from elenta.dns.render import (
     Origin,
     Record,
     Soa,
@@ -30,7 +30,7 @@ from elenta.render.dns import (
     tld_warnings,
     zone_of,
 )
-from elenta.render.knot import knot_conf
+from elenta.model.lab import load_lab
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab"
 

@@ -9,9 +9,9 @@ import pytest
 
 from elenta.dns.check import ZoneCheckError, check_zone_texts, checkzone_command
 from elenta.dns.diff import UnsafeChangeError, check_safety, diff_zone, format_diffs
+from elenta.dns.render import Origin, Record, Soa, Zone, lab_zone_texts, render_zone
 from elenta.dns.serial import next_serial, serial_date, serial_of, stamp, with_serial
 from elenta.model.lab import load_lab
-from elenta.render.dns import Origin, Record, Soa, Zone, lab_zone_texts, render_zone
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab"
 DAY = dt.date(2026, 11, 26)

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from elenta.dns.plan import DEPLOY_FILE, apply_command, plan_report
+from elenta.dns.push import DEPLOY_FILE, apply_command, plan_report
+from elenta.dns.render import lab_zone_texts
 from elenta.model.lab import load_lab
-from elenta.render.dns import lab_zone_texts
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "lab"

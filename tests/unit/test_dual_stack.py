@@ -14,11 +14,11 @@ import pytest
 
 from elenta.compile.plan import build_plan
 from elenta.dns.check import check_zone_texts
+from elenta.dns.render import lab_zone_texts
 from elenta.model.cadaster import eui64
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab, load_lab
-from elenta.render.dns import lab_zone_texts
-from elenta.render.nfs import exports_text, resolve_clients
+from elenta.nfs.render import exports_text, resolve_clients
 
 PREFIX = "2001:db8:1::/64"
 TOTO6 = "2001:db8:1:0:5054:ff:fe00:102"  # EUI-64 of 52:54:00:00:01:02

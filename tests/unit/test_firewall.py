@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from elenta.model.errors import ModelError
-from elenta.model.lab import Lab, load_lab
-from elenta.render.firewall import (
+from elenta.firewall.render import (
     AliasInterfaceWarning,
     config_alias_warnings,
     firewall_artifacts,
     firewall_plan,
     nixos_firewall,
 )
+from elenta.model.errors import ModelError
+from elenta.model.lab import Lab, load_lab
 
 REPO = Path(__file__).resolve().parents[2]
 CADASTER = """

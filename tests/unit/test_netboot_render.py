@@ -13,7 +13,7 @@ from elenta.netboot.build import build_attribute
 from elenta.netboot.errors import NetbootError
 from elenta.netboot.introspect import choose_mac
 from elenta.netboot.place import boot_target, machine_of_mac, role_of_config
-from elenta.render.netboot import (
+from elenta.netboot.render import (
     BootSpec,
     generation_script,
     hexhyp,

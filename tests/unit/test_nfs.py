@@ -15,8 +15,7 @@ from invoke.exceptions import Exit
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab, load_lab
 from elenta.nfs.options import check_option, check_options, contradicted_by
-from elenta.nfs.table import ExportEntry, missing_from, parse_exportfs_verbose, parse_exports
-from elenta.render.nfs import (
+from elenta.nfs.render import (
     declared_entries,
     exports_text,
     nfs_artifacts,
@@ -25,6 +24,7 @@ from elenta.render.nfs import (
     render_exports,
     resolve_client,
 )
+from elenta.nfs.table import ExportEntry, missing_from, parse_exportfs_verbose, parse_exports
 from elenta.tasks.nfs import nfs
 
 REPO = Path(__file__).resolve().parents[2]

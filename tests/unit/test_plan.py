@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from conftest_plan import edit_constellation
 
-from elenta.compile import artifacts
 from elenta.compile.artifacts import Artifact
 from elenta.compile.diff import MACHINES, diff_plans, render_changes
 from elenta.compile.plan import PlanError, assemble_plan, build_plan, read_plan
@@ -119,29 +118,22 @@ def test_sub_plan_of_an_unknown_machine_names_it(lab_dir):
         build_plan(load_lab(lab_dir), "nobody.canon")
 
 
-def test_a_builder_registered_by_a_test_plugs_in(lab_dir, monkeypatch):
-    def build(lab):
-        yield Artifact("zz-test", "toto", "conf/x.txt", b"line 1\n")
-        yield Artifact("zz-test", None, "all.txt", f"{len(lab.cadaster.machines)}\n".encode())
-
-    monkeypatch.setitem(artifacts._BUILDERS, "zz-test", build)
+def test_a_subsystem_registered_by_a_test_plugs_in(lab_dir, monkeypatch):
+    monkeypatch.setenv("ELENTA_PLUGINS", "tests.plugins.motd.subsystem")
     plan = build_plan(load_lab(lab_dir))
-    assert plan.artifact("zz-test", "toto", "conf/x.txt") == b"line 1\n"
-    assert plan.manifest["subsystems"]["zz-test"]["lab"] == {
-        "all.txt": plan.manifest["subsystems"]["zz-test"]["lab"]["all.txt"]
-    }
+    assert plan.artifact("motd", "toto", "motd") == b"toto.canon: managed by elenta\n"
+    assert list(plan.manifest["subsystems"]["motd"]["lab"]) == ["index.txt"]
 
-    def changed(lab):
-        yield Artifact("zz-test", "toto", "conf/x.txt", b"line 2\n")
-
-    monkeypatch.setitem(artifacts._BUILDERS, "zz-test", changed)
+    edit_constellation(
+        lab_dir, 'data = { zone_admin = "hostmaster" }', 'data = { zone_admin = "hostmaster", motd = "hi" }'
+    )
     other = build_plan(load_lab(lab_dir))
-    changes = [c for c in diff_plans(plan, other) if c.group == "zz-test"]
+    changes = [c for c in diff_plans(plan, other) if c.group == "motd"]
     assert [(c.machine, c.op, c.item) for c in changes] == [
-        ("(lab)", "-", "all.txt"),
-        ("toto", "~", "conf/x.txt"),
+        ("(lab)", "~", "index.txt"),
+        ("toto", "~", "motd"),
     ]
-    assert changes[1].detail == ("-line 1", "+line 2")
+    assert changes[1].detail == ("-toto.canon: managed by elenta", "+hi")
 
 
 @pytest.mark.parametrize("path", ["/etc/passwd", "../x", "a/../../x", "", "a//b"])

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from elenta.compile.plan import build_plan
+from elenta.hostdata.render import discovery_data, hostdata_artifacts
 from elenta.model.lab import load_lab
 from elenta.nix import nix_environment
-from elenta.render.hostdata import discovery_data, hostdata_artifacts
 
 REPO = Path(__file__).resolve().parents[2]
 

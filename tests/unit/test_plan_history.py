@@ -9,9 +9,9 @@ import pytest
 from conftest_plan import edit_constellation
 
 from elenta.cli import program
-from elenta.compile.apply import ApplyRequest, applied_plan, apply_plan, applying, rollback_plan
 from elenta.compile.history import History, HistoryError
 from elenta.compile.plan import PlanError, build_plan
+from elenta.compile.rollout import ApplyRequest, applied_plan, apply_plan, applying, rollback_plan
 from elenta.compile.store import PlanStore
 from elenta.model.lab import load_lab
 
@@ -222,8 +222,8 @@ def test_a_replayed_plan_compiles_to_the_same_hash(lab_dir):
 def test_replay_takes_the_flake_from_the_recorded_git_revision(lab_dir):
     import subprocess
 
-    from elenta.compile.apply import lab_revision
     from elenta.compile.replay import replay_lab
+    from elenta.compile.rollout import lab_revision
 
     def git(*args):
         subprocess.run(["git", "-C", str(lab_dir), *args], check=True, capture_output=True)
@@ -243,8 +243,8 @@ def test_replay_takes_the_flake_from_the_recorded_git_revision(lab_dir):
 
 
 def test_pipeline_runner_deploys_the_replayed_lab_with_the_lab_state(lab_dir, monkeypatch):
-    import elenta.apply.pipeline as pipeline
-    from elenta.compile.apply import pipeline_runner
+    import elenta.pipeline.run as pipeline
+    from elenta.compile.rollout import pipeline_runner
 
     calls = []
 
@@ -277,7 +277,7 @@ def test_pipeline_runner_deploys_the_replayed_lab_with_the_lab_state(lab_dir, mo
 
 
 def test_apply_task_applies_through_the_registered_pipeline(lab_dir, capsys, monkeypatch):
-    import elenta.compile.apply as apply_module
+    import elenta.compile.rollout as apply_module
 
     pipeline = Pipeline()
     monkeypatch.setattr(apply_module, "_RUNNER", [pipeline])

@@ -8,7 +8,7 @@ from elenta.compile.artifacts import registered_builders
 from elenta.model.cadaster import Cadaster
 from elenta.model.errors import ModelError
 from elenta.model.lab import load_lab
-from elenta.render.switch import PortSpec, VlanSpec, desired_switch, render_switch, switches, vlan_ranges
+from elenta.switch.render import PortSpec, VlanSpec, desired_switch, render_switch, switches, vlan_ranges
 
 LAB = "examples/lab"
 

@@ -82,7 +82,7 @@ def test_check_warns_and_ports_table(example_lab_copy: Path) -> None:
         )
     )
     proc = run_elenta("check", str(example_lab_copy), cwd=REPO)
-    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0 and "hermes" not in proc.stderr, proc.stderr
     proc = run_elenta("net", "ports", "--lab", str(example_lab_copy), cwd=REPO)
     lines = proc.stdout.splitlines()
     assert lines[0].split() == ["switch", "port", "VLAN", "machine:interface"]

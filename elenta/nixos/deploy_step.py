@@ -1,0 +1,65 @@
+"""The NixOS step of the deploy pipeline: build the selected systems, then read every host once.
+
+Before pyinfra runs: one `nix build` for every selected machine with a host configuration (the
+systems go to `<deploy>/systems.json` for the deploy on each host), then the `NixosSystem` fact
+of every host in parallel: an unreachable host is reported and skipped, and in a NixOS-only
+deploy a host already running its system is `unchanged` and never handed to pyinfra.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from elenta.nixos.build import BuiltSystem, build_systems
+from elenta.nixos.status import read_status
+from elenta.pipeline.run import HostResult
+from elenta.subsystem import DeployRun
+
+
+def with_config(run: DeployRun) -> list[str]:
+    """The run's hosts that have a system to build (a host configuration, or `--config`)."""
+    return [c for c in run.canons if run.config or run.lab.host_config(run.machines[c])]
+
+
+def build_step(run: DeployRun) -> dict[str, BuiltSystem]:
+    """Build the systems of the run's hosts, record them in `systems.json`: `build_step(run)`."""
+    canons = with_config(run)
+    started = time.monotonic()
+    built = build_systems(run.lab, [run.machines[c] for c in canons], config=run.config, limit=run.limit)
+    systems = {c: built[run.machines[c]] for c in canons}
+    count = len({s.path for s in systems.values()})
+    run.echo(f"built {count} system(s) in {time.monotonic() - started:.1f}s")
+    (run.folder / "systems.json").write_text(
+        json.dumps({c: s.as_dict() for c, s in systems.items()}, indent=2)
+    )
+    return systems
+
+
+def precheck_step(run: DeployRun, systems: dict[str, BuiltSystem], nixos_only: bool) -> None:
+    """Read facts once per host; settle the unreachable and (NixOS-only deploys) the compliant."""
+    statuses = read_status({c: run.targets[c] for c in systems}, systems)
+    todo = []
+    for canon in run.canons:
+        st = statuses.get(canon)
+        if st is not None and st.facts is None:
+            run.echo(f"[{canon}] unreachable: {st.error}")
+            run.results.append(
+                HostResult(canon, run.action, "failed", st.seconds, f"unreachable: {st.error}")
+            )
+        elif st is not None and nixos_only and st.pending(run.action) is None:
+            run.echo(f"[{canon}] unchanged: already at {st.desired.path}")
+            run.results.append(HostResult(canon, run.action, "unchanged", st.seconds, "already there"))
+        else:
+            todo.append(canon)
+    run.canons = todo
+
+
+def prepare(run: DeployRun) -> None:
+    """The step as a whole: a NixOS-only deploy keeps the hosts with a system, then build and read."""
+    nixos_only = run.subsystems == ("nixos",)
+    if nixos_only:
+        run.canons = with_config(run)
+    if run.action == "rollback":
+        return
+    precheck_step(run, build_step(run), nixos_only)

@@ -1,0 +1,123 @@
+"""Compliance: what each selected host runs and will boot, against what the plan wants.
+
+The same `NixosSystem` fact as the pyinfra operations, read on every host at once (threads, one
+in-process SSH connection and one command per host).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from elenta.facts.nixos import nixos_system_command, parse_nixos_system
+from elenta.nixos.build import BuiltSystem
+from elenta.nixos.compliance import compliance, pending_change
+from elenta.pipeline.ssh import SshTarget, run_paramiko
+from elenta.report import table
+
+if TYPE_CHECKING:
+    from elenta.inventory import Selection
+    from elenta.model.lab import Lab
+
+
+@dataclass
+class HostStatus:
+    """One host's compliance: its facts (or why they could not be read) against the desired system."""
+
+    canon: str
+    desired: BuiltSystem
+    facts: dict[str, Any] | None
+    error: str | None
+    seconds: float
+
+    def pending(self, action: str) -> str | None:
+        """Why `action` would change this host (None: nothing to do)."""
+        if self.facts is None:
+            return self.error
+        return pending_change(action, self.facts, self.desired.path)
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        """`{"running_ok", "boot_ok", "compliant"}` (see `elenta.nixos.compliance.compliance`)."""
+        return compliance(self.facts, self.desired.path)
+
+
+def read_fact(target: SshTarget, desired: str | None) -> tuple[dict[str, Any] | None, str | None, float]:
+    """`(facts, error, seconds)` for one host: `read_fact(target, "/nix/store/…")`."""
+    started = time.monotonic()
+    proc = run_paramiko(target, nixos_system_command(desired), timeout=30)
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        why = proc.stderr.strip().splitlines()
+        return None, (why[-1] if why else f"ssh exited {proc.returncode}"), seconds
+    return parse_nixos_system(proc.stdout.splitlines()), None, seconds
+
+
+def read_status(
+    targets: dict[str, SshTarget], desired: dict[str, BuiltSystem], *, parallel: int = 64
+) -> dict[str, HostStatus]:
+    """Read every host's facts at once: `read_status({"toto.canon": target}, {"toto.canon": built})`."""
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))) as pool:
+        futures = {
+            canon: pool.submit(read_fact, target, desired[canon].path) for canon, target in targets.items()
+        }
+    out = {}
+    for canon, future in futures.items():
+        facts, error, seconds = future.result()
+        out[canon] = HostStatus(canon, desired[canon], facts, error, seconds)
+    return out
+
+
+def short_path(path: str | None) -> str:
+    """`/nix/store/abcdefgh…-nixos-system-dns` -> `abcdefg…-nixos-system-dns`."""
+    if not path:
+        return "-"
+    base = path.removeprefix("/nix/store/")
+    return base[:7] + "…" + base[32:] if len(base) > 33 else base
+
+
+def status_rows(statuses: dict[str, HostStatus]) -> list[list[str]]:
+    """Table rows: host, desired revision and system, running revision and system, boots, compliance."""
+    rows = []
+    for canon, st in statuses.items():
+        wanted = [canon, st.desired.revision[:12], short_path(st.desired.path)]
+        if st.facts is None:
+            rows.append([*wanted, "?", "?", "?", f"unknown: {st.error}"])
+            continue
+        cols = st.columns
+        boots = st.facts.get("next_boot") or st.facts.get("profile_system")
+        rows.append(
+            [
+                *wanted,
+                (st.facts.get("revision") or "-")[:12],
+                ("= " if cols["running_ok"] else "≠ ") + short_path(st.facts.get("current")),
+                ("= " if cols["boot_ok"] else "≠ ") + short_path(boots),
+                "in compliance" if cols["compliant"] else "OUT of compliance",
+            ]
+        )
+    return rows
+
+
+STATUS_HEADERS = ["host", "revision", "desired", "running rev", "running", "boots", "compliance"]
+
+
+def compliance_status(
+    lab: Lab, selection: Selection | None = None, *, no_dns: bool = False, config: str | None = None
+) -> dict[str, HostStatus]:
+    """Compliance of the selected hosts: `compliance_status(lab, Selection(roles=("dns",)), no_dns=True)`."""
+    from elenta.inventory import Selection
+    from elenta.nixos.build import build_systems
+    from elenta.pipeline.run import inventory_targets
+
+    canons, targets, machines = inventory_targets(lab, selection or Selection(), no_dns)
+    canons = [c for c in canons if config or lab.host_config(machines[c])]
+    built = build_systems(lab, [machines[c] for c in canons], config=config)
+    desired = {c: built[machines[c]] for c in canons}
+    return read_status({c: targets[c] for c in canons}, desired)
+
+
+def status_table(statuses: dict[str, HostStatus]) -> str:
+    """The `elenta status` table."""
+    return table(STATUS_HEADERS, status_rows(statuses))

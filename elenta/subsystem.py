@@ -1,0 +1,219 @@
+"""The subsystem interface, declared once: everything the core asks of a subsystem, and the registry.
+
+elenta is a core (model -> plan -> deploy pipeline) and subsystems around it: nixos, hostdata,
+dns, nfs, netboot, switch, firewall. The core (`elenta check`, the plan and its diff, drift, the
+inventory, the pipeline, the command line) iterates the registered subsystems and names none.
+
+A subsystem is a package `elenta/<x>/` (pure logic: rendering, validation, diff, verify), its
+pyinfra and invoke faces (`elenta/operations/<x>.py`, `facts/<x>.py`, `deploys/<x>.py`,
+`tasks/<x>.py`), and a `Subsystem` object in `elenta/<x>/subsystem.py`:
+
+    class Nfs(Subsystem):
+        name, order = "nfs", 40
+        deploy, tasks = "elenta.deploys.nfs", "elenta.tasks.nfs"
+
+        def artifacts(self, lab):
+            from elenta.nfs.render import nfs_artifacts   # imported when used, not at start-up
+            return nfs_artifacts(lab)
+
+    subsystem = Nfs()
+
+registered by one line in pyproject.toml (an entry point, so a separate distribution can add one):
+
+    [project.entry-points."elenta.subsystems"]
+    nfs = "elenta.nfs.subsystem:subsystem"
+
+or, without packaging (tests, a subsystem in progress), by naming its module in `ELENTA_PLUGINS`
+(comma-separated, `module` or `module:attribute`; the attribute defaults to `subsystem`):
+
+    ELENTA_PLUGINS=tests.plugins.motd.subsystem elenta plan
+
+`registered()` gives them in deploy order. A subsystem module imports nothing heavy at its top:
+`elenta --help` imports it to list the subsystem's tasks, and nothing else of the subsystem.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from elenta.model.errors import ElentaError, Fault, ModelError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from elenta.compile.artifacts import Artifact
+    from elenta.compile.drift import Drift
+    from elenta.compile.plan import Plan
+    from elenta.inventory import Selection
+    from elenta.model.lab import Lab
+    from elenta.pipeline.ssh import SshTarget
+
+ENTRY_POINTS = "elenta.subsystems"
+ENV_PLUGINS = "ELENTA_PLUGINS"
+
+
+class SubsystemError(ElentaError):
+    """A subsystem cannot be registered, or a name given on the command line is not one."""
+
+    exit_code = 2
+
+
+@dataclass
+class DeployRun:
+    """One run of the deploy pipeline, as the subsystems' pipeline steps see and shape it.
+
+    `canons` are the hosts pyinfra will run on: a step may narrow them, or settle a host itself
+    by appending its row to `results` (`HostResult`, e.g. `unchanged`) and removing it.
+    `state` keeps what a step computes for a later one, under the subsystem's name.
+    """
+
+    lab: Lab
+    action: str  # test | switch | boot | rollback
+    selection: Selection
+    subsystems: tuple[str, ...]  # the subsystems selected (`--only`); () = every one
+    folder: Path  # the deploy record: <state>/deploys/<id>/
+    canons: list[str]
+    targets: dict[str, SshTarget]
+    machines: dict[str, str]  # canon -> machine name
+    config: str | None = None
+    limit: int = 4
+    echo: Any = print
+    results: list[Any] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def selected(self, name: str) -> bool:
+        """True when subsystem `name` takes part in this run: `run.selected("switch")`."""
+        return not self.subsystems or name in self.subsystems
+
+    @property
+    def hosts_failed(self) -> bool:
+        """True once a host has failed or rolled back (a step after the hosts may hold back)."""
+        return any(r.result in ("failed", "rolled-back") for r in self.results)
+
+
+class Subsystem:
+    """One subsystem as the core sees it. Every method has a default that does nothing.
+
+    Class attributes: `name` (the word used in `--only`, plans and drift lines), `order` (deploy
+    order, lower first: one subsystem may serve another, DNS before NFS), `deploy` (the module of
+    its pyinfra deploy: `wanted(host) -> bool` and `apply()`) and `tasks` (the module of its
+    invoke tasks). Methods import the subsystem's code inside their bodies.
+    """
+
+    name: ClassVar[str] = ""
+    order: ClassVar[int] = 50
+    deploy: ClassVar[str | None] = None
+    tasks: ClassVar[str | None] = None
+
+    # -- the model and the plan -----------------------------------------------------------
+
+    def wants(self, lab: Lab, machine: str) -> bool:
+        """True when the machine's roles ask for this subsystem (the host's `elenta_subsystems`)."""
+        return False
+
+    def artifacts(self, lab: Lab) -> Iterable[Artifact]:
+        """The files this subsystem adds to the plan: `Artifact(self.name, machine, path, bytes)`."""
+        return ()
+
+    def check(self, lab: Lab) -> list[Fault]:
+        """Faults `elenta check` and the plan report for this subsystem (naming file and key).
+
+        The default renders the artifacts: every fault their rendering raises is reported.
+        """
+        try:
+            for _ in self.artifacts(lab):
+                pass
+        except ModelError as exc:
+            return list(exc.faults)
+        return []
+
+    # -- drift: one SSH round trip per host, each subsystem reading its own sections ----------
+
+    def drift_probe(self) -> dict[str, str]:
+        """Shell commands run on each host for `elenta drift`, by section name: `{"host": "cat …"}`."""
+        return {}
+
+    def drift_read(self, sections: dict[str, list[str]]) -> dict[str, Any]:
+        """This subsystem's facts from the probe's output lines (by section): `{"host": {...}}`."""
+        return {}
+
+    def drift(self, plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
+        """Differences between the plan and one machine's facts (keys not gathered: not compared)."""
+        return []
+
+    # -- the deploy pipeline ----------------------------------------------------------------
+
+    def deploy_check(self, run: DeployRun) -> None:
+        """Before anything is built or any host touched: raise an ElentaError to refuse the run."""
+
+    def deploy_prepare(self, run: DeployRun) -> None:
+        """Before pyinfra runs on `run.canons`: build, read facts, narrow or settle hosts."""
+
+    def deploy_finish(self, run: DeployRun) -> None:
+        """After the hosts: steps outside pyinfra's hosts (switches), appending rows to `run.results`."""
+
+
+def _load(reference: str) -> Subsystem:
+    module_name, _, attribute = reference.partition(":")
+    try:
+        value = getattr(importlib.import_module(module_name.strip()), attribute.strip() or "subsystem")
+    except (ImportError, AttributeError) as exc:
+        raise SubsystemError(f"subsystem {reference!r} cannot be loaded: {exc}") from None
+    if not isinstance(value, Subsystem) or not value.name:
+        raise SubsystemError(f"{reference!r} is not a named elenta.subsystem.Subsystem")
+    return value
+
+
+@lru_cache(maxsize=8)
+def _registry(extra: str) -> tuple[Subsystem, ...]:
+    from importlib.metadata import entry_points
+
+    found: dict[str, Subsystem] = {}
+    references = [ep.value for ep in entry_points(group=ENTRY_POINTS)]
+    references += [x for x in extra.split(",") if x.strip()]
+    for reference in references:
+        subsystem = _load(reference)
+        if subsystem.name in found and found[subsystem.name] is not subsystem:
+            raise SubsystemError(f"two subsystems are named {subsystem.name!r} ({reference!r})")
+        found[subsystem.name] = subsystem
+    return tuple(sorted(found.values(), key=lambda s: (s.order, s.name)))
+
+
+def registered() -> tuple[Subsystem, ...]:
+    """Every registered subsystem in deploy order: `[s.name for s in registered()]`."""
+    return _registry(os.environ.get(ENV_PLUGINS, ""))
+
+
+def named(name: str) -> Subsystem:
+    """The registered subsystem called `name`: `named("dns").artifacts(lab)`; SubsystemError if none."""
+    for subsystem in registered():
+        if subsystem.name == name:
+            return subsystem
+    known = ", ".join(s.name for s in registered())
+    raise SubsystemError(f"no subsystem is named {name!r} (registered: {known})")
+
+
+def check_names(names: Iterable[str]) -> tuple[str, ...]:
+    """`--only` names, each checked against the registry: `check_names(["dns", "nfs"])`."""
+    return tuple(named(name).name for name in names)
+
+
+def role_asks(lab: Lab, machine: str, flag: str) -> bool:
+    """True when one of the machine's roles sets `flag` (`dns = true`): `role_asks(lab, "toto", "dns")`."""
+    return any(getattr(lab.role(role), flag, False) for role in lab.roles_of(machine))
+
+
+def check_subsystems(lab: Lab) -> list[str]:
+    """Run every subsystem's `check` (`elenta check`); raise one ModelError with all their faults.
+
+    `check_subsystems(load_lab("examples/lab"))` -> the names of the subsystems that checked it.
+    """
+    faults = [fault for subsystem in registered() for fault in subsystem.check(lab)]
+    if faults:
+        raise ModelError(faults)
+    return [subsystem.name for subsystem in registered()]
