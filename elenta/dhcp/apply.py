@@ -58,11 +58,33 @@ def server_report(server: Server, lab: Lab) -> str:
 
 
 def plan_report(lab: Lab) -> str:
-    """Every DHCP server with what it serves: `print(plan_report(load_lab("examples/lab")))`."""
+    """Every DHCP server with what it serves, and what changes against the applied plan.
+
+    `print(plan_report(load_lab("examples/lab")))`
+    """
     servers = dhcp_services(lab)
     if not servers:
         return "no machine carries a role with dhcp"
-    return "\n".join(server_report(s, lab) for s in servers)
+    return "\n".join(server_report(s, lab) + "\n" + change_report(s, lab) for s in servers)
+
+
+def change_report(server: Server, lab: Lab) -> str:
+    """`  against applied plan ab12…: + lab: 52:54:… 127.0.1.9 newbox.canon` (or no change)."""
+    from elenta.compile.rollout import applied_plan
+    from elenta.dhcp.diff import diff_configs, read_config
+
+    applied = applied_plan(lab)
+    if applied is None:
+        return "  against the applied plan: nothing applied yet"
+    old = {}
+    for name in server_files(server):
+        try:
+            old[name] = applied.artifact("dhcp", server.machine, f"dhcp/{server.machine}/{name}").decode()
+        except KeyError:
+            continue
+    lines = diff_configs(read_config(old), read_config(server_files(server)))
+    head = f"  against applied plan {applied.short}:"
+    return f"{head} no change" if not lines else "\n".join([head, *(f"    {line}" for line in lines)])
 
 
 def check(lab: Lab) -> list[str]:

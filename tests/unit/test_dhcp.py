@@ -218,3 +218,34 @@ def test_example_lab_passes_the_servers_parsers(example_lab_copy: Path) -> None:
     assert check(load_lab(EXAMPLE_LAB)) == ["ifrit.canon: kea-dhcp4.conf accepted by its server's parser"]
     replace(example_lab_copy / "constellations" / "homelab.toml", 'server = "kea"', 'server = "dnsmasq"')
     assert check(load_lab(example_lab_copy)) == ["ifrit.canon: dnsmasq.conf accepted by its server's parser"]
+
+
+@pytest.mark.parametrize("server", ["kea", "dnsmasq"])
+def test_reservation_diff(example_lab_copy: Path, server: str) -> None:
+    from elenta.dhcp.diff import diff_configs, read_config
+
+    homelab = example_lab_copy / "constellations" / "homelab.toml"
+    replace(homelab, 'server = "kea"', f'server = "{server}"')
+    (before,) = dhcp_services(load_lab(example_lab_copy))
+    old = read_config(server_files(before))
+    assert diff_configs(old, old) == []
+    cadaster = example_lab_copy / "cadaster.toml"
+    replace(cadaster, 'ip = "127.0.1.3"', 'ip = "127.0.1.13"')  # nancy moves
+    replace(cadaster, 'mac = "52:54:00:00:01:05"', 'mac = "52:54:00:00:01:06"')  # hermes' new card
+    replace(cadaster, 'range = ["127.0.1.100", "127.0.1.199"], ', "")
+    (after,) = dhcp_services(load_lab(example_lab_copy))
+    lines = diff_configs(old, read_config(server_files(after)))
+    network = {"kea": "127.0.1.0/24", "dnsmasq": "lab"}[server]
+    rng = {"kea": "127.0.1.100-127.0.1.199", "dnsmasq": "127.0.1.100-127.0.1.199"}[server]
+    assert f"~ {network}: range {rng} -> none" in lines
+    assert f"~ {network}: 52:54:00:00:01:03 127.0.1.3 nancy.canon -> 127.0.1.13 nancy.canon" in lines
+    assert f"- {network}: 52:54:00:00:01:05 127.0.1.5 hermes.canon" in lines
+    assert f"+ {network}: 52:54:00:00:01:06 127.0.1.5 hermes.canon" in lines
+
+
+def test_plan_report_shows_the_change_against_the_applied_plan(example_lab_copy: Path, monkeypatch) -> None:
+    lab = load_lab(example_lab_copy)
+    assert "nothing applied yet" in plan_report(lab)
+    # The applied plan is this lab's own plan (the history's lookup is not what is tested here).
+    monkeypatch.setattr("elenta.compile.rollout.applied_plan", lambda lab, scope=None: build_plan(lab))
+    assert plan_report(lab).endswith(": no change")
