@@ -200,6 +200,7 @@ def test_plan_carries_dhcp_artifacts_and_report() -> None:
     plan = build_plan(lab)
     config = json.loads(plan.artifact("dhcp", "ifrit", "dhcp/ifrit/kea-dhcp4.conf"))
     assert config["Dhcp4"]["subnet4"][0]["subnet"] == "127.0.1.0/24"
+    assert plan.manifest["installed"]["ifrit"]["/etc/kea/kea-dhcp4.conf"] == "dhcp/dhcp/ifrit/kea-dhcp4.conf"
     nix = plan.artifact("dhcp", "ifrit", "dhcp/ifrit/dhcp.nix").decode()
     assert "services.kea.dhcp4.configFile" in nix
     report = plan_report(lab)
