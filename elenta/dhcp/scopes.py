@@ -157,7 +157,7 @@ def dhcp_services(lab: Lab) -> list[Server]:
                         "servers on one network hand out conflicting leases",
                     )
                     continue
-                scopes.append(build_scope(lab, net_name, own[net_name][0], netboot=spec.netboot))
+                scopes.append(build_scope(lab, net_name, machine, own[net_name][0], netboot=spec.netboot))
             faults.extend(collector.faults)
             servers.append(Server(machine, spec.server, tuple(scopes), spec.authoritative, file))
     if faults:
@@ -165,12 +165,11 @@ def dhcp_services(lab: Lab) -> list[Server]:
     return servers
 
 
-def build_scope(lab: Lab, net_name: str, interface: str, *, netboot: bool = True) -> Scope:
-    """The scope of one network served from `interface`: `build_scope(lab, "lab", "lan0")`."""
+def build_scope(lab: Lab, net_name: str, machine: str, interface: str, *, netboot: bool = True) -> Scope:
+    """One network served from a machine's interface: `build_scope(lab, "lab", "ifrit", "lan0")`."""
     cad = lab.cadaster
     net = cad.networks[net_name]
-    server_machine = next(m for m, spec in cad.machines.items() if interface in spec.interfaces)
-    server_iface = cad.machines[server_machine].interfaces[interface]
+    server_iface = cad.machines[machine].interfaces[interface]
     settings = net.dhcp
     reservations = []
     for record in cad.addresses():

@@ -533,6 +533,14 @@ def _check_network_dhcp(cadaster: Cadaster, net_name: str, net: Network, faults:
         faults.add((*base, "gateway"), f"gateway {router} is outside network {net_name!r} ({net.cidr})")
     if net.dhcp is None:
         return
+    for i, name in enumerate(net.dhcp.dns):
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            try:
+                cadaster.address(name)
+            except KeyError as exc:
+                faults.add((*base, "dhcp", "dns", i), f"{exc.args[0]} (give a machine name or an address)")
     for field, pool, prefix in (
         ("range", net.dhcp.range, net.cidr),
         ("range6", net.dhcp.range6, net.prefix6),

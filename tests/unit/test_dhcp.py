@@ -116,6 +116,8 @@ def test_no_range_means_static_only(example_lab_copy: Path) -> None:
          "networks.lab.dhcp.range", "127.0.1.2 of machines.toto.interfaces.enp2s0 is inside"),
         ('gateway = "ifrit"', 'gateway = "modem"', "networks.lab.gateway", "has no interface on"),
         ('gateway = "ifrit"', 'gateway = "127.0.2.1"', "networks.lab.gateway", "outside network 'lab'"),
+        ("lease = 3600 }", 'lease = 3600, dns = ["127.0.1.53", "tot"] }', "networks.lab.dhcp.dns[1]",
+         "no machine named 'tot'"),
     ],
 )  # fmt: skip
 def test_cadaster_dhcp_faults(example_lab_copy: Path, old: str, new: str, where: str, message: str) -> None:
