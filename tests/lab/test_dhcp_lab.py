@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,21 @@ def test_a_host_refuses_what_its_parser_refuses(lab_hosts) -> None:
     assert "syntax error, unexpected integer" in out, out  # the parser's own words
     assert out.strip().endswith("rc=1")
     assert ifrit.ssh("test -e /tmp/el-net/bad.conf && echo kept || echo removed").strip() == "removed"
+
+
+def test_doctor_reads_the_servers_lease_file_over_ssh(lab_hosts) -> None:
+    """The doctor's default source: each DHCP server's lease file, read over SSH (here ifrit's)."""
+    ifrit = lab_hosts.hosts["ifrit"]
+    header = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state"
+    stale = f"127.0.1.3,52:54:00:00:09:99,,3600,{int(time.time()) + 3600},1,0,0,old,0,"
+    ifrit.ssh(
+        f"mkdir -p /var/lib/kea && printf '%s\\n%s\\n' '{header}' '{stale}' > /var/lib/kea/kea-leases4.csv"
+    )
+    try:
+        proc = run_elenta("doctor", "--no-dns", "--lab", str(lab_hosts.path), cwd=REPO)
+    finally:
+        ifrit.ssh("rm -f /var/lib/kea/kea-leases4.csv")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("stale-lease: 127.0.1.3: "))
+    assert "ifrit.canon:/var/lib/kea/kea-leases4.csv leases it to 52:54:00:00:09:99 (old)" in line
+    assert "the cadaster gives it to nancy:enp3s0 (52:54:00:00:01:03)" in line
