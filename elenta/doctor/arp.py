@@ -12,6 +12,7 @@ import fcntl
 import ipaddress
 import socket
 import struct
+import subprocess
 import time
 
 ETH_P_ARP = 0x0806
@@ -67,15 +68,14 @@ def probe(
     return {a: sorted(m) for a, m in answers.items()}
 
 
-def on_link(interface: str, address: str) -> bool:
-    """Whether `address` sits on the interface's own IPv4 network (so an ARP probe can reach it)."""
-    import subprocess
-
-    out = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", interface], capture_output=True, text=True)
+def link_networks(interface: str) -> list[ipaddress.IPv4Network]:
+    """The IPv4 networks of a local interface (an ARP probe reaches addresses inside them)."""
+    out = subprocess.run(
+        ["ip", "-o", "-4", "addr", "show", "dev", interface], capture_output=True, text=True, check=False
+    )
+    networks = []
     for line in out.stdout.splitlines():
         words = line.split()
         if "inet" in words:
-            network = ipaddress.ip_interface(words[words.index("inet") + 1]).network
-            if ipaddress.ip_address(address) in network:
-                return True
-    return False
+            networks.append(ipaddress.IPv4Interface(words[words.index("inet") + 1]).network)
+    return networks

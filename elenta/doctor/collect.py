@@ -107,10 +107,15 @@ def local_neighbours(observed: Observed, interface: str = "") -> None:
 
 def arp_probe(lab: Lab, observed: Observed, interface: str, timeout: float = 1.0) -> None:
     """Probe every cadaster IPv4 address on `interface`'s network; record who answered."""
-    from elenta.doctor.arp import on_link, probe
+    from elenta.doctor.arp import link_networks, probe
 
+    networks = link_networks(interface)
     addresses = sorted(
-        {str(r.ip) for r in lab.cadaster.addresses() if r.ip.version == 4 and on_link(interface, str(r.ip))}
+        {
+            str(r.ip)
+            for r in lab.cadaster.addresses()
+            if r.ip.version == 4 and any(r.ip in n for n in networks)
+        }
     )
     if not addresses:
         return
