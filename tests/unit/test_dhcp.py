@@ -62,7 +62,7 @@ def test_kea_config_reservations_options_pool() -> None:
     config = kea4_config(server)["Dhcp4"]
     (subnet,) = config["subnet4"]
     assert subnet["subnet"] == "127.0.1.0/24" and subnet["interface"] == "lan0"
-    assert subnet["pools"] == [{"pool": "127.0.1.100 - 127.0.1.199"}]
+    assert subnet["pools"] == [{"pool": "127.0.1.200 - 127.0.1.239"}]
     options = {o["name"]: o["data"] for o in subnet["option-data"]}
     assert options == {
         "routers": "127.0.1.254",
@@ -89,7 +89,7 @@ def test_dnsmasq_text(example_lab_copy: Path) -> None:
     text = dnsmasq_text(server)
     lines = text.splitlines()
     assert "port=0" in lines and "interface=lan0" in lines
-    assert "dhcp-range=set:elenta-lab,127.0.1.100,127.0.1.199,255.255.255.0,3600" in lines
+    assert "dhcp-range=set:elenta-lab,127.0.1.200,127.0.1.239,255.255.255.0,3600" in lines
     assert "dhcp-option=tag:elenta-lab,option:router,127.0.1.254" in lines
     assert "dhcp-host=52:54:00:00:01:02,127.0.1.2,toto.canon" in lines
     assert "dhcp-host=52:54:00:00:01:05,set:elenta-netboot,127.0.1.5,hermes.canon" in lines
@@ -97,7 +97,7 @@ def test_dnsmasq_text(example_lab_copy: Path) -> None:
 
 
 def test_no_range_means_static_only(example_lab_copy: Path) -> None:
-    replace(example_lab_copy / "cadaster.toml", 'range = ["127.0.1.100", "127.0.1.199"], ', "")
+    replace(example_lab_copy / "cadaster.toml", 'range = ["127.0.1.200", "127.0.1.239"], ', "")
     (server,) = dhcp_services(load_lab(example_lab_copy))
     assert kea4_config(server)["Dhcp4"]["subnet4"][0]["pools"] == []
     replace(example_lab_copy / "constellations" / "homelab.toml", 'server = "kea"', 'server = "dnsmasq"')
@@ -108,11 +108,11 @@ def test_no_range_means_static_only(example_lab_copy: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "where", "message"),
     [
-        ('dhcp = { range = ["127.0.1.100", "127.0.1.199"]', 'dhcp = { range = ["127.0.2.100", "127.0.2.199"]',
+        ('dhcp = { range = ["127.0.1.200", "127.0.1.239"]', 'dhcp = { range = ["127.0.2.100", "127.0.2.199"]',
          "networks.lab.dhcp.range", "is not inside network 'lab'"),
-        ('dhcp = { range = ["127.0.1.100", "127.0.1.199"]', 'dhcp = { range = ["127.0.1.199", "127.0.1.100"]',
-         "networks.lab.dhcp.range", "starts (127.0.1.199) after it ends"),
-        ('dhcp = { range = ["127.0.1.100", "127.0.1.199"]', 'dhcp = { range = ["127.0.1.2", "127.0.1.9"]',
+        ('dhcp = { range = ["127.0.1.200", "127.0.1.239"]', 'dhcp = { range = ["127.0.1.239", "127.0.1.200"]',
+         "networks.lab.dhcp.range", "starts (127.0.1.239) after it ends"),
+        ('dhcp = { range = ["127.0.1.200", "127.0.1.239"]', 'dhcp = { range = ["127.0.1.2", "127.0.1.9"]',
          "networks.lab.dhcp.range", "127.0.1.2 of machines.toto.interfaces.enp2s0 is inside"),
         ('gateway = "ifrit"', 'gateway = "modem"', "networks.lab.gateway", "has no interface on"),
         ('gateway = "ifrit"', 'gateway = "127.0.2.1"', "networks.lab.gateway", "outside network 'lab'"),
@@ -235,11 +235,11 @@ def test_reservation_diff(example_lab_copy: Path, server: str) -> None:
     cadaster = example_lab_copy / "cadaster.toml"
     replace(cadaster, 'ip = "127.0.1.3"', 'ip = "127.0.1.13"')  # nancy moves
     replace(cadaster, 'mac = "52:54:00:00:01:05"', 'mac = "52:54:00:00:01:06"')  # hermes' new card
-    replace(cadaster, 'range = ["127.0.1.100", "127.0.1.199"], ', "")
+    replace(cadaster, 'range = ["127.0.1.200", "127.0.1.239"], ', "")
     (after,) = dhcp_services(load_lab(example_lab_copy))
     lines = diff_configs(old, read_config(server_files(after)))
     network = {"kea": "127.0.1.0/24", "dnsmasq": "lab"}[server]
-    rng = {"kea": "127.0.1.100-127.0.1.199", "dnsmasq": "127.0.1.100-127.0.1.199"}[server]
+    rng = {"kea": "127.0.1.200-127.0.1.239", "dnsmasq": "127.0.1.200-127.0.1.239"}[server]
     assert f"~ {network}: range {rng} -> none" in lines
     assert f"~ {network}: 52:54:00:00:01:03 127.0.1.3 nancy.canon -> 127.0.1.13 nancy.canon" in lines
     assert f"- {network}: 52:54:00:00:01:05 127.0.1.5 hermes.canon" in lines
