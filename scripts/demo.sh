@@ -36,6 +36,10 @@ for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.1.250/2222) 2>/dev/null && break;
 
 step "elenta plan   (checks, artifacts, content hash; the diff against the last applied plan)"
 elenta plan | tail -n 25
+step "elenta nixos show archimedes   (the container and the VM its constellation declares, as NixOS options)"
+elenta nixos show archimedes --only containers
+elenta nixos show archimedes --only microvm.vms
+elenta nixos show toto --only networking.firewall
 step "elenta net plan   (what the switch step will push)"
 elenta net plan >"$ELENTA_STATE_DIR/net-plan.txt"   # whole, then shortened (no pipe closed under it)
 head -n 20 "$ELENTA_STATE_DIR/net-plan.txt"

@@ -15,8 +15,9 @@ from elenta.compile.merge import Contribution, Source, merge_collect
 from elenta.model.errors import Fault
 from elenta.model.lab import Lab
 
-# What a machine needs so that it can run guests (merged into its NixOS settings).
-VM_HOST_SETTINGS: dict[str, Any] = {"virtualisation": {"libvirtd": {"enable": True}}}
+# What a machine needs so that it can run guests (merged into its NixOS settings): VMs are
+# microvm.nix VMs (its host module), containers NixOS containers (docs/nixos.md says why).
+VM_HOST_SETTINGS: dict[str, Any] = {"microvm": {"host": {"enable": True}}}
 CONTAINER_HOST_SETTINGS: dict[str, Any] = {"boot": {"enableContainers": True}}
 
 

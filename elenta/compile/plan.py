@@ -144,6 +144,7 @@ def assemble_plan(
     artifacts: Iterable[Artifact],
     scope: str | None,
     inputs: dict[str, bytes] | None = None,
+    placement: dict[str, str] | None = None,
 ) -> Plan:
     """Build a Plan from machine entries, artifacts and inputs (pure): `assemble_plan({...}, [], None)`."""
     files: dict[str, bytes] = {f"{INPUTS}/{rel}": data for rel, data in (inputs or {}).items()}
@@ -174,6 +175,9 @@ def assemble_plan(
     }
     if installed:
         manifest["installed"] = installed
+    if placement:
+        # What elenta placed (`elenta place`): the memory the next plan keeps placements from.
+        manifest["placement"] = dict(sorted(placement.items()))
     files[MANIFEST] = canonical_bytes(manifest)
     return Plan(manifest, files)
 
@@ -193,7 +197,7 @@ def build_plan(lab: Lab, canon: str | None = None) -> Plan:
             raise ModelError.one(lab.cadaster_file, ("machines",), exc.args[0]) from None
     artifacts = [a for a in build_artifacts(lab) if scope is None or a.machine in (None, scope)]
     entries = {name: entry.config for name, entry in machines.items() if scope is None or name == scope}
-    return assemble_plan(entries, artifacts, scope, plan_inputs(lab))
+    return assemble_plan(entries, artifacts, scope, plan_inputs(lab), lab.placement.where)
 
 
 def plan_inputs(lab: Lab) -> dict[str, bytes]:

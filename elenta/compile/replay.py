@@ -77,4 +77,5 @@ def replay_lab(lab: Lab, plan: Plan, revision: str | None = None) -> Lab:
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    return load_lab(target)
+    # What the plan placed stays placed (placement is stable only against a memory).
+    return load_lab(target, placement_memory=dict(plan.manifest.get("placement") or {}))

@@ -100,7 +100,7 @@ def pipeline_runner(request: ApplyRequest) -> None:
 
 
 def lab_revision(lab: Lab) -> str | None:
-    """The lab's git revision as the deploy pipeline stamps systems with it (None outside git).
+    """The lab's git revision as the deploy pipeline records it beside systems (None outside git).
 
     `lab_revision(lab)` -> `'1af1e40…'` or `'1af1e40…-dirty'`; drift compares it with what hosts report.
     """

@@ -107,6 +107,11 @@ def apply() -> None:
         backup=backup,
     )
     nixos.confirm(name="Health checks and confirmation", deploy_id=settings.deploy_id, action=settings.action)
+    nixos.record_revision(
+        name="Record the lab revision beside the system",
+        system=system,
+        revision=wanted_system.get("revision") or "unknown",
+    )
     python.call(
         name="Record the result", function=_finish, action=settings.action, system=system, started=started
     )

@@ -21,7 +21,20 @@ BOOTED = "/run/booted-system"
 # generation installed by switch-to-configuration).
 BOOT_DEFAULT = "/boot/elenta/default-system"
 
-KEYS = ("current", "booted", "next_boot", "profile_system", "profile_link", "generations", "version")
+# The lab revision each system was deployed from, one file per system (`<dir>/<store basename>`):
+# recorded beside the system by the deploy, so builds stay pure and a rollback finds its revision.
+REVISIONS = "/var/lib/elenta/revisions"
+
+KEYS = (
+    "current",
+    "booted",
+    "next_boot",
+    "profile_system",
+    "profile_link",
+    "generations",
+    "version",
+    "deployed_revision",
+)
 
 
 def nixos_system_command(desired: str | None = None) -> str:
@@ -35,6 +48,7 @@ def nixos_system_command(desired: str | None = None) -> str:
         "echo generations=$(ls /nix/var/nix/profiles 2>/dev/null"
         " | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p' | sort -n | tr '\\n' ' ')",
         "echo version=$(nixos-version --json 2>/dev/null | tr -d '\\n')",
+        f'echo deployed_revision=$(cat {REVISIONS}/"$(basename "$(readlink {CURRENT})")" 2>/dev/null)',
     ]
     if desired:
         quoted = shlex.quote(desired)
@@ -55,8 +69,8 @@ def parse_nixos_system(output: list[str]) -> dict[str, Any]:
     generation = None
     if link.startswith("system-") and link.endswith("-link") and link[7:-5].isdigit():
         generation = int(link[7:-5])
-    revision = None
-    if raw["version"]:
+    revision = raw["deployed_revision"] or None
+    if revision is None and raw["version"]:
         try:
             revision = json.loads(raw["version"]).get("configurationRevision")
         except (ValueError, AttributeError):

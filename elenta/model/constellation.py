@@ -43,6 +43,18 @@ class Guest(StrictModel):
         return value
 
 
+class PlacedGuest(Guest):
+    """A VM or container declared for the constellation, not for a machine: elenta places it.
+
+    `[vms.web2] config = ".#web", cores = 2, memory = "2G", host = "any", tags = ["compute"],
+    spread = true` (`host` may also name a machine).
+    """
+
+    host: str = "any"
+    tags: list[Label] = Field(default_factory=list)
+    spread: bool = False
+
+
 class PortSpec(StrictModel):
     """A port a role listens on: `{port = 53, proto = "udp", interface = "enp2s0_dns"}`."""
 
@@ -137,11 +149,21 @@ class Placement(StrictModel):
 
 
 class Service(StrictModel):
-    """A named service of a domain: `{role = "web", host = "archimedes", extraOpts = {...}}`."""
+    """A named service of a domain: `{role = "web", host = "archimedes", extraOpts = {...}}`.
+
+    Without `host` (or `host = "any"`) elenta places it (`elenta place --explain`) on a NixOS
+    machine with the `cores`, `memory` and `disk` it needs left, carrying its `tags`, and with
+    `spread = true` never beside another service of the same role.
+    """
 
     role: Label
-    host: str
+    host: str = "any"
     extra_opts: dict[str, Any] = Field(default_factory=dict, alias="extraOpts")
+    cores: int = Field(default=0, ge=0)
+    memory: SizeMiB = 0
+    disk: SizeMiB = 0
+    tags: list[Label] = Field(default_factory=list)
+    spread: bool = False
 
 
 class Domain(StrictModel):
@@ -161,6 +183,8 @@ class Constellation(StrictModel):
     domains: dict[str, Domain] = Field(default_factory=dict)
     roles: dict[Label, Role] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)
+    vms: dict[Label, PlacedGuest] = Field(default_factory=dict)
+    containers: dict[Label, PlacedGuest] = Field(default_factory=dict)
 
     @field_validator("domains")
     @classmethod

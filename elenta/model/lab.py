@@ -7,11 +7,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from elenta.model.cadaster import Cadaster, check_cadaster
-from elenta.model.constellation import Constellation, Placement, Role, Service
+from elenta.model.constellation import Constellation, Guest, Placement, Role, Service
 from elenta.model.errors import FaultCollector, ModelError
 from elenta.model.loading import SUFFIXES, load_document, validate
+
+if TYPE_CHECKING:
+    from elenta.compile.placement import Placed
 from elenta.model.settings import LabSettings, load_settings
 
 
@@ -55,6 +59,8 @@ class Lab:
     cadaster_file: str
     constellations: list[LoadedConstellation] = field(default_factory=list)
     settings: LabSettings = field(default_factory=LabSettings)
+    # Where earlier placements went (`elenta place`); None: the previous plan in the state folder.
+    placement_memory: dict[str, str] | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -75,9 +81,12 @@ class Lab:
         """Resolve a short, canon or link-type name to the machine's short name, or raise KeyError."""
         return self.cadaster.resolve(name).machine
 
+    def placements_given(self, machine: str) -> list[HostPlacement]:
+        """The placements constellations write under `machines.<m>` (without placed guests)."""
+        return self._given_placements.get(machine, [])
+
     @cached_property
-    def placements(self) -> dict[str, list[HostPlacement]]:
-        """Per machine (short name), every constellation placement on it."""
+    def _given_placements(self) -> dict[str, list[HostPlacement]]:
         out: dict[str, list[HostPlacement]] = {}
         for loaded in self.constellations:
             for key, placement in loaded.model.machines.items():
@@ -86,13 +95,45 @@ class Lab:
         return out
 
     @cached_property
+    def placement(self) -> Placed:
+        """Where elenta put the services and guests declared without a host (`elenta place`).
+
+        Raises PlacementError (a ModelError) naming what fits nowhere and by how much.
+        """
+        from elenta.compile.placement import lab_placement
+
+        placed = lab_placement(self)
+        placed.raise_if_infeasible()
+        return placed
+
+    def _host_of(self, kind: str, name: str, host: str) -> str:
+        if host in ("", "any"):
+            return self.placement.where[f"{kind}:{name}"]
+        return self.machine_name(host)
+
+    @cached_property
+    def placements(self) -> dict[str, list[HostPlacement]]:
+        """Per machine (short name), every constellation placement on it, placed guests included."""
+        out = {machine: list(given) for machine, given in self._given_placements.items()}
+        for loaded in self.constellations:
+            for kind, table in (("vm", loaded.model.vms), ("container", loaded.model.containers)):
+                for name, guest in table.items():
+                    short = self._host_of(kind, name, guest.host)
+                    plain = Guest.model_validate(
+                        guest.model_dump(include={"config", "cores", "memory", "disk", "disks"})
+                    )
+                    placement = Placement.model_validate({f"{kind}s": {name: plain}})
+                    out.setdefault(short, []).append(HostPlacement(loaded, short, placement))
+        return out
+
+    @cached_property
     def services(self) -> dict[str, list[HostService]]:
-        """Per machine (short name), every domain service it hosts."""
+        """Per machine (short name), every domain service it hosts (placed ones included)."""
         out: dict[str, list[HostService]] = {}
         for loaded in self.constellations:
             for domain_name, domain in loaded.model.domains.items():
                 for name, service in domain.services.items():
-                    short = self.machine_name(service.host)
+                    short = self._host_of("service", f"{name}.{domain_name}", service.host)
                     out.setdefault(short, []).append(HostService(loaded, domain_name, name, service))
         return out
 
@@ -122,6 +163,13 @@ class Lab:
                 return hp.placement.host_config
         return None
 
+    def has_system(self, machine: str) -> bool:
+        """True when a constellation gives the machine a NixOS configuration (a reference or a table).
+
+        `lab.has_system("toto")` -> True; a machine with only a literal `hostConfig = {…}` has one too.
+        """
+        return any(hp.placement.host_config is not None for hp in self.placements_given(machine))
+
     def machines_with_role(self, role: str) -> list[str]:
         """Short names of the machines carrying `role`, in cadaster order."""
         return [m for m in self.cadaster.machines if role in self.roles_of(m)]
@@ -129,7 +177,7 @@ class Lab:
     def deployable(self) -> Iterator[str]:
         """Machines with a NixOS host configuration that are deployed over SSH (not netbooted)."""
         for short, machine in self.cadaster.machines.items():
-            if machine.kind == "nixos" and not machine.netboot and self.host_config(short):
+            if machine.kind == "nixos" and not machine.netboot and self.has_system(short):
                 yield short
 
 
@@ -148,10 +196,12 @@ def _constellation_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES)
 
 
-def load_lab(*paths: Path | str) -> Lab:
+def load_lab(*paths: Path | str, placement_memory: dict[str, str] | None = None, place: bool = True) -> Lab:
     """Load and check a lab from a folder, or from a cadaster file and constellation files.
 
     `load_lab("examples/lab")` or `load_lab("cadaster.toml", "web.yaml")`; raises ModelError.
+    `placement_memory` replaces the previous plan's placement (a replayed plan keeps its own);
+    `place=False` leaves placement (and its faults) until something asks (`elenta place`).
     """
     resolved = [Path(p) for p in paths] or [Path.cwd()]
     for path in resolved:
@@ -179,8 +229,10 @@ def load_lab(*paths: Path | str) -> Lab:
     constellations = [
         LoadedConstellation(validate(Constellation, load_document(p), p), str(p)) for p in constellation_paths
     ]
-    lab = Lab(root, cadaster, str(cadaster_path), constellations, settings)
+    lab = Lab(root, cadaster, str(cadaster_path), constellations, settings, placement_memory)
     check_references(lab)
+    if place:
+        _ = lab.placement  # what has no host is placed now: something that fits nowhere is an input fault
     return lab
 
 
@@ -194,7 +246,8 @@ def check_references(lab: Lab) -> None:
             _resolve(lab, key, ("machines", key), collector)
         for domain_name, domain in model.domains.items():
             for name, service in domain.services.items():
-                _resolve(lab, service.host, ("domains", domain_name, "services", name, "host"), collector)
+                if service.host not in ("", "any"):
+                    _resolve(lab, service.host, ("domains", domain_name, "services", name, "host"), collector)
             target = domain.redirect_bare_to
             if target is not None and target not in domain.services:
                 collector.add(
@@ -202,6 +255,10 @@ def check_references(lab: Lab) -> None:
                     f"{target!r} is not a service of {domain_name!r} "
                     f"(services: {', '.join(domain.services) or 'none'})",
                 )
+        for kind in ("vms", "containers"):
+            for name, guest in getattr(model, kind).items():
+                if guest.host not in ("", "any"):
+                    _resolve(lab, guest.host, (kind, name, "host"), collector)
         for role_name, role in model.roles.items():
             for i, export in enumerate(role.exports):
                 for j, client in enumerate(export.clients):

@@ -1,13 +1,20 @@
-"""Build the selected machines' systems on the deployer, each role once, in one `nix build` run.
+"""Build the selected machines' systems on the deployer, in one pure `nix build` run.
 
 `build_systems(lab, ["toto", "nancy"])` -> `{"toto": BuiltSystem("/nix/store/…-dns", "abc123", ".#dns")}`.
-Nix builds the derivations in parallel up to `--max-jobs limit`; the flake's git revision is given
-to the evaluation (`ELENTA_REVISION`, read with `--impure`) and recorded with each system.
+Each machine's system is `elentaHosts.<machine>` of the lab's flake: its host configuration with
+the machine's module from the plan (docs/nixos.md), which the build writes into the copy of the
+flake it builds (`plan/artifacts/nixos/`). A flake that does not adopt the module yet is built as
+before, one system per `hostConfig` reference. Nix builds in parallel up to `--max-jobs limit`.
+
+Builds are pure: the lab's git revision is recorded beside each system (deploy records, history,
+`/var/lib/elenta/revisions/<system>` on the host), never inside it, so a commit changes no store path.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +26,11 @@ from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
 from elenta.nix import NixError, flake_snapshot, flake_uri, nix_environment, summarise_nix_error
+from elenta.nixos.render import FLAKE_FOLDER, nixos_files
+
+# What `BuiltSystem.config` says for a machine whose hostConfig is a literal table only.
+LITERAL = "hostConfig (table)"
+HOSTS_OUTPUT = "elentaHosts"
 
 
 class BuildError(ElentaError):
@@ -40,51 +52,128 @@ class BuiltSystem:
 
 @contextmanager
 def flake_source(lab: Lab) -> Iterator[Path]:
-    """The folder to build from: a snapshot of the lab's flake without its state (`flake_snapshot`)."""
+    """The folder to build from: a snapshot of the lab's flake without its state (`flake_snapshot`),
+    with this lab's NixOS modules in `plan/artifacts/nixos/` (replacing any older ones there)."""
     with flake_snapshot(lab.flake_dir) as source:
+        target = source / FLAKE_FOLDER
+        if target.exists():
+            shutil.rmtree(target)
+        for rel, data in nixos_files(lab).items():
+            path = target / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         yield source
 
 
-def toplevel_installable(lab: Lab, ref: str, source: Path | None = None) -> str:
-    """`.#dns` -> `path:/abs/lab#nixosConfigurations.dns.config.system.build.toplevel`."""
-    base = flake_uri(ref, source or lab.flake_dir).split("#", 1)[0]
-    return f"{base}#nixosConfigurations.{flake_attr(ref)}.config.system.build.toplevel"
+_NIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_'-]*$")
+
+
+def drv_expression(names: list[str]) -> str:
+    """The `--apply` function giving each named configuration's toplevel derivation, in order.
+
+    `drv_expression(["toto"])` -> `'set: map (n: set.${n}.config.system.build.toplevel.drvPath) [ "toto" ]'`
+    """
+    for name in names:
+        if not _NIX_NAME.match(name):
+            raise BuildError(f"{name!r} is not a name elenta can look up in a flake")
+    quoted = " ".join(json.dumps(n) for n in names)
+    return f"set: map (n: set.${{n}}.config.system.build.toplevel.drvPath) [ {quoted} ]"
+
+
+def _run_nix(lab: Lab, args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
+    env = nix_environment(config=lab.settings.nix.config)
+    try:
+        return subprocess.run(
+            ["nix", *args], env=env, capture_output=True, text=True, check=False, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"building {what} took longer than {timeout} s") from None
+
+
+def _build_attrs(
+    lab: Lab, output: str, names: list[str], limit: int, timeout: float
+) -> tuple[dict[str, str] | None, str]:
+    """Evaluate `<output>.<name>` for each name once, then build the derivations.
+
+    -> `({name: store path}, "")`, or `(None, nix's stderr)` when evaluation or build failed.
+    (`nix build --json` lists outputs in derivation order, not installable order: the
+    evaluation gives each name its derivation, so results are matched by derivation.)
+    """
+    with flake_source(lab) as source:
+        base = flake_uri(".#x", source).split("#", 1)[0]
+        proc = _run_nix(
+            lab,
+            ["eval", "--json", f"{base}#{output}", "--apply", drv_expression(names)],
+            timeout,
+            ", ".join(names),
+        )
+    if proc.returncode != 0:
+        return None, proc.stderr
+    try:
+        drvs = [str(d) for d in json.loads(proc.stdout)]
+    except ValueError as exc:
+        raise NixError(f"nix eval printed no derivations ({exc})") from None
+    built = _run_nix(
+        lab,
+        ["build", "--no-link", "--json", "--max-jobs", str(limit), *sorted(set(drvs))],
+        timeout,
+        ", ".join(names),
+    )
+    if built.returncode != 0:
+        return None, built.stderr
+    try:
+        out = {entry["drvPath"]: entry["outputs"]["out"] for entry in json.loads(built.stdout)}
+        return {name: out[drv] for name, drv in zip(names, drvs, strict=True)}, ""
+    except (ValueError, KeyError, TypeError) as exc:
+        raise NixError(f"nix build printed no store paths ({exc})") from None
+
+
+def _without_hosts_output(stderr: str) -> bool:
+    """True when Nix says the flake has no `elentaHosts` (it has not adopted elenta's module)."""
+    return "does not provide attribute" in stderr and f"'{HOSTS_OUTPUT}'" in stderr
 
 
 def build_systems(
     lab: Lab, machines: list[str], *, config: str | None = None, limit: int = 4, timeout: float = 600
 ) -> dict[str, BuiltSystem]:
-    """Build each machine's host configuration (or `config` for all) once per reference."""
-    refs: dict[str, str] = {}
-    for machine in machines:
-        ref = config or lab.host_config(machine)
-        if not ref:
-            raise BuildError(f"{lab.cadaster_file}: machines.{machine}: no hostConfig in any constellation")
-        refs[machine] = ref
-    if not refs:
+    """Build each machine's system (`elentaHosts.<machine>`), or `config` as it is for all of them.
+
+    Raises BuildError naming the machines whose system failed and Nix's error.
+    """
+    if not machines:
         return {}
     revision = git_revision(lab.flake_dir)
-    unique = sorted(set(refs.values()))
-    with flake_source(lab) as source:
-        installables = [toplevel_installable(lab, ref, source) for ref in unique]
-        try:
-            proc = subprocess.run(
-                ["nix", "build", "--impure", "--no-link", "--json", "--max-jobs", str(limit), *installables],
-                env=nix_environment({"ELENTA_REVISION": revision}, config=lab.settings.nix.config),
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=timeout,
+    if config is not None:
+        return _build_refs(lab, dict.fromkeys(machines, config), revision, limit, timeout)
+    for machine in machines:
+        if not lab.has_system(machine):
+            raise BuildError(f"{lab.cadaster_file}: machines.{machine}: no hostConfig in any constellation")
+    paths, stderr = _build_attrs(lab, HOSTS_OUTPUT, machines, limit, timeout)
+    if paths is None and _without_hosts_output(stderr):
+        refs = {m: lab.host_config(m) for m in machines}
+        literal = sorted(m for m, r in refs.items() if not r)
+        if literal:
+            raise BuildError(
+                f"{', '.join(literal)}: a hostConfig table needs elenta's module, and the lab's flake has no "
+                f"{HOSTS_OUTPUT} output (docs/nixos.md shows the two lines that add it)"
             )
-        except subprocess.TimeoutExpired:
-            raise BuildError(f"building {', '.join(unique)} took longer than {timeout} s") from None
-    if proc.returncode != 0:
+        return _build_refs(lab, {m: r for m, r in refs.items() if r}, revision, limit, timeout)
+    if paths is None:
+        raise BuildError(f"building {', '.join(machines)} failed: {summarise_nix_error(stderr)}")
+    return {m: BuiltSystem(paths[m], revision, lab.host_config(m) or LITERAL) for m in machines}
+
+
+def _build_refs(
+    lab: Lab, refs: dict[str, str], revision: str, limit: int, timeout: float
+) -> dict[str, BuiltSystem]:
+    """Build flake references as they are (no module), each reference once."""
+    unique = sorted(set(refs.values()))
+    for ref in unique:
+        if ref.split("#", 1)[0] not in ("", "."):
+            raise BuildError(f"{ref}: elenta builds references into the lab's own flake ('.#name')")
+    paths, stderr = _build_attrs(lab, "nixosConfigurations", [flake_attr(r) for r in unique], limit, timeout)
+    if paths is None:
         users = {ref: ", ".join(m for m, r in refs.items() if r == ref) for ref in unique}
         what = ", ".join(f"{r} (for {users[r]})" for r in unique)
-        raise BuildError(f"building {what} failed: {summarise_nix_error(proc.stderr)}")
-    try:
-        outputs = [entry["outputs"]["out"] for entry in json.loads(proc.stdout)]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise NixError(f"nix build printed no store paths ({exc})") from None
-    by_ref = dict(zip(unique, outputs, strict=True))
-    return {m: BuiltSystem(by_ref[r], revision, r) for m, r in refs.items()}
+        raise BuildError(f"building {what} failed: {summarise_nix_error(stderr)}")
+    return {m: BuiltSystem(paths[flake_attr(r)], revision, r) for m, r in refs.items()}

@@ -19,7 +19,7 @@ from elenta.subsystem import DeployRun
 
 def with_config(run: DeployRun) -> list[str]:
     """The run's hosts that have a system to build (a host configuration, or `--config`)."""
-    return [c for c in run.canons if run.config or run.lab.host_config(run.machines[c])]
+    return [c for c in run.canons if run.config or run.lab.has_system(run.machines[c])]
 
 
 def build_step(run: DeployRun) -> dict[str, BuiltSystem]:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from elenta.compile.drift import Drift, show
+from elenta.compile.drift import Drift
 from elenta.compile.plan import Plan
 from elenta.facts.nixos import nixos_system_command, parse_nixos_system
 
 GUESTS = ("vms", "containers")
 PROBE = {
     "nixos": nixos_system_command(),
-    "vms": "if command -v virsh >/dev/null; then virsh -c qemu:///system list --name; else echo @@none; fi",
+    # VMs are microvm.nix VMs (docs/nixos.md): one running `microvm@<name>.service` each.
+    "vms": "if [ -d /run/systemd/system ]; then systemctl list-units --plain --no-legend"
+    " --state=running 'microvm@*.service' | sed -n 's/^microvm@\\([^ ]*\\)\\.service .*/\\1/p';"
+    " else echo @@none; fi",
     "containers": "if command -v nixos-container >/dev/null; then nixos-container list; else echo @@none; fi",
 }
 
@@ -30,11 +33,13 @@ def read_sections(sections: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def nixos_drift(plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
-    """A revision other than the one recorded when the plan was applied; guests not as planned."""
+    """A running system without a revision recorded beside it (deployed by hand, not by elenta);
+    guests not as planned. An older revision is no drift: builds are pure, so a later commit may
+    leave a machine's system as it was."""
     out: list[Drift] = []
     nixos = facts.get("nixos")
-    if nixos is not None and revision is not None and nixos.get("revision") != revision:
-        out.append(Drift(machine, "nixos", "revision", revision, show(nixos.get("revision"))))
+    if nixos is not None and revision is not None and not nixos.get("revision"):
+        out.append(Drift(machine, "nixos", "revision", revision, "none (not deployed by elenta)"))
     guests = facts.get("guests")
     if guests is not None:
         entry = plan.manifest.get("machines", {}).get(machine, {})

@@ -112,7 +112,7 @@ def compliance_status(
     from elenta.pipeline.run import inventory_targets
 
     canons, targets, machines = inventory_targets(lab, selection or Selection(), no_dns)
-    canons = [c for c in canons if config or lab.host_config(machines[c])]
+    canons = [c for c in canons if config or lab.has_system(machines[c])]
     built = build_systems(lab, [machines[c] for c in canons], config=config)
     desired = {c: built[machines[c]] for c in canons}
     return read_status({c: targets[c] for c in canons}, desired)

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 from elenta.subsystem import DeployRun, Subsystem
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from elenta.compile.artifacts import Artifact
     from elenta.compile.drift import Drift
     from elenta.compile.plan import Plan
     from elenta.model.lab import Lab
@@ -21,7 +24,12 @@ class Nixos(Subsystem):
     tasks = "elenta.tasks.nixos"
 
     def wants(self, lab: Lab, machine: str) -> bool:
-        return bool(lab.host_config(machine))
+        return lab.has_system(machine)
+
+    def artifacts(self, lab: Lab) -> Iterable[Artifact]:
+        from elenta.nixos.render import nixos_artifacts
+
+        return nixos_artifacts(lab)
 
     def drift_probe(self) -> dict[str, str]:
         from elenta.nixos.drift import PROBE

@@ -14,12 +14,13 @@ that runs it unless `/run/elenta/<id>.decided` was claimed first by `confirm`.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from pyinfra import host
 from pyinfra.api import FunctionCommand, OperationError, operation
 
-from elenta.facts.nixos import BOOT_DEFAULT, CURRENT, PROFILE, NixosSystem
+from elenta.facts.nixos import BOOT_DEFAULT, CURRENT, PROFILE, REVISIONS, NixosSystem
 from elenta.nixos.compliance import ACTIONS, pending_change
 from elenta.nixos.decision import RUN_DIR
 
@@ -211,3 +212,20 @@ def rollback_generation():
         f"nix-env -p {PROFILE} --switch-generation {previous} && "
         f'"$(readlink -f {PROFILE})/bin/switch-to-configuration" switch'
     )
+
+
+_REVISION = re.compile(r"^(unknown|[0-9a-f]{7,64}(-dirty)?)$")
+
+
+@operation()
+def record_revision(system: str, revision: str):
+    """Record, beside the system, the lab revision it was deployed from (`REVISIONS/<store name>`).
+
+    + system: the store path just activated
+    + revision: the lab's git revision (`git_revision`), or "unknown" outside git
+    """
+    _check_store_path(system)
+    if not _REVISION.match(revision):
+        raise OperationError(f"not a git revision: {revision!r}")
+    target = f"{REVISIONS}/{system.removeprefix('/nix/store/')}"
+    yield f"mkdir -p {REVISIONS} && printf '%s\\n' {revision} > {target}.new && mv {target}.new {target}"

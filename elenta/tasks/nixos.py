@@ -1,4 +1,7 @@
-"""`elenta status`: each NixOS machine's desired system against what runs and what will boot."""
+"""`elenta status`: each NixOS machine's desired system against what runs and what will boot.
+
+`elenta nixos show MACHINE`: the NixOS module elenta renders for a machine (docs/nixos.md).
+"""
 
 from __future__ import annotations
 
@@ -26,3 +29,63 @@ def status(c, canon=None, role=None, tag=None, no_dns=False, config="", lab=""):
         from invoke.exceptions import Exit
 
         raise Exit(f"out of compliance: {', '.join(out)}", code=1)
+
+
+@task(
+    positional=["action", "machine"],
+    help={
+        "action": "show: the machine's module as JSON (NixOS option values, guests, elenta.*)",
+        "machine": "the machine (short or canon name)",
+        "only": "print only this option path, e.g. `containers` or `networking.firewall`",
+        "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
+    },
+)
+@reports_errors
+def nixos(c, action, machine, only="", lab=""):
+    """The NixOS module of one machine: `elenta nixos show archimedes --only containers`."""
+    import json
+    import warnings
+
+    from invoke.exceptions import Exit
+
+    from elenta.model.errors import ModelError
+    from elenta.nixos.module import machine_module
+
+    if action != "show":
+        raise Exit(f"error: unknown action {action!r}: use `elenta nixos show MACHINE`", code=2)
+    loaded = open_lab(lab or None)
+    try:
+        short = loaded.machine_name(machine)
+    except KeyError as exc:
+        raise ModelError.one(loaded.cadaster_file, "machines", exc.args[0]) from None
+    if loaded.cadaster.machines[short].kind != "nixos":
+        raise ModelError.one(loaded.cadaster_file, ("machines", short, "kind"), "not a NixOS machine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        module = machine_module(loaded, short)
+    value: object = module
+    if only:
+        value = _with_guests(module)
+        for part in only.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise Exit(f"error: {short}'s module sets nothing at {only!r}", code=2)
+            value = value[part]
+    print(json.dumps(value, indent=2, sort_keys=True))
+
+
+def _with_guests(module: dict) -> dict:
+    """The module's options with what Nix completes for each guest, described in place."""
+    import json
+
+    config = json.loads(json.dumps(module["config"]))
+    for name, guest in module["guests"]["containers"].items():
+        config["containers"][name]["path"] = f"<nixosConfigurations.{guest['flake']}: its system>"
+    for name, guest in module["guests"]["vms"].items():
+        vm = config["microvm"]["vms"][name]
+        if guest["flake"] is None:
+            vm["config"] = guest["resources"]
+        else:
+            vm["evaluatedConfig"] = {
+                f"nixosConfigurations.{guest['flake']}, extended with": guest["resources"]
+            }
+    return config

@@ -20,7 +20,7 @@ LAB_HELP = "the lab folder (default: $ELENTA_LAB or examples/lab)"
 @task(
     name="plan",
     help={
-        "out": "also write the plan directory here",
+        "out": "also write the plan directory here, with DIR/install applying exactly that plan",
         "canon": "only this machine's sub-plan (toto.canon)",
         "lab": LAB_HELP,
     },
@@ -29,6 +29,7 @@ LAB_HELP = "the lab folder (default: $ELENTA_LAB or examples/lab)"
 def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     """Compile cadaster + constellations into a checked plan; show what changes against the applied one."""
     from elenta.compile.diff import diff_plans, render_changes
+    from elenta.compile.install import write_install
     from elenta.compile.plan import build_plan
     from elenta.compile.rollout import applied_plan
     from elenta.compile.store import PlanStore
@@ -38,6 +39,7 @@ def plan_(c: Context, out: str = "", canon: str = "", lab: str = "") -> None:
     stored = PlanStore(loaded.state_dir).save(plan)
     if out:
         plan.write(Path(out))
+        write_install(plan, Path(out), loaded.root)
     base = applied_plan(loaded, plan.scope)
     against = f"applied plan {base.short}" if base else "nothing applied yet"
     print(f"plan {plan.short} ({plan.scope or 'whole lab'}) in {out or stored}, against {against}:\n")
@@ -135,3 +137,34 @@ def drift(c: Context, plan: str = "", facts: str = "", lab: str = "") -> None:
     if report.drifts:
         raise Exit(f"{len(report.drifts)} difference(s) from plan {report.plan.short}", code=1)
     print(f"no drift from plan {report.plan.short} ({report.hosts} host(s) checked)")
+
+
+@task(
+    help={
+        "explain": "per item, every machine considered and why it was chosen or refused",
+        "lab": LAB_HELP,
+    },
+)
+@reports_errors
+def place(c: Context, explain: bool = False, lab: str = "") -> None:
+    """Where services and guests declared without a host go (the previous plan is the memory)."""
+    from elenta.compile.placement import lab_placement
+    from elenta.model.lab import load_lab
+    from elenta.tasks._common import lab_path
+
+    # Loading a lab places it and refuses what fits nowhere; `place` shows why, so it loads
+    # without placing (placement_memory is only read once placement runs).
+    loaded = load_lab(lab_path(lab or None), place=False)
+    placed = lab_placement(loaded, explain=explain)
+    if not placed.where and not placed.failed:
+        print("nothing to place: every service and guest names its host")
+    for item, machine in placed.where.items():
+        print(f"{item} -> {loaded.canon(machine)}")
+        for line in placed.explain.get(item, []) if explain else ():
+            print(f"  {line}")
+    for item, fault in placed.failed.items():
+        print(f"error: {fault}")
+        for line in placed.explain.get(item, []) if explain else ():
+            print(f"  {line}")
+    if placed.failed:
+        raise Exit(f"{len(placed.failed)} item(s) fit nowhere", code=2)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import shutil
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,33 @@ def copy_example_lab(target: Path) -> Path:
     """Copy the example lab (without its state) to `target`: `copy_example_lab(tmp / "lab")`."""
     shutil.copytree(EXAMPLE_LAB, target, ignore=shutil.ignore_patterns(".elenta", "result*"))
     return target
+
+
+@contextmanager
+def running_copy(
+    factory: pytest.TempPathFactory, name: str, prepare: Callable[[Path], None] | None = None
+) -> Iterator[Path]:
+    """A private copy of the example lab with its hosts up (skips without root, sshd or nix).
+
+    `with running_copy(tmp_path_factory, "deploy") as path: ...`; `prepare(path)` runs before
+    `lab up` (e.g. `git init`); the hosts are stopped and purged afterwards.
+    """
+    from elenta.nix import nix_available
+
+    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
+    if reason:
+        pytest.skip(reason)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("ELENTA_STATE_DIR", raising=False)
+        mp.delenv("ELENTA_LAB", raising=False)
+        path = copy_example_lab(factory.mktemp(name) / "lab")
+        if prepare is not None:
+            prepare(path)
+        lab_up(load_lab(path))
+        try:
+            yield path
+        finally:
+            lab_down(load_lab(path), purge=True)
 
 
 @pytest.fixture(scope="session")

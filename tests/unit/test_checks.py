@@ -54,7 +54,7 @@ def faults_of(lab_dir: Path) -> list[str]:
 
 def test_the_example_lab_compiles_clean():
     machines = check_lab(load_lab(REPO / "examples" / "lab"))
-    assert machines["archimedes"].config["nixos"]["virtualisation"]["libvirtd"]["enable"] is True
+    assert machines["archimedes"].config["nixos"]["microvm"]["host"]["enable"] is True
     assert machines["archimedes"].config["nixos"]["boot"]["enableContainers"] is True
     assert machines["toto"].config["nixos"] == {}
 
@@ -89,12 +89,12 @@ def test_host_side_of_guests_conflicting_with_an_explicit_setting_names_the_gues
         tmp_path,
         a="""
         [machines.toto]
-        hostConfig = { virtualisation = { libvirtd = { enable = false } } }
+        hostConfig = { microvm = { host = { enable = false } } }
         vms.web1 = { config = ".#web", cores = 1 }
         """,
     )
     (fault,) = faults_of(lab)
-    assert "machines.toto.vms.web1" in fault and "machines.toto.nixos.virtualisation.libvirtd.enable" in fault
+    assert "machines.toto.vms.web1" in fault and "machines.toto.nixos.microvm.host.enable" in fault
 
 
 # -- resources ---------------------------------------------------------------------------------

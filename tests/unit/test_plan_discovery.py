@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from elenta.compile.plan import build_plan
 from elenta.hostdata.render import discovery_data, hostdata_artifacts
 from elenta.model.lab import load_lab
-from elenta.nix import nix_environment
+from tests.nixeval import instantiate
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,7 +53,7 @@ in {
   toto = d.ipOf "toto";
   web = map (x: x.canon) (d.withRole "web");
   self = d.self.canon;
-  libvirtd = (builtins.elemAt m 0).virtualisation.libvirtd.enable;
+  microvmHost = (builtins.elemAt m 0).microvm.host.enable;
   host = builtins.fromJSON (builtins.elemAt m 2).environment.etc."elenta/host.json".text;
 }
 """
@@ -67,18 +66,9 @@ def test_the_nix_function_reads_the_plan(lab, tmp_path):
         warnings.simplefilter("ignore")
         plan = build_plan(lab)
     folder = plan.write(tmp_path / "plan") / "artifacts" / "hostdata" / "lab"
-    proc = subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "-E", NIX_EXPR],
-        cwd=folder,
-        env=nix_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    out = instantiate(NIX_EXPR, folder)
     assert out["primary"] == "127.0.1.3" and out["toto"] == "127.0.1.2"
     assert out["web"] == ["archimedes.canon"] and out["self"] == "archimedes.canon"
-    assert out["libvirtd"] is True
+    assert out["microvmHost"] is True
     # The host file the module installs is what drift compares with the plan's host.json.
     assert out["host"] == json.loads(plan.artifact("hostdata", "archimedes", "host.json"))

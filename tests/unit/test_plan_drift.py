@@ -59,14 +59,14 @@ def test_every_kind_of_difference_is_listed(plan):
     facts["nancy"]["host"] = None
     facts["ifrit"] = {"reachable": False, "error": "Connection refused"}
     facts["archimedes"]["guests"] = {"vms": [], "containers": ["cache", "intruder"]}
-    facts["hermes"]["nixos"]["revision"] = "old"
+    facts["hermes"]["nixos"]["revision"] = None
     facts["toto"]["artifacts"]["hostdata/host.json"] = None
     facts["wrt"] = {"reachable": True}
     found = [str(d) for d in find_drift(plan, facts, revision="abc")]
     assert found == [
         "archimedes: vms: web1: plan has running, host has not running",
         "archimedes: containers: intruder: plan has absent, host has running",
-        'hermes: nixos: revision: plan has abc, host has "old"',
+        "hermes: nixos: revision: plan has abc, host has none (not deployed by elenta)",
         "ifrit: host: (reachable): plan has a reachable host, host has Connection refused",
         "nancy: hostdata: /etc/elenta/host.json: plan has the plan's host data, host has none",
         'toto: hostdata: host.data.zone_admin: plan has "hostmaster", host has "someone"',

@@ -1,15 +1,15 @@
 # Builder of the example lab's stand-in NixOS systems (run by /bin/sh; no coreutils on PATH, so
-# files are written with printf). Inputs from the derivation: $out, $role, $revision, $description.
+# files are written with printf). Inputs from the derivation: $out, $role, $description and
+# $elentaModule (the modules of the system as JSON: elenta's per-machine module from the plan).
 /bin/mkdir -p "$out/bin" "$out/sw/bin"
 printf '%s\n' "$role" > "$out/role"
-printf '%s\n' "$revision" > "$out/configuration-revision"
+printf '%s\n' "$elentaModule" > "$out/elenta-module.json"
 printf '%s\n' "$description" > "$out/description"
 
 printf '%s\n' \
   '#!/bin/sh' \
   'case "$1" in' \
-  "  --json) printf '{\"nixosVersion\":\"24.05-elenta\",\"configurationRevision\":\"%s\",\"role\":\"%s\"}\\n' '$revision' '$role' ;;" \
-  "  --configuration-revision) printf '%s\\n' '$revision' ;;" \
+  "  --json) printf '{\"nixosVersion\":\"24.05-elenta\",\"role\":\"%s\"}\\n' '$role' ;;" \
   "  *) printf '24.05-elenta (%s)\\n' '$role' ;;" \
   'esac' > "$out/sw/bin/nixos-version"
 
