@@ -151,19 +151,24 @@ def interfaces_over_ssh(lab: Lab, observed: Observed, machines: list[str] | None
 
 
 def dns_answers(lab: Lab, observed: Observed, servers: list[str] | None = None) -> None:
-    """Every cadaster name with an IPv4 address, asked of the lab's DNS servers (A records)."""
+    """Every cadaster name asked of the lab's DNS servers: A records, and AAAA where it has IPv6."""
     from elenta.lookup import LookupError_, resolve_name
 
     servers = servers if servers is not None else list(lab.cadaster.dns.servers)
     if not servers:
         return
-    names = sorted({n for r in lab.cadaster.addresses() if r.ip.version == 4 for n in r.names})
-    for name in names:
+    records = list(lab.cadaster.addresses())
+    asks = sorted({(n, "A") for r in records if r.ip.version == 4 for n in r.names})
+    asks += sorted({(n, "AAAA") for r in records if r.ip.version == 6 for n in r.names})
+    for name, rtype in asks:
+        key = name if rtype == "A" else f"{name} AAAA"
         try:
-            observed.dns[name] = (servers[0], resolve_name(name, servers, timeout=2.0))
+            observed.dns[key] = (servers[0], resolve_name(name, servers, rdtype=rtype, timeout=2.0))
         except LookupError_ as exc:
             if "no such name" in str(exc):
-                observed.dns[name] = (servers[0], [])
+                observed.dns[key] = (servers[0], [])
+            elif "NoAnswer" in str(exc):
+                observed.dns[key] = (servers[0], [])  # the name exists without that record type
             else:
                 observed.unreachable[f"DNS {', '.join(servers)}"] = str(exc)
                 return

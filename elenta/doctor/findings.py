@@ -12,11 +12,13 @@ problem, each saying what to do:
 - `address-mac`: one MAC answered for a cadaster address, not the cadaster's MAC;
 - `interface-mismatch`: a machine's interface, read over SSH, lacks its cadaster MAC or address;
 - `unreachable`: a machine (or a DNS server) could not be asked;
-- `dns-mismatch`: the lab's DNS server answers a cadaster name with other addresses.
+- `dns-mismatch`: the lab's DNS server answers a cadaster name with other addresses (A, and
+  AAAA for names with an IPv6 address).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import asdict, dataclass, field
 
 from elenta.dhcp.leases import Lease
@@ -66,7 +68,8 @@ class Observed:
     probes: dict[str, list[str]] = field(default_factory=dict)  # address -> MACs that answered
     interfaces: dict[str, list[LiveInterface]] = field(default_factory=dict)  # machine -> interfaces
     unreachable: dict[str, str] = field(default_factory=dict)  # what -> why
-    dns: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # name -> (server, addresses)
+    # "toto.canon" (A) or "toto.canon AAAA" -> (server asked, addresses it answered)
+    dns: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """How much was looked at: `{"leases": 3, "neighbours": 5, …}`."""
@@ -243,14 +246,17 @@ def _dns_findings(lab: Lab, observed: Observed) -> list[Finding]:
     for record in lab.cadaster.addresses():
         for name in record.names:
             wanted.setdefault(name, set()).add(str(record.ip))
-    for name, (server, answers) in sorted(observed.dns.items()):
-        expected = {ip for ip in wanted.get(name, set()) if ":" not in ip}  # A records are asked
-        if set(answers) != expected:
-            got = ", ".join(sorted(answers)) or "nothing"
+    for key, (server, answers) in sorted(observed.dns.items()):
+        name, _, rtype = key.partition(" ")  # "toto.canon" (A) or "toto.canon AAAA"
+        family = 6 if rtype == "AAAA" else 4
+        expected = {ip for ip in wanted.get(name, set()) if ipaddress.ip_address(ip).version == family}
+        got_set = {str(ipaddress.ip_address(a)) for a in answers}
+        if got_set != expected:
+            got = ", ".join(sorted(got_set)) or "nothing"
             out.append(
                 Finding(
                     "dns-mismatch",
-                    name,
+                    key,
                     f"{server} answers {got}, the cadaster says {', '.join(sorted(expected)) or 'nothing'}",
                     "deploy the zones (`elenta dns apply`, or `elenta deploy --only dns`); if they are "
                     "deployed, look for another server answering for the zone",

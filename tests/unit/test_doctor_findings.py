@@ -99,3 +99,19 @@ def test_clean_observations_give_nothing() -> None:
         dns={"lab.ifrit.canon": ("s", ["127.0.1.254"])},
     )
     assert find_problems(lab, observed) == []
+
+
+def test_aaaa_answers_are_compared_for_dual_stack_names(example_lab_copy) -> None:
+    from tests.unit.test_dual_stack import TOTO6, dual_stack
+
+    lab = load_lab(dual_stack(example_lab_copy))
+    observed = Observed(
+        dns={
+            "toto.canon": ("s", ["127.0.1.2"]),
+            "toto.canon AAAA": ("s", ["2001:db8:1::9"]),
+            "ifrit.canon AAAA": ("s", ["2001:0db8:0001:0000:0000:0000:0000:00fe"]),  # same, written long
+        }
+    )
+    (finding,) = find_problems(lab, observed)
+    assert (finding.kind, finding.subject) == ("dns-mismatch", "toto.canon AAAA")
+    assert finding.message == f"s answers 2001:db8:1::9, the cadaster says {TOTO6}"
