@@ -33,6 +33,7 @@ domain = "canon"
 servers = ["192.0.2.53:53"]
 [networks.lab]
 cidr = "192.0.2.0/24"
+prefix6 = "2001:db8:1::/64"
 gateway = "gw"
 dhcp = {{ range = ["192.0.2.100", "192.0.2.110"] }}
 [machines.gw]
@@ -42,7 +43,7 @@ interfaces.lan0 = {{ mac = "52:54:00:aa:00:01", network = "lab", ip = "192.0.2.1
 kind = "other"
 interfaces.eth0 = {{ mac = "52:54:00:aa:00:02", network = "lab", ip = "192.0.2.2" }}
 [machines.toto]
-interfaces.eth0 = {{ mac = "52:54:00:aa:00:10", network = "lab", ip = "192.0.2.10" }}
+interfaces.eth0 = {{ mac = "52:54:00:aa:00:10", network = "lab", ip = "192.0.2.10", ip6 = "eui64" }}
 [machines.nancy]
 interfaces.eth0 = {{ mac = "52:54:00:aa:00:11", network = "lab", ip = "192.0.2.11" }}
 [machines.printer]
@@ -112,7 +113,7 @@ def start_sshd(seg: Segment, ns: str, address: str, work: Path, lab_dir: Path) -
 
 def start_dns(seg: Segment, ns: str, work: Path, answers: dict[str, str]) -> None:
     """dnsmasq as the lab's DNS server on 192.0.2.53:53 (inside `ns`), answering `answers` only."""
-    records = [f"--host-record={name},{ip}" for name, ip in answers.items()]
+    records = [f"--host-record={name},{ips}" for name, ips in answers.items()]
     seg.start_in(
         ns, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--port=53",
         "--listen-address=192.0.2.53", "--bind-interfaces", f"--pid-file={work / 'dns.pid'}",
@@ -122,8 +123,12 @@ def start_dns(seg: Segment, ns: str, work: Path, answers: dict[str, str]) -> Non
 
 
 def cadaster_answers(lab_dir: Path) -> dict[str, str]:
-    lab = load_lab(lab_dir)
-    return {n: str(r.ip) for r in lab.cadaster.addresses() for n in r.names}
+    """`--host-record` values per name: `"192.0.2.10,2001:db8:1:0:5054:ff:feaa:10"` (IPv4, IPv6)."""
+    out: dict[str, list[str]] = {}
+    for record in load_lab(lab_dir).cadaster.addresses():
+        for name in record.names:
+            out.setdefault(name, []).append(str(record.ip))
+    return {name: ",".join(ips) for name, ips in out.items()}
 
 
 def doctor(seg: Segment, ns: str, lab_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -161,7 +166,7 @@ def test_clean_lab_reports_nothing(lab_dir: Path, tmp_path: Path) -> None:
         proc = doctor(seg, obs, lab_dir, "--leases", str(tmp_path / "kea-leases4.csv"))
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert proc.stdout.startswith("clean: the live network matches the cadaster")
-        assert "2 machines over ssh" in proc.stdout and "12 dns names" in proc.stdout
+        assert "2 machines over ssh" in proc.stdout and "14 dns names" in proc.stdout
         # Every live cadaster address answered the probe: gw, toto, nancy, ns (printer is off; obs asks).
         report = json.loads(
             doctor(seg, obs, lab_dir, "--json", "--leases", str(tmp_path / "kea-leases4.csv")).stdout
@@ -169,7 +174,7 @@ def test_clean_lab_reports_nothing(lab_dir: Path, tmp_path: Path) -> None:
         assert report == {
             "findings": [],
             "checked": {"leases": 0, "neighbours": report["checked"]["neighbours"], "probed_addresses": 4,
-                        "machines_over_ssh": 2, "dns_names": 12},
+                        "machines_over_ssh": 2, "dns_names": 14},
         }  # fmt: skip
 
 
@@ -177,7 +182,7 @@ def test_planted_problems_each_give_their_line(lab_dir: Path, tmp_path: Path) ->
     leases = tmp_path / "kea-leases4.csv"
     with Segment("doctor") as seg:
         obs, dns_ns = build(seg, lab_dir, tmp_path, nancy_mac="52:54:00:aa:00:12")  # nancy's card changed
-        answers = cadaster_answers(lab_dir) | {"toto.canon": "192.0.2.99"}  # DNS answers wrong
+        answers = cadaster_answers(lab_dir) | {"toto.canon": "192.0.2.99,2001:db8:1::99"}  # wrong, both
         start_dns(seg, dns_ns, tmp_path, answers)
         # A stranger takes an address from the range (a real lease in Kea's file).
         stranger = ask(seg, "stranger", "52:54:00:aa:00:99", tmp_path)
@@ -212,10 +217,12 @@ def test_planted_problems_each_give_their_line(lab_dir: Path, tmp_path: Path) ->
         assert "52:54:00:aa:00:12 answers for it" in line("address-mac: 192.0.2.11: ")
         dns_line = line("dns-mismatch: toto.canon: ")
         assert "192.0.2.53:53 answers 192.0.2.99, the cadaster says 192.0.2.10" in dns_line
+        aaaa = line("dns-mismatch: toto.canon AAAA: ")
+        assert "answers 2001:db8:1::99, the cadaster says 2001:db8:1:0:5054:ff:feaa:10" in aaaa
         # SSH to toto may reach the duplicate (whichever ARP answer wins): the user's hanging SSH.
         # It then reports toto unreachable too; nothing else may appear.
         others = [x for x in lines if not x.startswith("unreachable: toto.canon: over SSH")]
-        assert len(others) == 6, proc.stdout
+        assert len(others) == 7, proc.stdout
 
         report = json.loads(doctor(seg, obs, lab_dir, "--json", "--leases", str(leases)).stdout)
         kinds = sorted(
@@ -230,6 +237,7 @@ def test_planted_problems_each_give_their_line(lab_dir: Path, tmp_path: Path) ->
                 "duplicate-address",
                 "interface-mismatch",
                 "address-mac",
+                "dns-mismatch",
                 "dns-mismatch",
             ]
         )
