@@ -38,6 +38,8 @@ def _scope_lines(scope: Scope) -> list[str]:
         lines.append(f"dhcp-option=tag:{tag},option6:dns-server,{','.join(f'[{ip}]' for ip in scope.dns6)}")
     if scope.search:
         lines.append(f"dhcp-option=tag:{tag},option:domain-search,{','.join(scope.search)}")
+        if scope.prefix6 is not None:
+            lines.append(f"dhcp-option=tag:{tag},option6:domain-search,{','.join(scope.search)}")
     for r in scope.reservations:
         netboot = ",set:elenta-netboot" if r.netboot and scope.boot is not None else ""
         ip6 = f",[{r.ip6}]" if r.ip6 is not None and scope.prefix6 is not None else ""

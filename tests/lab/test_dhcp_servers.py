@@ -213,30 +213,36 @@ printf 'ip6=%s\\ndns6=%s\\nsearch=%s\\n' "$new_ip6_address" "$new_dhcp6_name_ser
 """
 
 
-def test_kea_dhcp6_gives_the_cadaster_ipv6_address(tmp_path: Path) -> None:
-    """Dual stack: Kea's dhcp6 side, with ISC dhclient -6 as the client (busybox has no udhcpc6)."""
-    if reason := tool_missing("kea") or (None if shutil.which("kea-dhcp6") else "kea-dhcp6 is not installed"):
+@pytest.mark.parametrize("server", SERVERS)
+def test_dhcp6_gives_the_cadaster_ipv6_address(server: str, tmp_path: Path) -> None:
+    """Dual stack: the DHCPv6 side, with ISC dhclient -6 as the client (busybox has no udhcpc6)."""
+    if reason := tool_missing(server) or (
+        None if shutil.which("kea-dhcp6") else "kea-dhcp6 is not installed"
+    ):
         pytest.skip(reason)
     if shutil.which("dhclient") is None:
         pytest.skip("dhclient (isc-dhcp-client) is not installed")
     lab_dir = make_lab(
         tmp_path / "lab",
-        "kea",
+        server,
         'prefix6 = "2001:db8:1::/64"\ndhcp = { lease = 600, dns = ["2001:db8:1::53"] }',
     )
     cadaster = lab_dir / "cadaster.toml"
     cadaster.write_text(cadaster.read_text().replace('ip = "192.0.2.10"', 'ip = "192.0.2.10"\nip6 = "eui64"'))
     (service,) = dhcp_services(load_lab(lab_dir))
-    text = config_text(kea6_config(service, lease_dir=str(tmp_path), socket_dir=str(tmp_path)))
-    check_config("kea", {"kea-dhcp6.conf": text}, ["lan0"])
-    conf = tmp_path / "kea-dhcp6.conf"
-    conf.write_text(text)
     with Segment("dhcp6") as seg:
         srv = seg.member("srv", "lan0", "52:54:00:aa:00:01", "192.0.2.1/24", "2001:db8:1::1/64")
-        log = tmp_path / "kea6.log"
-        env = dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path), KEA_LOCKFILE_DIR=str(tmp_path))
-        seg.start_in(srv, "kea-dhcp6", "-c", str(conf), log=log, env=env)
-        assert wait_for(lambda: "DHCP6_STARTED" in log.read_text(), timeout=15), log.read_text()
+        log = tmp_path / f"{server}.log"
+        if server == "dnsmasq":  # one configuration serves both families
+            start_server(seg, srv, server, lab_dir, tmp_path)
+        else:
+            text = config_text(kea6_config(service, lease_dir=str(tmp_path), socket_dir=str(tmp_path)))
+            check_config("kea", {"kea-dhcp6.conf": text}, ["lan0"])
+            conf = tmp_path / "kea-dhcp6.conf"
+            conf.write_text(text)
+            env = dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path), KEA_LOCKFILE_DIR=str(tmp_path))
+            seg.start_in(srv, "kea-dhcp6", "-c", str(conf), log=log, env=env)
+            assert wait_for(lambda: "DHCP6_STARTED" in log.read_text(), timeout=15), log.read_text()
         client = seg.member("toto", "eth0", TOTO_MAC)
         out = tmp_path / "lease6"
         script = tmp_path / "dhclient.sh"
