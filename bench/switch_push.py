@@ -1,9 +1,11 @@
 """Benchmark: a 48-port change pushed in one switch session vs one session per port.
 
-Starts two fake-switches 2960-48TT emulators on loopback (free ports), computes the change with
-elenta's own remediation (every port gets an access VLAN and a description), then pushes it:
-to the first switch in ONE session (connect, enable, one `send_config_set`, `write memory`), to
-the second with one such session per port. Prints both times and the ratio (target >= 2x).
+For each platform (a fake-switches Cisco 2960-48TT, and its Arista model completed by the
+launcher with 48 of its ports used), starts two emulators on loopback (free ports), renders 48
+access ports with elenta's template and computes the change with elenta's own remediation, then
+pushes it: to the first switch in ONE session (connect, enable, one `send_config_set`,
+`write memory`), to the second with one such session per port. Prints both times and the ratio
+per platform (target >= 2x).
 
     python bench/switch_push.py
 """
@@ -16,33 +18,37 @@ from elenta.facts.switch import RunningConfig, read_fact
 from elenta.lab.switch_emulator import SwitchEmulator
 from elenta.operations.switch import push_lines, remediation_commands
 from elenta.switch.credentials import SwitchCredentials
-from elenta.switch.drivers import CISCO_IOS
+from elenta.switch.drivers import ARISTA_EOS, CISCO_IOS, SwitchDriver
+from elenta.switch.render import PortSpec, SwitchState, VlanSpec, render_switch
 from elenta.switch.session import SwitchTarget, open_session
 
-PORTS = [f"FastEthernet0/{n}" for n in range(1, 49)]
+PLATFORMS = (
+    ("Cisco IOS", CISCO_IOS, "cisco_2960_48TT_L", "FastEthernet0/{n}"),
+    ("Arista EOS", ARISTA_EOS, "arista_7048t", "Ethernet{n}"),
+)
 PASSWORD = "bench-pw"
 
 
-def desired() -> str:
-    """Every one of the 48 ports an access port on VLAN 10 with its own description."""
-    out = ["vlan 10", " name lab", "!"]
-    for n, port in enumerate(PORTS, start=1):
-        out += [f"interface {port}", f" description host{n:02d}:eth0", " switchport access vlan 10"]
-        out += [" switchport mode access", "!"]
-    return "\n".join(out) + "\n"
+def desired(driver: SwitchDriver, port_name: str) -> str:
+    """Every one of 48 ports an access port on VLAN 10 with its own description and edge profile."""
+    ports = tuple(
+        PortSpec(port_name.format(n=n), f"host{n:02d}:eth0", "access", 10, portfast=True, bpduguard=True)
+        for n in range(1, 49)
+    )
+    return render_switch(SwitchState("bench", driver.platform, (VlanSpec(10, "lab"),), ports))
 
 
-def target(emulator: SwitchEmulator) -> SwitchTarget:
-    """How elenta reaches the emulator: `target(emulator).port`."""
+def target(emulator: SwitchEmulator, driver: SwitchDriver) -> SwitchTarget:
+    """How elenta reaches the emulator: `target(emulator, CISCO_IOS).port`."""
     credentials = SwitchCredentials("root", PASSWORD, PASSWORD)
-    return SwitchTarget("bench", emulator.host, emulator.port, CISCO_IOS, credentials, False)
+    return SwitchTarget("bench", emulator.host, emulator.port, driver, credentials, False)
 
 
 def push(switch: SwitchTarget, lines: list[str]) -> None:
     """One session: connect, enable, one `send_config_set`, `write memory`, disconnect."""
     with open_session(switch) as connection:
-        connection.send_config_set(lines, error_pattern=CISCO_IOS.error_pattern)
-        connection.save_config(cmd=CISCO_IOS.save_command)
+        connection.send_config_set(lines, error_pattern=switch.driver.error_pattern)
+        connection.save_config(cmd=switch.driver.save_command)
 
 
 def per_port(lines: list[str]) -> list[list[str]]:
@@ -55,36 +61,44 @@ def per_port(lines: list[str]) -> list[list[str]]:
     return chunks
 
 
-def main() -> None:
-    """Run both pushes and print the times and their ratio: `python bench/switch_push.py`."""
+def run(label: str, driver: SwitchDriver, model: str, port_name: str) -> float:
+    """Both pushes on one platform; print the times and return the ratio."""
+    wanted = desired(driver, port_name)
     with (
-        SwitchEmulator(password=PASSWORD, model="cisco_2960_48TT_L") as one,
-        SwitchEmulator(password=PASSWORD, model="cisco_2960_48TT_L") as many,
+        SwitchEmulator(password=PASSWORD, model=model) as one,
+        SwitchEmulator(password=PASSWORD, model=model) as many,
     ):
-        with open_session(target(one)) as connection:
-            blank = read_fact(connection, RunningConfig(CISCO_IOS))
-        lines = remediation_commands(blank, desired(), CISCO_IOS)
+        with open_session(target(one, driver)) as connection:
+            blank = read_fact(connection, RunningConfig(driver))
+        lines = remediation_commands(blank, wanted, driver)
         chunks = per_port(lines)
-        assert len(chunks) == len(PORTS), len(chunks)
+        assert len(chunks) == 48, len(chunks)
 
         start = time.perf_counter()
-        push(target(one), lines)
+        push(target(one, driver), lines)
         single = time.perf_counter() - start
 
         start = time.perf_counter()
         for chunk in chunks:
-            push(target(many), chunk)
+            push(target(many, driver), chunk)
         separate = time.perf_counter() - start
 
         for emulator in (one, many):
-            with open_session(target(emulator)) as connection:
-                after = read_fact(connection, RunningConfig(CISCO_IOS))
-            assert not remediation_commands(after, desired(), CISCO_IOS), "push incomplete"
+            with open_session(target(emulator, driver)) as connection:
+                after = read_fact(connection, RunningConfig(driver))
+            assert not remediation_commands(after, wanted, driver), "push incomplete"
 
-    print(f"48-port change: {len(push_lines(lines))} lines")
-    print(f"one session:          {single:7.2f} s")
-    print(f"one session per port: {separate:7.2f} s ({len(chunks)} sessions)")
-    print(f"ratio: {separate / single:.1f}x (target >= 2x)")
+    print(f"{label}, 48-port change ({model}): {len(push_lines(lines))} lines")
+    print(f"  one session:          {single:7.2f} s")
+    print(f"  one session per port: {separate:7.2f} s ({len(chunks)} sessions)")
+    print(f"  ratio: {separate / single:.1f}x (target >= 2x)")
+    return separate / single
+
+
+def main() -> None:
+    """Run both pushes on each platform: `python bench/switch_push.py`."""
+    for platform in PLATFORMS:
+        run(*platform)
 
 
 if __name__ == "__main__":

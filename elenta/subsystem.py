@@ -6,15 +6,13 @@ inventory, the pipeline, the command line) iterates the registered subsystems an
 
 A subsystem is a package `elenta/<x>/` (pure logic: rendering, validation, diff, verify), its
 pyinfra and invoke faces (`elenta/operations/<x>.py`, `facts/<x>.py`, `deploys/<x>.py`,
-`tasks/<x>.py`), and a `Subsystem` object in `elenta/<x>/subsystem.py`:
+`tasks/<x>.py`), and a `Subsystem` object in `elenta/<x>/subsystem.py` that declares them:
 
     class Nfs(Subsystem):
         name, order = "nfs", 40
         deploy, tasks = "elenta.deploys.nfs", "elenta.tasks.nfs"
-
-        def artifacts(self, lab):
-            from elenta.nfs.render import nfs_artifacts   # imported when used, not at start-up
-            return nfs_artifacts(lab)
+        render = "elenta.nfs.render:nfs_artifacts"     # imported when a plan is built
+        role_flag = "nfs"                              # hosts whose roles set `nfs = true`
 
     subsystem = Nfs()
 
@@ -36,7 +34,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -82,7 +80,7 @@ class DeployRun:
     machines: dict[str, str]  # canon -> machine name
     config: str | None = None
     limit: int = 4
-    echo: Any = print
+    echo: Callable[[str], None] = print
     results: list[Any] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -96,32 +94,54 @@ class DeployRun:
         return any(r.result in ("failed", "rolled-back") for r in self.results)
 
 
-class Subsystem:
-    """One subsystem as the core sees it. Every method has a default that does nothing.
+def _attribute(reference: str) -> Any:
+    """The object a `module:attribute` reference names, imported now: `_attribute("json:dumps")`."""
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
-    Class attributes: `name` (the word used in `--only`, plans and drift lines), `order` (deploy
-    order, lower first: one subsystem may serve another, DNS before NFS), `deploy` (the module of
-    its pyinfra deploy: `wanted(host) -> bool` and `apply()`) and `tasks` (the module of its
-    invoke tasks). Methods import the subsystem's code inside their bodies.
+
+class Subsystem:
+    """One subsystem as the core sees it: what it declares, and the questions the core asks.
+
+    Most subsystems only declare, as class attributes (module names, imported when used):
+
+    - `name`: the word in `--only`, in plans (`artifacts/<name>/`), diffs and drift lines;
+    - `order`: deploy order, lower first (one subsystem may serve another: DNS before NFS);
+    - `by_default`: deployed when `--only` is not given (NixOS);
+    - `deploy`: its pyinfra deploy module (`wanted(host) -> bool`, `apply()`);
+    - `tasks`: its invoke task module;
+    - `render`: `"module:function"`, the function from the lab to its artifacts;
+    - `role_flag`: the role field that asks for it (`dns = true`);
+    - `drift_module`: a module with `PROBE` (section -> shell command), `read_sections(sections)`
+      and `compare(plan, machine, facts, revision)`;
+    - `steps`: a module with any of `check(run)`, `prepare(run)`, `finish(run)` for the pipeline.
+
+    The methods below turn those into answers; a subsystem overrides a method where that fits
+    better (see `tests/plugins/motd/subsystem.py`).
     """
 
     name: ClassVar[str] = ""
     order: ClassVar[int] = 50
+    by_default: ClassVar[bool] = False
     deploy: ClassVar[str | None] = None
     tasks: ClassVar[str | None] = None
+    render: ClassVar[str | None] = None
+    role_flag: ClassVar[str | None] = None
+    drift_module: ClassVar[str | None] = None
+    steps: ClassVar[str | None] = None
 
     # -- the model and the plan -----------------------------------------------------------
 
     def wants(self, lab: Lab, machine: str) -> bool:
         """True when the machine's roles ask for this subsystem (the host's `elenta_subsystems`)."""
-        return False
+        return self.role_flag is not None and role_asks(lab, machine, self.role_flag)
 
     def artifacts(self, lab: Lab) -> Iterable[Artifact]:
         """The files this subsystem adds to the plan: `Artifact(self.name, machine, path, bytes)`."""
-        return ()
+        return _attribute(self.render)(lab) if self.render else ()
 
     def check(self, lab: Lab) -> list[Fault]:
-        """Faults `elenta check` and the plan report for this subsystem (naming file and key).
+        """Faults `elenta check` reports for this subsystem (naming file and key).
 
         The default renders the artifacts: every fault their rendering raises is reported.
         """
@@ -136,32 +156,43 @@ class Subsystem:
 
     def drift_probe(self) -> dict[str, str]:
         """Shell commands run on each host for `elenta drift`, by section name: `{"host": "cat …"}`."""
-        return {}
+        return dict(_attribute(f"{self.drift_module}:PROBE")) if self.drift_module else {}
 
     def drift_read(self, sections: dict[str, list[str]]) -> dict[str, Any]:
         """This subsystem's facts from the probe's output lines (by section): `{"host": {...}}`."""
-        return {}
+        return _attribute(f"{self.drift_module}:read_sections")(sections) if self.drift_module else {}
 
     def drift(self, plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
         """Differences between the plan and one machine's facts (keys not gathered: not compared)."""
-        return []
+        if not self.drift_module:
+            return []
+        return _attribute(f"{self.drift_module}:compare")(plan, machine, facts, revision)
 
     # -- the deploy pipeline ----------------------------------------------------------------
 
+    def _step(self, name: str, run: DeployRun) -> None:
+        if self.steps:
+            step = getattr(importlib.import_module(self.steps), name, None)
+            if step is not None:
+                step(run)
+
     def deploy_check(self, run: DeployRun) -> None:
         """Before anything is built or any host touched: raise an ElentaError to refuse the run."""
+        self._step("check", run)
 
     def deploy_prepare(self, run: DeployRun) -> None:
         """Before pyinfra runs on `run.canons`: build, read facts, narrow or settle hosts."""
+        self._step("prepare", run)
 
     def deploy_finish(self, run: DeployRun) -> None:
         """After the hosts: steps outside pyinfra's hosts (switches), appending rows to `run.results`."""
+        self._step("finish", run)
 
 
 def _load(reference: str) -> Subsystem:
-    module_name, _, attribute = reference.partition(":")
+    module, _, attribute = reference.strip().partition(":")
     try:
-        value = getattr(importlib.import_module(module_name.strip()), attribute.strip() or "subsystem")
+        value = _attribute(f"{module}:{attribute.strip() or 'subsystem'}")
     except (ImportError, AttributeError) as exc:
         raise SubsystemError(f"subsystem {reference!r} cannot be loaded: {exc}") from None
     if not isinstance(value, Subsystem) or not value.name:
@@ -175,6 +206,11 @@ def _registry(extra: str) -> tuple[Subsystem, ...]:
 
     found: dict[str, Subsystem] = {}
     references = [ep.value for ep in entry_points(group=ENTRY_POINTS)]
+    if not any(r.startswith("elenta.") for r in references):
+        raise SubsystemError(
+            "elenta's own subsystems are not registered: its installation predates pyproject.toml's "
+            "entry points (run `bash scripts/setup.sh`, or `pip install -e .` in the repository)"
+        )
     references += [x for x in extra.split(",") if x.strip()]
     for reference in references:
         subsystem = _load(reference)
@@ -196,6 +232,11 @@ def named(name: str) -> Subsystem:
             return subsystem
     known = ", ".join(s.name for s in registered())
     raise SubsystemError(f"no subsystem is named {name!r} (registered: {known})")
+
+
+def default_names() -> tuple[str, ...]:
+    """The subsystems a deploy runs when `--only` is not given: `default_names() == ("nixos",)`."""
+    return tuple(s.name for s in registered() if s.by_default)
 
 
 def check_names(names: Iterable[str]) -> tuple[str, ...]:

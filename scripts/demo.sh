@@ -40,8 +40,8 @@ step "elenta nixos show archimedes   (the container and the VM its constellation
 elenta nixos show archimedes --only containers
 elenta nixos show archimedes --only microvm.vms
 elenta nixos show toto --only networking.firewall
-step "elenta net plan   (what the switch step will push)"
-elenta net plan >"$ELENTA_STATE_DIR/net-plan.txt"   # whole, then shortened (no pipe closed under it)
+step "elenta net plan --live   (what the switch step will push, read from the switch)"
+elenta net plan --live >"$ELENTA_STATE_DIR/net-plan.txt"   # whole, then shortened (no pipe closed under it)
 head -n 20 "$ELENTA_STATE_DIR/net-plan.txt"
 step "elenta net ports; elenta topology   (the port map; the picture of the lab)"
 elenta net ports

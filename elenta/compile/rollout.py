@@ -44,7 +44,7 @@ class ApplyRequest:
     mode: str = "switch"  # test | switch | boot
     restore: bool = False  # True on rollback: restore pre-deploy backups where a role declares one
     action: str = "apply"
-    subsystems: tuple[str, ...] = ()  # which subsystems to apply; () = every one
+    subsystems: tuple[str, ...] | None = ()  # which to apply; () = every one, None = the default ones
     no_dns: bool = False  # reach hosts by their cadaster addresses instead of the lab's DNS
 
 
@@ -135,7 +135,7 @@ def apply_plan(
     mode: str = "switch",
     action: str = "apply",
     restore: bool = False,
-    subsystems: tuple[str, ...] = (),
+    subsystems: tuple[str, ...] | None = (),
     no_dns: bool = False,
     runner: ApplyRunner | None = None,
 ) -> Record:
@@ -154,7 +154,7 @@ def rollback_plan(
     lab: Lab,
     *,
     mode: str = "switch",
-    subsystems: tuple[str, ...] = (),
+    subsystems: tuple[str, ...] | None = (),
     no_dns: bool = False,
     runner: ApplyRunner | None = None,
 ) -> Record:

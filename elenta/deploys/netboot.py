@@ -26,8 +26,8 @@ from elenta.netboot.place import role_of_config
 from elenta.netboot.render import SCRIPT_NAME, hexhyp, netbooting_machines, top_script
 from elenta.netboot.store import image_generation
 from elenta.operations import netboot as netboot_ops
+from elenta.pipeline.deploy_settings import ENV_DEPLOY_DIR
 from elenta.pipeline.record import host_events, note
-from elenta.pipeline.settings import ENV_DEPLOY_DIR
 
 _BUILT: dict[str, BuiltImage] = {}
 

@@ -1,7 +1,7 @@
 """The NixOS subsystem's deploy: bring each host to its built system (test, switch or boot).
 
 Run by `deploy.py` for hosts with a host configuration. Reads the deploy's settings from the
-environment (`elenta.pipeline.settings`); when run by plain `pyinfra inventories/lab.py deploy.py` it
+environment (`elenta.pipeline.deploy_settings`); when run by plain `pyinfra inventories/lab.py deploy.py` it
 builds the systems itself (all inventory hosts in one `nix build`) and defaults to `test`.
 """
 
@@ -21,8 +21,8 @@ from elenta.nixos.build import build_systems
 from elenta.nixos.compliance import pending_change
 from elenta.operations import nixos
 from elenta.pipeline.backup import backup_for_deploy, host_backup_path, needs_backup, restore_commands
+from elenta.pipeline.deploy_settings import DeploySettings, load_systems
 from elenta.pipeline.record import note
-from elenta.pipeline.settings import DeploySettings, load_systems
 
 _built: dict[str, dict[str, Any]] = {}
 # pyinfra prepares hosts concurrently (greenlets; gevent makes this lock cooperative): build once.

@@ -1,15 +1,6 @@
 """The dns subsystem: Zones and knot.conf for the machines whose roles ask for DNS."""
 
-from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from elenta.subsystem import Subsystem, role_asks
-
-if TYPE_CHECKING:
-    from elenta.compile.artifacts import Artifact
-    from elenta.model.lab import Lab
+from elenta.subsystem import Subsystem
 
 
 class Dns(Subsystem):
@@ -19,14 +10,8 @@ class Dns(Subsystem):
     order = 30
     deploy = "elenta.deploys.dns"
     tasks = "elenta.tasks.dns"
-
-    def wants(self, lab: Lab, machine: str) -> bool:
-        return role_asks(lab, machine, "dns")
-
-    def artifacts(self, lab: Lab) -> Iterable[Artifact]:
-        from elenta.dns.render import dns_artifacts
-
-        return dns_artifacts(lab)
+    render = "elenta.dns.render:dns_artifacts"
+    role_flag = "dns"
 
 
 subsystem = Dns()

@@ -4,8 +4,6 @@ It reads what the DHCP and DNS subsystems serve, so it is not core code; registe
 the command line its task.
 """
 
-from __future__ import annotations
-
 from elenta.subsystem import Subsystem
 
 

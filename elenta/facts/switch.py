@@ -48,6 +48,60 @@ class RunningConfig:
         return "\n".join(line.rstrip() for line in lines).rstrip("\n") + "\n"
 
 
+_MAC_ROW = re.compile(
+    r"^\s*(?P<vlan>\d+)\s+(?P<mac>[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}|(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2})"
+    r"\s+\S+\s+(?P<port>\S+)"
+)
+
+
+class MacTable:
+    """Learned MACs: `read_fact(conn, MacTable(CISCO_IOS))` -> [(10, "52:54:…", "FastEthernet0/1")]."""
+
+    def __init__(self, driver: SwitchDriver) -> None:
+        self.driver = driver
+
+    def command(self) -> str:
+        """`MacTable(CISCO_IOS).command() == "show mac address-table"`."""
+        return self.driver.show_macs
+
+    def process(self, output: str) -> list[tuple[int, str, str]]:
+        """One (VLAN, MAC as aa:bb:…, canonical port) per row of the table."""
+        rows = []
+        for line in output.splitlines():
+            match = _MAC_ROW.match(line)
+            if match:
+                digits = re.sub(r"[^0-9a-f]", "", match["mac"].lower())
+                mac = ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+                rows.append((int(match["vlan"]), mac, self.driver.canonical(match["port"])))
+        return rows
+
+
+_LLDP_ROW = re.compile(
+    r"^(?P<device>\S+)\s+(?P<local>[A-Za-z][A-Za-z-]*\d\S*)\s+(?P<hold>\d+)\s+"
+    r"(?P<caps>[A-Za-z, ]*?)\s*(?P<port>\S+)\s*$"
+)
+
+
+class LldpNeighbors:
+    """LLDP neighbours: `read_fact(conn, LldpNeighbors(CISCO_IOS))` -> [(port, device, port id)]."""
+
+    def __init__(self, driver: SwitchDriver) -> None:
+        self.driver = driver
+
+    def command(self) -> str:
+        """`LldpNeighbors(CISCO_IOS).command() == "show lldp neighbors"`."""
+        return "show lldp neighbors"
+
+    def process(self, output: str) -> list[tuple[str, str, str]]:
+        """One (local port in canonical form, neighbour's system name, its port) per neighbour."""
+        rows = []
+        for line in output.splitlines():
+            match = _LLDP_ROW.match(line)
+            if match and match["device"] not in ("Device", "Port"):
+                rows.append((self.driver.canonical(match["local"]), match["device"], match["port"]))
+        return rows
+
+
 class CommandRunner(Protocol):
     """The part of a netmiko connection a fact needs."""
 

@@ -28,7 +28,7 @@ def planned_host(plan: Plan, machine: str) -> dict[str, Any] | None:
     return json.loads(plan.files[rel]) if rel in plan.files else None
 
 
-def hostdata_drift(plan: Plan, machine: str, facts: dict[str, Any]) -> list[Drift]:
+def compare(plan: Plan, machine: str, facts: dict[str, Any], revision: str | None = None) -> list[Drift]:
     """Every key of the host's `host.json` that differs from the plan's (or the file missing)."""
     if "host" not in facts:
         return []

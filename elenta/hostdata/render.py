@@ -22,6 +22,7 @@ from elenta.compile.artifacts import Artifact
 from elenta.compile.canonical import canonical_bytes
 from elenta.compile.machines import compiled_machines
 from elenta.model.lab import Lab
+from elenta.switch.bonds import machine_bonds
 
 # Where a host finds its data when a deploy installs it (`elenta deploy --only hostdata|all`).
 HOST_JSON = "/etc/elenta/host.json"
@@ -46,6 +47,7 @@ def discovery_data(lab: Lab) -> dict[str, Any]:
     """The lab-wide discovery document: `discovery_data(lab)["services"]["www.example.lab"]["ip"]`."""
     compiled = compiled_machines(lab).machines
     addresses = _addresses(lab)
+    bonds = machine_bonds(lab.cadaster)
     machines: dict[str, Any] = {}
     roles: dict[str, list[str]] = {}
     for name, entry in compiled.items():
@@ -54,6 +56,7 @@ def discovery_data(lab: Lab) -> dict[str, Any]:
             **entry.config,
             "addresses": addresses.get(name, {}),
             "ip": str(primary[1].ip) if primary else None,
+            **({"bonds": bonds[name]} if name in bonds else {}),
         }
         for role in entry.config["roles"]:
             roles.setdefault(role, []).append(name)

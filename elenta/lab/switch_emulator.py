@@ -7,9 +7,19 @@ The launcher fixes two bugs of fake-switches 1.5 as shipped:
 * its Cisco configuration mode has no `end`, so netmiko's exit from configuration mode hangs —
   here `end` leaves configuration mode from any sub-mode, as on a real switch.
 
-It can also inject a fault: `--reject REGEX` makes every configuration line matching REGEX answer
+It adds what a homelab switch has and the emulator lacks: access-port lines it does not model
+(`spanning-tree portfast`, `bpduguard`, voice VLAN, storm control, `nonegotiate`) are kept and
+shown; port-channels appear in the running configuration; `write memory` saves the configuration
+and `reload in N` / `reload cancel` schedule and cancel a reload to it (`--minute-seconds`
+shortens a minute for tests); `show mac address-table` and `show lldp neighbors` list what
+`--mac` and `--lldp` give.
+
+It can also inject faults: `--reject REGEX` makes every configuration line matching REGEX answer
 `% Invalid input detected at '^' marker.` without applying it (as a real switch does for a
-command its image lacks). Run it as a program:
+command its image lacks); `--ignore REGEX` accepts a matching line silently without applying it;
+`--cut REGEX` applies a matching line and then drops the session (the
+change cut the management path). A frozen switch is the process stopped with SIGSTOP. Run it as
+a program:
 
     python -m elenta.lab.switch_emulator --host 127.0.0.1 --port 2222 --password s3cret
 
@@ -26,16 +36,47 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+if __package__:
+    from .fake_common import dotted_mac, keep_extra
+else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
+    from fake_common import dotted_mac, keep_extra  # type: ignore[no-redef]
+
 DEFAULT_MODEL = "cisco_2960_24TT_L"
-MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L")
 
 
-def _core_class(model: str, reject: str | None) -> type:
-    """The fake-switches core class for `model`, with `end` added and optional fault injection."""
+@dataclass(frozen=True)
+class Behaviour:
+    """Faults to inject and the lab's clock: `Behaviour(reject="^description x", minute=1.0)`."""
+
+    reject: str | None = None  # configuration lines refused with `% Invalid input`
+    cut: str | None = None  # configuration lines applied, then the session dropped
+    ignore: str | None = None  # configuration lines accepted silently and not applied
+    minute: float = 60.0  # seconds in a minute, for `reload in N`
+    macs: tuple[tuple[str, str], ...] = ()  # (port, MAC) rows of `show mac address-table`
+    lldp: tuple[tuple[str, str], ...] = ()  # (port, "device:port id") rows of `show lldp neighbors`
+
+    def arguments(self) -> list[str]:
+        """The command-line flags that give this behaviour to the emulator's process."""
+        out = [f"--minute-seconds={self.minute}"]
+        for flag, value in (("--reject", self.reject), ("--cut", self.cut), ("--ignore", self.ignore)):
+            if value:
+                out.append(f"{flag}={value}")
+        out += [f"--lldp={port}={neighbour}" for port, neighbour in self.lldp]
+        return out + [f"--mac={port}={mac}" for port, mac in self.macs]
+
+
+MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L", "arista_7048t")
+ARISTA_PORTS = {"arista_7048t": [f"Ethernet{n}" for n in range(1, 53)]}
+
+
+def _core_class(model: str, behaviour: Behaviour) -> type:
+    """The fake-switches core class for `model`, completed (see the module doc) and with faults."""
     from fake_switches.cisco import cisco_core
+    from fake_switches.cisco.command_processor import enabled as ios_enabled
     from fake_switches.cisco.command_processor.config import ConfigCommandProcessor
     from fake_switches.cisco.command_processor.config_interface import ConfigInterfaceCommandProcessor
     from fake_switches.cisco.command_processor.config_vlan import ConfigVlanCommandProcessor
@@ -47,7 +88,15 @@ def _core_class(model: str, reject: str | None) -> type:
         "cisco_2960_24TT_L": cisco_core.Cisco2960_24TT_L_SwitchCore,
         "cisco_2960_48TT_L": cisco_core.Cisco2960_48TT_L_SwitchCore,
     }
-    pattern = re.compile(reject) if reject else None
+    pattern = re.compile(behaviour.reject) if behaviour.reject else None
+    cut_pattern = re.compile(behaviour.cut) if behaviour.cut else None
+    ignore_pattern = re.compile(behaviour.ignore) if behaviour.ignore else None
+    minute = behaviour.minute
+    macs = dict(behaviour.macs)
+    extra_lines = re.compile(
+        r"^(spanning-tree (portfast|bpduguard|bpdufilter|guard|cost|port-priority)|switchport voice vlan "
+        r"|switchport nonegotiate|storm-control )"
+    )
 
     class ConfigWithEnd(ConfigCommandProcessor):
         """Configuration mode that knows `end` (from any sub-mode: sub-modes fall back here)."""
@@ -55,6 +104,117 @@ def _core_class(model: str, reject: str | None) -> type:
         def do_end(self, *_: str) -> None:
             """`end`: back to the enabled prompt (sub-modes hand unknown lines to this mode)."""
             self.is_done = True
+
+    class InterfaceWithExtras(ConfigInterfaceCommandProcessor):
+        """Interface mode that keeps the access-port lines fake-switches does not model."""
+
+        def parse_and_execute_command(self, line: str) -> bool:
+            """An extra line is stored (or removed with `no`) in the port; others as before."""
+            text = " ".join(line.split())
+            negated = text.startswith("no ")
+            body = text[3:] if negated else text
+            if extra_lines.match(body):
+                keep_extra(self.port, body, negated)
+                return True
+            return super().parse_and_execute_command(line)
+
+    def running_interface(port: object) -> list[str]:
+        data = ios_enabled.build_running_interface(port)
+        return data + [f" {e}" for e in port.vendor_specific.get("extra", [])]  # type: ignore[attr-defined]
+
+    class Enabled(EnabledCommandProcessor):
+        """Enabled mode with port-channels and extras shown, saving, scheduled reloads, MACs."""
+
+        def show_run(self) -> None:
+            """`show running-config`, as fake-switches, plus port-channels and extra lines."""
+            conf = self.switch_configuration
+            data = ["version 12.1", "!", f"hostname {conf.name}", "!", "!"]
+            for vlan in conf.vlans:
+                data += [*ios_enabled.build_running_vlan(vlan), "!"]
+            channels = [p for p in conf.ports if type(p).__name__ == "AggregatedPort"]
+            for port in conf.get_physical_ports() + channels + conf.get_vlan_ports():
+                data += [*running_interface(port), "!"]
+            data += ["end", ""]
+            self.write_line("Building configuration...")
+            self.write_line("")
+            self.write_line(f"Current configuration : {len(chr(10).join(data)) + 1} bytes")
+            for line in data:
+                self.write_line(line)
+
+        def do_write(self, *args: str) -> None:
+            """`write memory`: the configuration a reload comes back to."""
+            _save(self.switch_configuration)
+            super().do_write(*args)
+
+        def do_reload(self, *args: str) -> None:
+            """`reload in N` (asks to confirm) and `reload cancel`."""
+            conf = self.switch_configuration
+            if args[:1] == ("cancel",):
+                timer = getattr(conf, "elenta_reload", None)
+                if timer is not None and timer.active():
+                    timer.cancel()
+                    self.write_line("***")
+                    self.write_line("*** --- SHUTDOWN ABORTED ---")
+                    self.write_line("***")
+                return
+            if len(args) == 2 and args[0] == "in" and args[1].isdigit():
+                self.write("Proceed with reload? [confirm]")
+                self.continue_to(lambda _: self._schedule(int(args[1])))
+                return
+            self.write_line("% Incomplete command.")
+
+        def _schedule(self, minutes: int) -> None:
+            from twisted.internet import reactor
+
+            conf = self.switch_configuration
+            old = getattr(conf, "elenta_reload", None)
+            if old is not None and old.active():
+                old.cancel()
+            conf.elenta_reload = reactor.callLater(minutes * minute, _reload, conf)  # type: ignore[attr-defined]
+            self.write_line("")
+            self.write_line(f"Reload scheduled in {minutes} minutes by elenta")
+            self.show_prompt()
+
+        def do_show(self, *args: str) -> None:
+            """`show mac address-table`, else fake-switches' `show`."""
+            if args[:2] == ("mac", "address-table"):
+                self._show_macs()
+            elif args[:2] == ("lldp", "neighbors"):
+                self.write_line("Capability codes:")
+                self.write_line(
+                    "    (R) Router, (B) Bridge, (T) Telephone, (W) WLAN Access Point, (S) Station"
+                )
+                self.write_line("")
+                self.write_line("Device ID           Local Intf     Hold-time  Capability      Port ID")
+                for port_name, neighbour in behaviour.lldp:
+                    device, _, port_id = neighbour.partition(":")
+                    self.write_line(f"{device:<20}{port_name:<15}{120:<11}{'S':<16}{port_id}")
+                self.write_line("")
+                self.write_line(f"Total entries displayed: {len(behaviour.lldp)}")
+            elif args[:1] == ("startup-config",):
+                conf = self.switch_configuration
+                running = (conf.vlans[:], conf.ports[:])
+                conf.vlans[:], conf.ports[:] = _state_of_saved(conf)
+                try:
+                    self.show_run()
+                finally:
+                    conf.vlans[:], conf.ports[:] = running
+            else:
+                super().do_show(*args)
+
+        def _show_macs(self) -> None:
+            conf = self.switch_configuration
+            self.write_line("          Mac Address Table")
+            self.write_line("-------------------------------------------")
+            self.write_line("")
+            self.write_line("Vlan    Mac Address       Type        Ports")
+            self.write_line("----    -----------       --------    -----")
+            for port_name, mac in sorted(macs.items()):
+                port = conf.get_port_by_partial_name(port_name)
+                vlan = (port.access_vlan if port is not None else None) or 1
+                short = port.get_subname(length=2) if port is not None else port_name
+                self.write_line(f"{vlan:>4}    {dotted_mac(mac)}    DYNAMIC     {short}")
+            self.write_line(f"Total Mac Addresses for this criterion: {len(macs)}")
 
     class RejectingShellSession(cisco_core.CiscoShellSession):
         """Answers a configuration line matching the reject pattern with an IOS error."""
@@ -66,24 +226,30 @@ def _core_class(model: str, reject: str | None) -> type:
             while processor.sub_processor is not None:
                 processor = processor.sub_processor
                 in_config = in_config or isinstance(processor, ConfigCommandProcessor)
+            if ignore_pattern is not None and in_config and ignore_pattern.search(line):
+                processor.show_prompt()  # accepted without a word, and not applied
+                return True
             if pattern is not None and in_config and pattern.search(line):
                 processor.write_line("                        ^")
                 processor.write_line("% Invalid input detected at '^' marker.")
                 processor.write_line("")
                 processor.show_prompt()
                 return True
-            return super().receive(line)
+            still = super().receive(line)
+            if cut_pattern is not None and in_config and cut_pattern.search(line):
+                return False  # the change cut the session it came on
+            return still
 
     class PatchedCore(bases[model]):  # type: ignore[misc, valid-type]
-        """The model's core with `end` in configuration mode and the rejecting session."""
+        """The model's core with the completed command tree and the fault-injecting session."""
 
         def new_command_processor(self) -> EnabledCommandProcessor:
-            """The command tree of the model, with configuration mode knowing `end`."""
-            return EnabledCommandProcessor(
+            """The command tree of the model, completed."""
+            return Enabled(
                 config=ConfigWithEnd(
                     config_vlan=ConfigVlanCommandProcessor(),
                     config_vrf=ConfigVRFCommandProcessor(),
-                    config_interface=ConfigInterfaceCommandProcessor(),
+                    config_interface=InterfaceWithExtras(),
                 )
             )
 
@@ -95,23 +261,57 @@ def _core_class(model: str, reject: str | None) -> type:
     return PatchedCore
 
 
+def _state_of(conf: object) -> tuple[list[object], list[object]]:
+    import copy
+
+    memo = {id(conf): conf}
+    return copy.deepcopy((conf.vlans, conf.ports), memo)  # type: ignore[attr-defined]
+
+
+def _save(conf: object) -> None:
+    """Keep a copy of the configuration: what a reload comes back to."""
+    conf.elenta_saved = _state_of(conf)  # type: ignore[attr-defined]
+
+
+def _reload(conf: object) -> None:
+    """The scheduled reload: the running configuration becomes the saved one again."""
+    vlans, ports = _state_of_saved(conf)
+    conf.vlans[:] = vlans  # type: ignore[attr-defined]
+    conf.ports[:] = ports  # type: ignore[attr-defined]
+    print(f"reloaded {conf.name} to its saved configuration", flush=True)  # type: ignore[attr-defined]
+
+
+def _state_of_saved(conf: object) -> tuple[list[object], list[object]]:
+    import copy
+
+    memo = {id(conf): conf}
+    return copy.deepcopy(conf.elenta_saved, memo)  # type: ignore[attr-defined]
+
+
 def serve(
-    host: str, port: int, username: str, password: str, model: str, hostname: str, reject: str | None
+    host: str, port: int, username: str, password: str, model: str, hostname: str, behaviour: Behaviour
 ) -> None:
     """Run the emulator in this process until killed: `serve("127.0.0.1", 2222, "root", "pw", ...)`."""
     from fake_switches import switch_configuration
     from fake_switches.transports.ssh_service import SwitchSshService
     from twisted.internet import reactor
 
-    core_class = _core_class(model, reject)
-    core = core_class(
-        switch_configuration.SwitchConfiguration(
-            "127.0.0.1",
-            name=hostname,
-            privileged_passwords=[password],  # text: what the enable prompt compares with
-            ports=core_class.get_default_ports(),
-        )
+    if model in ARISTA_PORTS:
+        if __package__:
+            from .fake_arista import arista_core
+        else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
+            from fake_arista import arista_core  # type: ignore[no-redef]
+        core_class = arista_core(ARISTA_PORTS[model], behaviour, _save, _state_of_saved, _state_of)
+    else:
+        core_class = _core_class(model, behaviour)
+    configuration = switch_configuration.SwitchConfiguration(
+        "127.0.0.1",
+        name=hostname,
+        privileged_passwords=[password],  # text: what the enable prompt compares with
+        ports=core_class.get_default_ports(),
     )
+    core = core_class(configuration)
+    _save(configuration)  # a fresh switch's saved configuration is its first one
     service = SwitchSshService(ip=host, port=port, switch_core=core, users={username: password.encode()})
     service.hook_to_reactor(reactor)
     print(f"fake switch {hostname} ({model}) listening on {host}:{port}", flush=True)
@@ -134,6 +334,7 @@ class SwitchEmulator:
         hostname: str = "switch",
         reject: str | None = None,
         log: Path | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.host = host
         if port is None:
@@ -145,7 +346,7 @@ class SwitchEmulator:
         self.password = password
         self.model = model
         self.hostname = hostname
-        self.reject = reject
+        self.behaviour = behaviour or Behaviour(reject=reject)
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -154,9 +355,7 @@ class SwitchEmulator:
         # Run the file itself, not `-m`: importing the `elenta.lab` package would cost a second.
         command = [sys.executable, str(Path(__file__).resolve()), "--host", self.host]
         command += ["--port", str(self.port), "--username", self.username, "--model", self.model]
-        command += ["--hostname", self.hostname]
-        if self.reject:
-            command += ["--reject", self.reject]
+        command += ["--hostname", self.hostname, *self.behaviour.arguments()]
         env = dict(os.environ, ELENTA_FAKE_SWITCH_PASSWORD=self.password)
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -205,12 +404,22 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS)
     parser.add_argument("--hostname", default="switch")
-    parser.add_argument("--reject", help="regex: configuration lines that fail with '% Invalid input'")
+    parser.add_argument("--reject", help="regex: configuration lines that fail with '%% Invalid input'")
+    parser.add_argument("--cut", help="regex: configuration lines applied, then the session dropped")
+    parser.add_argument("--ignore", help="regex: configuration lines accepted silently, not applied")
+    parser.add_argument("--minute-seconds", type=float, default=60.0, help="length of a minute (reload in)")
+    parser.add_argument("--mac", action="append", default=[], help="PORT=MAC seen on a port (repeatable)")
+    parser.add_argument(
+        "--lldp", action="append", default=[], help="PORT=DEVICE:PORTID neighbour (repeatable)"
+    )
     args = parser.parse_args(argv)
     if not args.host.startswith("127."):
         parser.error("the emulator listens on loopback (127.0.0.0/8) only")
     password = args.password or os.environ.get("ELENTA_FAKE_SWITCH_PASSWORD", "root")
-    serve(args.host, args.port, args.username, password, args.model, args.hostname, args.reject)
+    macs = tuple(tuple(item.split("=", 1)) for item in args.mac)
+    lldp = tuple(tuple(item.split("=", 1)) for item in args.lldp)
+    behaviour = Behaviour(args.reject, args.cut, args.ignore, args.minute_seconds, macs, lldp)  # type: ignore[arg-type]
+    serve(args.host, args.port, args.username, password, args.model, args.hostname, behaviour)
 
 
 if __name__ == "__main__":

@@ -197,16 +197,34 @@ class SwitchPort(StrictModel):
     native: str | None = None
     description: str | None = None
     shutdown: bool | None = None
+    # Access-port profile (None: the switch's default): edge port, BPDU guard, voice VLAN.
+    portfast: bool | None = None
+    bpduguard: bool | None = None
+    voice: str | None = None  # network whose VLAN is the port's voice VLAN
+    # Link aggregation: ports with the same `channel` form one LACP port-channel.
+    channel: int | None = Field(default=None, ge=1, le=4096)
 
 
 class Switch(StrictModel):
     """A managed switch: platform (a netmiko device type), credentials and ports."""
 
     platform: str = "cisco_ios"
+    model: str | None = None  # hardware model: its port list (`elenta check` refuses other ports)
     credentials: Credentials = Field(default_factory=Credentials)
     ports: dict[str, SwitchPort] = Field(default_factory=dict)
+    # Ranges elenta owns besides the listed ports (`"FastEthernet0/1-24"`): an unlisted port in a
+    # range is reset to the default (and shut down with `shutdown_unused`).
+    owned_ports: list[str] = Field(default_factory=list)
     shutdown_unused: bool = False
     management_network: str | None = None
+    # Access ports get `portfast` and `bpduguard` unless a port says otherwise.
+    portfast: bool = True
+    bpduguard: bool = True
+    # Seconds to wait for the switch: connection, login, each reply.
+    timeout: float = Field(default=15.0, gt=0, le=600)
+    # Minutes after which the switch reverts by itself (IOS `reload in`) an apply touching its
+    # management VLAN that elenta cannot confirm; 0: no timer.
+    revert_minutes: int = Field(default=5, ge=0, le=60)
 
 
 class Machine(StrictModel):
@@ -572,6 +590,10 @@ def _check_pool_free(
 
 
 def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultCollector) -> None:
+    for field in ("management_network",):
+        name = getattr(switch, field)
+        if name is not None and name not in cadaster.networks:
+            faults.add(("machines", short, "switch", field), f"unknown network {name!r}")
     for port_name, port in switch.ports.items():
         base = ("machines", short, "switch", "ports", port_name)
         try:
@@ -595,6 +617,7 @@ def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultC
             ("network", [port.network]),
             ("networks", port.networks),
             ("native", [port.native]),
+            ("voice", [port.voice]),
         ):
             for name in names:
                 if name is not None and name not in cadaster.networks:

@@ -10,9 +10,12 @@ from elenta.model.names import check_flake_ref, check_label, parse_size_mib
 
 
 class StrictModel(BaseModel):
-    """Unknown keys are faults (a misspelling must not pass), and loaded models are immutable."""
+    """Unknown keys are faults (a misspelling must not pass), and loaded models are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    Validators are built on first use (`defer_build`), not at import: `elenta check` starts sooner.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 Label = Annotated[str, BeforeValidator(check_label)]

@@ -1,15 +1,6 @@
 """The netboot subsystem: iPXE scripts and netboot images, placed on the hosts serving a store."""
 
-from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-from elenta.subsystem import Subsystem, role_asks
-
-if TYPE_CHECKING:
-    from elenta.compile.artifacts import Artifact
-    from elenta.model.lab import Lab
+from elenta.subsystem import Subsystem
 
 
 class Netboot(Subsystem):
@@ -19,14 +10,8 @@ class Netboot(Subsystem):
     order = 50
     deploy = "elenta.deploys.netboot"
     tasks = "elenta.tasks.netboot"
-
-    def wants(self, lab: Lab, machine: str) -> bool:
-        return role_asks(lab, machine, "netboot")
-
-    def artifacts(self, lab: Lab) -> Iterable[Artifact]:
-        from elenta.netboot.render import netboot_artifacts
-
-        return netboot_artifacts(lab)
+    render = "elenta.netboot.render:netboot_artifacts"
+    role_flag = "netboot"
 
 
 subsystem = Netboot()

@@ -32,7 +32,7 @@ def read_sections(sections: dict[str, list[str]]) -> dict[str, Any]:
     return {"nixos": parse_nixos_system(sections.get("nixos", [])), "guests": guests}
 
 
-def nixos_drift(plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
+def compare(plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
     """A running system without a revision recorded beside it (deployed by hand, not by elenta);
     guests not as planned. An older revision is no drift: builds are pure, so a later commit may
     leave a machine's system as it was."""

@@ -2,54 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from elenta.subsystem import DeployRun, Subsystem
+from elenta.subsystem import Subsystem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from elenta.compile.artifacts import Artifact
-    from elenta.compile.drift import Drift
-    from elenta.compile.plan import Plan
     from elenta.model.lab import Lab
 
 
 class Nixos(Subsystem):
-    """Machines with a host configuration: `elenta deploy|switch|boot|rollback|status`."""
+    """Machines with a system to build: `elenta deploy|switch|boot|rollback|status`."""
 
     name = "nixos"
     order = 10
+    by_default = True
     deploy = "elenta.deploys.nixos"
     tasks = "elenta.tasks.nixos"
+    render = "elenta.nixos.render:nixos_artifacts"
+    drift_module = "elenta.nixos.drift"
+    steps = "elenta.nixos.deploy_step"
 
     def wants(self, lab: Lab, machine: str) -> bool:
+        """Every machine with a system (not only those whose roles name NixOS)."""
         return lab.has_system(machine)
-
-    def artifacts(self, lab: Lab) -> Iterable[Artifact]:
-        from elenta.nixos.render import nixos_artifacts
-
-        return nixos_artifacts(lab)
-
-    def drift_probe(self) -> dict[str, str]:
-        from elenta.nixos.drift import PROBE
-
-        return PROBE
-
-    def drift_read(self, sections: dict[str, list[str]]) -> dict[str, Any]:
-        from elenta.nixos.drift import read_sections
-
-        return read_sections(sections)
-
-    def drift(self, plan: Plan, machine: str, facts: dict[str, Any], revision: str | None) -> list[Drift]:
-        from elenta.nixos.drift import nixos_drift
-
-        return nixos_drift(plan, machine, facts, revision)
-
-    def deploy_prepare(self, run: DeployRun) -> None:
-        from elenta.nixos.deploy_step import prepare
-
-        prepare(run)
 
 
 subsystem = Nixos()

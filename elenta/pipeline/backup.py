@@ -13,8 +13,8 @@ from typing import Any
 
 from elenta.model.errors import ElentaError
 from elenta.model.lab import load_lab
+from elenta.pipeline.deploy_settings import DeploySettings
 from elenta.pipeline.record import note
-from elenta.pipeline.settings import DeploySettings
 from elenta.pipeline.ssh import SshTarget
 
 

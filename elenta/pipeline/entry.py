@@ -12,9 +12,9 @@ from pyinfra import host
 from pyinfra.operations import python
 
 from elenta.model.lab import load_lab
+from elenta.pipeline.deploy_settings import ENV_DEPLOY_DIR, ENV_LOCK_HELD, DeploySettings
 from elenta.pipeline.lock import deploy_lock
 from elenta.pipeline.record import host_events, note
-from elenta.pipeline.settings import ENV_DEPLOY_DIR, ENV_LOCK_HELD, DeploySettings
 from elenta.subsystem import registered
 
 _lock: contextlib.ExitStack | None = None

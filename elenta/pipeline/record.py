@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from elenta.pipeline.settings import ENV_DEPLOY_DIR
+from elenta.pipeline.deploy_settings import ENV_DEPLOY_DIR
 
 
 def note(host_name: str, event: str, detail: str = "", *, echo: bool = True, **fields: Any) -> None:

@@ -27,12 +27,12 @@ from pathlib import Path
 from elenta.inventory import Selection, inventory_groups
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.pipeline.deploy_settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
 from elenta.pipeline.lock import deploy_lock
 from elenta.pipeline.record import host_events
-from elenta.pipeline.settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
 from elenta.pipeline.ssh import SshTarget
 from elenta.report import table
-from elenta.subsystem import DeployRun, check_names, registered
+from elenta.subsystem import DeployRun, check_names, default_names, registered
 
 PACKAGE = Path(__file__).resolve().parent
 ACTIONS = ("test", "switch", "boot", "rollback")
@@ -170,17 +170,20 @@ def run_deploy(
     *,
     no_dns: bool = False,
     config: str | None = None,
-    subsystems: tuple[str, ...] = ("nixos",),
+    subsystems: tuple[str, ...] | None = None,
     confirm_timeout: float = 30,
     limit: int = 4,
     restore: bool = False,
     echo: Callable[[str], None] = print,
 ) -> DeployReport:
-    """Deploy the selected machines with `action` (test, switch, boot or rollback); see the module doc."""
+    """Deploy the selected machines with `action` (test, switch, boot or rollback); see the module doc.
+
+    `subsystems`: the ones to run (`()`: every one; None: those deployed by default, NixOS).
+    """
     if action not in ACTIONS:
         raise DeployFailed(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
     selection = selection or Selection()
-    subsystems = check_names(subsystems)
+    subsystems = default_names() if subsystems is None else check_names(subsystems)
     steps = [s for s in registered() if not subsystems or s.name in subsystems]
     with deploy_lock(lab.state_dir):
         deploy_id = new_deploy_id()

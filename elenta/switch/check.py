@@ -1,9 +1,28 @@
-"""What `elenta check` asks of the switches: each one's desired state, built from the cadaster."""
+"""What `elenta check` asks of the switches, offline: tables, ports, names, desired states.
+
+`switch_table_faults(switch)` and `vlan_name_faults(networks)` run whenever a switch's desired
+state is built (`desired_switch`), so `check`, `plan`, `net` and every deploy refuse the same
+things before any connection; each fault is `(key, message)` relative to the switch's table:
+
+    >>> from elenta.model.cadaster import Switch
+    >>> switch_table_faults(Switch(model="cisco_2960_24TT_L", ports={"Fa0/30": {}}))[0][1][:52]
+    'model cisco_2960_24TT_L has no port FastEthernet0/30'
+
+`switch_faults(lab)` builds every switch's desired state (the subsystem's `check`).
+"""
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 from elenta.model.errors import Fault, ModelError
-from elenta.model.lab import Lab
+from elenta.switch.hardware import MODEL_PLATFORM, MODELS, PLATFORMS, model_ports
+from elenta.switch.naming import canonical_interface, expand_ports
+
+if TYPE_CHECKING:
+    from elenta.model.cadaster import Network, Switch
+    from elenta.model.lab import Lab
 
 
 def switch_faults(lab: Lab) -> list[Fault]:
@@ -16,4 +35,95 @@ def switch_faults(lab: Lab) -> list[Fault]:
             desired_switch(lab.cadaster, name, lab.cadaster_file)
         except ModelError as exc:
             faults += exc.faults
+    return list(dict.fromkeys(faults))  # a network's fault is found once per switch
+
+
+Key = tuple[str | int, ...]
+MAX_DESCRIPTION = 200  # IOS-XE's limit, the smallest of the platforms
+# What a switch CLI takes as one description: printable ASCII, no line break, not blank at the ends.
+DESCRIPTION = re.compile(rf"^[!-~](?:[ -~]{{0,{MAX_DESCRIPTION - 2}}}[!-~])?$")
+
+
+def switch_table_faults(switch: Switch) -> list[tuple[Key, str]]:
+    """What is wrong with one switch table, offline (empty: nothing)."""
+    faults: list[tuple[Key, str]] = []
+    if switch.platform not in PLATFORMS:
+        return [
+            (
+                ("platform",),
+                f"unsupported switch platform {switch.platform!r} (supported: {', '.join(PLATFORMS)})",
+            )
+        ]
+    known: set[str] | None = None
+    if switch.model is not None:
+        hardware = MODELS.get(switch.model)
+        if hardware is None:
+            names = ", ".join(m for m, p in MODEL_PLATFORM.items() if p == switch.platform)
+            faults.append(
+                (("model",), f"unknown model {switch.model!r} (known for {switch.platform}: {names})")
+            )
+        elif MODEL_PLATFORM[switch.model] != switch.platform:
+            faults.append(
+                (
+                    ("model",),
+                    f"model {switch.model} is a {MODEL_PLATFORM[switch.model]} switch, not {switch.platform}",
+                )
+            )
+        else:
+            known = set(model_ports(switch.model))
+    seen: dict[str, str] = {}
+    for name, port in switch.ports.items():
+        if port.description is not None and not DESCRIPTION.match(port.description):
+            faults.append(
+                (
+                    ("ports", name, "description"),
+                    f"a port description is 1 to {MAX_DESCRIPTION} printable ASCII characters, no line break "
+                    f"(got {port.description[:40]!r})",
+                )
+            )
+        if port.voice is not None and switch.platform != "cisco_ios":
+            faults.append((("ports", name, "voice"), f"a voice VLAN is not supported on {switch.platform}"))
+        canonical = canonical_interface(name, switch.platform)
+        if canonical in seen:
+            faults.append(
+                (("ports", name), f"{name!r} is the same port as {seen[canonical]!r} ({canonical})")
+            )
+        seen.setdefault(canonical, name)
+        if known is not None and canonical not in known:
+            faults.append((("ports", name), _no_such_port(switch, canonical)))
+    for index, spec in enumerate(switch.owned_ports):
+        try:
+            ports = expand_ports(spec, switch.platform)
+        except ValueError as exc:
+            faults.append((("owned_ports", index), str(exc)))
+            continue
+        missing = [p for p in ports if known is not None and p not in known]
+        if missing:
+            faults.append((("owned_ports", index), _no_such_port(switch, missing[0])))
     return faults
+
+
+def _no_such_port(switch: Switch, port: str) -> str:
+    assert switch.model is not None
+    ranges = ", ".join(MODELS[switch.model].ports)
+    return f"model {switch.model} has no port {port} (its ports: {ranges})"
+
+
+VLAN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+def vlan_name_faults(networks: dict[str, Network]) -> list[tuple[Key, str]]:
+    """Networks with a VLAN id whose name cannot be a switch's VLAN name (`name lab`), if any.
+
+    >>> from elenta.model.cadaster import Network
+    >>> vlan_name_faults({"my lab": Network(cidr="127.0.1.0/24", vlan=10)})[0][1][:40]
+    'becomes the VLAN name on the switches: 1'
+    """
+    return [
+        (
+            ("networks", name),
+            "becomes the VLAN name on the switches: 1 to 32 letters, digits, '_', '.' or '-'",
+        )
+        for name, network in networks.items()
+        if network.vlan is not None and not VLAN_NAME.match(name)
+    ]

@@ -40,11 +40,13 @@ def selected_switches(lab: Lab, selection: Selection) -> list[str]:
 
 
 def check_switches(lab: Lab, names: list[str]) -> None:
-    """Raise the first cadaster or credential fault of the named switches, before anything runs."""
-    from elenta.switch.session import switch_target
+    """Raise the first cadaster, rendering or credential fault of the named switches, before anything runs."""
+    if not names:
+        return  # and netmiko stays unimported
+    from elenta.operations.switch import check_switch
 
     for name in names:
-        switch_target(lab, name)
+        check_switch(lab, name)
 
 
 def push_switches(
@@ -80,14 +82,14 @@ def push_switches(
     return each_switch(lab, names, one)
 
 
-def check_step(run: DeployRun) -> None:
+def check(run: DeployRun) -> None:
     """Before any host: the switches the run includes, their names and credentials checked."""
     names = [] if run.action == "rollback" else selected_switches(run.lab, run.selection)
     check_switches(run.lab, names)
     run.state["switch"] = names
 
 
-def finish_step(run: DeployRun) -> None:
+def finish(run: DeployRun) -> None:
     """After the hosts: push the switches (held back when a host failed), one table row each."""
     from elenta.pipeline.run import HostResult
 

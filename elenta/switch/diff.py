@@ -1,23 +1,43 @@
 """Remediation and rollback between a switch's running configuration and its desired one.
 
-hier-config computes both (`WorkflowRemediation`); this module only decides the *scope* elenta
-owns on a switch, so that nothing outside it is ever touched:
+hier-config computes both (`WorkflowRemediation`); this module decides the *scope* elenta owns
+on a switch, so that nothing outside it is ever compared, pushed or rolled back:
 
-* the VLANs of the cadaster's networks (other VLANs on the switch are left alone);
-* every physical port: a port the cadaster lists gets its rendered section, a port it does not
-  list is reset to the platform default (and shut down when the switch has `shutdown_unused`),
-  so moving a machine to another port clears the old one.
+* the VLANs of the cadaster's networks, and those elenta created (a created VLAN the cadaster no
+  longer has is removed; any other VLAN on the switch is left alone);
+* the ports the cadaster lists, the ranges it declares (`owned_ports`) and the ports elenta
+  configured before (an owned port the cadaster no longer lists is reset to the default, or shut
+  down with `shutdown_unused`), and the port-channels of its bonds;
+* inside a port or a VLAN, only the kinds of lines the cadaster can say
+  (`SwitchDriver.managed_port_lines`, `managed_vlan_lines`): storm control, `nonegotiate`,
+  speed… set by hand stay as they are.
 
-`plan_change(running_text, desired_text, driver)` gives the lines to push and to roll back.
+`plan_change(running_text, desired_text, driver, scope)` gives the lines to push and to roll
+back; `restore_lines(current, backup, driver, sections)` brings only `sections` back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from hier_config import HConfig, WorkflowRemediation, get_hconfig
 
 from elenta.switch.drivers import SwitchDriver
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What elenta owns on one switch: VLAN ids and port names (canonical)."""
+
+    vlans: frozenset[int] = frozenset()
+    ports: frozenset[str] = frozenset()
+
+    def sections(self, driver: SwitchDriver) -> set[str]:
+        """Top-level section texts of the scope: `{"vlan 10", "interface FastEthernet0/1"}`."""
+        return {driver.vlan_section.format(id=v) for v in self.vlans} | {
+            driver.port_section.format(name=p) for p in self.ports
+        }
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,7 @@ class SwitchChange:
     remediation: tuple[str, ...]
     rollback: tuple[str, ...]
     unknown_ports: tuple[str, ...] = ()
+    sections: frozenset[str] = field(default_factory=frozenset)  # top-level sections touched
 
     @property
     def empty(self) -> bool:
@@ -39,53 +60,95 @@ def lines_of(config: HConfig) -> tuple[str, ...]:
     return tuple(child.cisco_style_text() for child in config.all_children_sorted())
 
 
-def scoped_desired(
-    desired: HConfig, running: HConfig, driver: SwitchDriver, shutdown_unused: bool
-) -> HConfig:
-    """The desired tree completed with a default (or shut down) section per unlisted physical port."""
-    out = HConfig(desired.driver)
-    for child in desired.children:
-        out.add_deep_copy_of(child)
-    for child in running.children:
-        if driver.is_physical_port(child.text) and desired.get_child(equals=child.text) is None:
-            section = out.add_child(child.text)
-            if shutdown_unused:
-                section.add_child("shutdown")
-    return out
+def touched_sections(lines: Iterable[str]) -> frozenset[str]:
+    """The top-level sections a list of lines changes: `"no vlan 40"` touches `"vlan 40"`."""
+    out = set()
+    for line in lines:
+        if line and not line[0].isspace():
+            out.add(line[3:] if line.startswith("no ") else line)
+    return frozenset(out)
 
 
-def scoped_running(running: HConfig, desired: HConfig) -> HConfig:
-    """The part of the running tree that elenta owns: the sections the desired tree has."""
-    owned = {child.text for child in desired.children}
-    out = HConfig(running.driver)
-    for child in running.children:
-        if child.text in owned:
+def _scoped(tree: HConfig, sections: set[str], driver: SwitchDriver, desired: HConfig | None) -> HConfig:
+    """The part of `tree` in `sections`; inside ports, only the lines elenta manages."""
+    out = HConfig(tree.driver)
+    for child in tree.children:
+        if child.text not in sections:
+            continue
+        if driver.is_port_section(child.text):
+            kinds = driver.managed_port_lines
+        elif driver.vlan_of_section(child.text) is not None:
+            kinds = driver.managed_vlan_lines
+        else:
             out.add_deep_copy_of(child)
+            continue
+        wanted: set[str] = set()
+        if desired is not None and (mine := desired.get_child(equals=child.text)) is not None:
+            wanted = {c.text for c in mine.children}
+        section = out.add_child(child.text)
+        for line in child.children:
+            if line.text in wanted or line.text.startswith(kinds):
+                section.add_deep_copy_of(line)
     return out
+
+
+def default_scope(desired_text: str, driver: SwitchDriver) -> Scope:
+    """The scope a desired configuration alone implies: its VLANs and its ports."""
+    tree = get_hconfig(driver.hier_driver(), desired_text)
+    vlans, ports = set(), set()
+    for child in tree.children:
+        if (vlan := driver.vlan_of_section(child.text)) is not None:
+            vlans.add(vlan)
+        elif (port := driver.port_of_section(child.text)) is not None:
+            ports.add(port)
+    return Scope(frozenset(vlans), frozenset(ports))
 
 
 def plan_change(
-    running_text: str, desired_text: str, driver: SwitchDriver, shutdown_unused: bool = False
+    running_text: str,
+    desired_text: str,
+    driver: SwitchDriver,
+    scope: Scope | None = None,
+    shutdown_unused: bool = False,
 ) -> SwitchChange:
-    """Lines that take the switch from `running_text` to `desired_text`, and back.
+    """Lines that take the owned part of `running_text` to `desired_text`, and back.
 
-    `plan_change(show_run_output, render_switch(state), driver_for("cisco_ios")).remediation`
+    `plan_change(show_run_output, render_switch(state), driver_for("cisco_ios"), scope).remediation`;
+    an owned port that the desired text does not configure is reset (or shut down).
     """
+    scope = scope or default_scope(desired_text, driver)
     running = get_hconfig(driver.hier_driver(), running_text)
-    desired = scoped_desired(
-        get_hconfig(driver.hier_driver(), desired_text), running, driver, shutdown_unused
-    )
+    desired = get_hconfig(driver.hier_driver(), desired_text)
+    sections = scope.sections(driver) | {child.text for child in desired.children}
+    owned_ports = {driver.port_section.format(name=port) for port in scope.ports}
+    for child in running.children:  # in the switch's order
+        text = child.text
+        if text in owned_ports and desired.get_child(equals=text) is None:
+            section = desired.add_child(text)
+            if shutdown_unused and driver.is_physical_port(text):
+                section.add_child("shutdown")
     unknown = tuple(
-        child.text.split(" ", 1)[1]
+        driver.port_of_section(child.text) or child.text
         for child in desired.children
         if driver.is_physical_port(child.text) and running.get_child(equals=child.text) is None
     )
-    workflow = WorkflowRemediation(scoped_running(running, desired), desired)
-    return SwitchChange(lines_of(workflow.remediation_config), lines_of(workflow.rollback_config), unknown)
+    workflow = WorkflowRemediation(_scoped(running, sections, driver, desired), desired)
+    remediation = lines_of(workflow.remediation_config)
+    return SwitchChange(
+        remediation, lines_of(workflow.rollback_config), unknown, touched_sections(remediation)
+    )
 
 
-def restore_lines(current_text: str, backup_text: str, driver: SwitchDriver) -> tuple[str, ...]:
-    """Lines that bring the whole configuration from `current_text` back to `backup_text`."""
+def restore_lines(
+    current_text: str, backup_text: str, driver: SwitchDriver, sections: Iterable[str]
+) -> tuple[str, ...]:
+    """Lines that bring `sections` of `current_text` back to what `backup_text` has there.
+
+    `restore_lines(now, before, CISCO_IOS, change.sections)`: a VLAN or SVI added by hand
+    outside `sections` is never touched.
+    """
+    wanted = set(sections)
     current = get_hconfig(driver.hier_driver(), current_text)
     backup = get_hconfig(driver.hier_driver(), backup_text)
-    return lines_of(WorkflowRemediation(current, backup).remediation_config)
+    target = _scoped(backup, wanted, driver, None)
+    return lines_of(WorkflowRemediation(_scoped(current, wanted, driver, target), target).remediation_config)

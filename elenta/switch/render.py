@@ -10,14 +10,18 @@ for each port listed in the cadaster its mode, VLANs, description and admin stat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
 from elenta.compile.artifacts import Artifact
-from elenta.model.cadaster import Cadaster, SwitchPort
+from elenta.model.cadaster import Cadaster, Switch, SwitchPort
 from elenta.model.errors import FaultCollector, ModelError
 from elenta.model.lab import Lab
+from elenta.switch.check import switch_table_faults, vlan_name_faults
+from elenta.switch.hardware import MODELS, PLATFORMS
+from elenta.switch.naming import canonical_interface
+from elenta.switch.platforms import DRIVERS
 
 if TYPE_CHECKING:
     import jinja2  # imported when a switch is rendered: `elenta check` stays quick
@@ -42,6 +46,11 @@ class PortSpec:
     allowed_vlans: tuple[int, ...] = ()
     native_vlan: int | None = None
     shutdown: bool = False
+    voice_vlan: int | None = None
+    portfast: bool = False
+    bpduguard: bool = False
+    encapsulation: str | None = None  # trunk encapsulation, on models that need it ("dot1q")
+    channel: int | None = None  # member of this LACP port-channel
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,7 @@ class SwitchState:
     vlans: tuple[VlanSpec, ...]
     ports: tuple[PortSpec, ...]
     shutdown_unused: bool = False
+    channels: tuple[PortSpec, ...] = ()  # one port-channel per bond, members in `ports`
 
 
 def switches(cadaster: Cadaster) -> list[str]:
@@ -87,16 +97,61 @@ def desired_switch(cadaster: Cadaster, name: str, file: str = "cadaster") -> Swi
     if switch is None:
         raise ModelError.one(file, ("machines", name, "switch"), "this machine has no [switch] table")
     faults = FaultCollector(file)
+    for key, message in switch_table_faults(switch):
+        faults.add(("machines", name, "switch", *key), message)
+    for key, message in vlan_name_faults(cadaster.networks):
+        faults.add(key, message)
+    if switch.platform not in PLATFORMS:
+        faults.raise_if_any()
     vlans = tuple(
         VlanSpec(net.vlan, net_name) for net_name, net in cadaster.networks.items() if net.vlan is not None
     )
+    hardware = MODELS.get(switch.model or "")
     ports = []
     for port_name, port in switch.ports.items():
-        spec = _port_spec(cadaster, name, port_name, port, switch.shutdown_unused, faults)
+        spec = _port_spec(cadaster, name, port_name, port, switch, faults)
         if spec is not None:
+            if spec.mode == "trunk" and hardware is not None and hardware.trunk_encapsulation:
+                spec = replace(spec, encapsulation="dot1q")
             ports.append(spec)
+    channels = _channels(name, switch, ports, faults)
     faults.raise_if_any()
-    return SwitchState(name, switch.platform, vlans, tuple(ports), switch.shutdown_unused)
+    return SwitchState(name, switch.platform, vlans, tuple(ports), switch.shutdown_unused, channels)
+
+
+def _channels(
+    name: str, switch: Switch, ports: list[PortSpec], faults: FaultCollector
+) -> tuple[PortSpec, ...]:
+    """One port-channel per bond: it carries its members' VLANs; members must agree on them."""
+    driver_channel = DRIVERS[switch.platform].port_channel
+    out = []
+    for channel in sorted({p.channel for p in ports if p.channel is not None}):
+        members = [p for p in ports if p.channel == channel]
+        first = members[0]
+        vlans = (first.mode, first.access_vlan, first.allowed_vlans, first.native_vlan)
+        for other in members[1:]:
+            if (other.mode, other.access_vlan, other.allowed_vlans, other.native_vlan) != vlans:
+                faults.add(
+                    ("machines", name, "switch", "ports", _listed_name(switch, other.name), "channel"),
+                    f"ports of channel {channel} carry different VLANs ({first.name} and {other.name})",
+                )
+        description = first.description.split(":", 1)[0] + ":bond" if first.description else None
+        out.append(
+            replace(
+                first,
+                name=driver_channel.format(id=channel),
+                description=description,
+                channel=None,
+                portfast=first.portfast,
+                bpduguard=first.bpduguard,
+                shutdown=False,
+            )
+        )
+    return tuple(out)
+
+
+def _listed_name(switch: Switch, canonical: str) -> str:
+    return next((n for n in switch.ports if canonical_interface(n, switch.platform) == canonical), canonical)
 
 
 def _vlan_of(cadaster: Cadaster, network: str) -> int | None:
@@ -106,13 +161,14 @@ def _vlan_of(cadaster: Cadaster, network: str) -> int | None:
 
 def _port_spec(
     cadaster: Cadaster,
-    switch: str,
+    switch_name: str,
     port_name: str,
     port: SwitchPort,
-    shutdown_unused: bool,
+    switch: Switch,
     faults: FaultCollector,
 ) -> PortSpec | None:
-    key = ("machines", switch, "switch", "ports", port_name)
+    key = ("machines", switch_name, "switch", "ports", port_name)
+    name = canonical_interface(port_name, switch.platform)
     plugged_network: str | None = None
     description = port.description
     if port.machine is not None:
@@ -127,7 +183,7 @@ def _port_spec(
         "trunk" if port.networks else "access" if (port.network or plugged_network) else None
     )
     unused = port.machine is None and port.network is None and not port.networks
-    shutdown = port.shutdown if port.shutdown is not None else (unused and shutdown_unused)
+    shutdown = port.shutdown if port.shutdown is not None else (unused and switch.shutdown_unused)
     if mode == "access":
         network = port.network or plugged_network
         vlan = _vlan_of(cadaster, network) if network else None
@@ -137,14 +193,32 @@ def _port_spec(
                 f"access port needs a network with a VLAN id (plugged interface's network: {network!r})",
             )
             return None
-        return PortSpec(port_name, description, "access", access_vlan=vlan, shutdown=shutdown)
+        return PortSpec(
+            name,
+            description,
+            "access",
+            access_vlan=vlan,
+            shutdown=shutdown,
+            voice_vlan=_vlan_of(cadaster, port.voice) if port.voice else None,
+            portfast=switch.portfast if port.portfast is None else port.portfast,
+            bpduguard=switch.bpduguard if port.bpduguard is None else port.bpduguard,
+            channel=port.channel,
+        )
     if mode == "trunk":
         allowed = tuple(v for n in port.networks if (v := _vlan_of(cadaster, n)) is not None)
         native = _vlan_of(cadaster, port.native) if port.native else None
         return PortSpec(
-            port_name, description, "trunk", allowed_vlans=allowed, native_vlan=native, shutdown=shutdown
+            name,
+            description,
+            "trunk",
+            allowed_vlans=allowed,
+            native_vlan=native,
+            shutdown=shutdown,
+            portfast=bool(port.portfast),  # a trunk is no edge port unless the cadaster says so
+            bpduguard=bool(port.bpduguard),
+            channel=port.channel,
         )
-    return PortSpec(port_name, description, None, shutdown=shutdown)
+    return PortSpec(name, description, None, shutdown=shutdown, channel=port.channel)
 
 
 @cache
@@ -170,7 +244,7 @@ def render_switch(state: SwitchState) -> str:
         template = _environment().get_template(f"{state.platform}.j2")
     except jinja2.TemplateNotFound:
         raise KeyError(f"no switch template for platform {state.platform!r}") from None
-    return template.render(state=state, vlans=state.vlans, ports=state.ports)
+    return template.render(state=state, vlans=state.vlans, ports=state.channels + state.ports)
 
 
 def switch_artifacts(lab: Lab) -> Iterable[Artifact]:

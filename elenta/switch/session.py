@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from netmiko import BaseConnection, ConnectHandler
@@ -13,7 +14,8 @@ from paramiko.ssh_exception import SSHException
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
 from elenta.switch.credentials import SwitchCredentials, load_credentials
-from elenta.switch.drivers import SwitchDriver, driver_for
+from elenta.switch.drivers import SwitchDriver
+from elenta.switch.plan import switch_table
 
 
 class SwitchConnectionError(ElentaError):
@@ -32,6 +34,8 @@ class SwitchTarget:
     driver: SwitchDriver
     credentials: SwitchCredentials
     shutdown_unused: bool
+    timeout: float = 15.0  # seconds for the connection, the login and each reply
+    revert_minutes: int = 0  # self-revert timer around a push (0: none)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.host}:{self.port})"
@@ -42,15 +46,8 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
 
     The address is the switch's interface on `switch.management_network`, else its primary one.
     """
-    machine = lab.cadaster.machines.get(name)
-    key = ("machines", name, "switch")
-    if machine is None or machine.switch is None:
-        raise ModelError.one(lab.cadaster_file, key, f"{name!r} is not a managed switch in the cadaster")
-    switch = machine.switch
-    try:
-        driver = driver_for(switch.platform)
-    except KeyError as exc:
-        raise ModelError.one(lab.cadaster_file, (*key, "platform"), exc.args[0]) from None
+    switch, driver = switch_table(lab, name)
+    machine = lab.cadaster.machines[name]
     iface = None
     if switch.management_network:
         iface = next((i for i in machine.interfaces.values() if i.network == switch.management_network), None)
@@ -64,12 +61,41 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
     credentials = load_credentials(
         switch.credentials, f"{lab.cadaster_file}: machines.{name}.switch.credentials", lab.root
     )
-    return SwitchTarget(name, str(iface.ip), machine.ssh.port, driver, credentials, switch.shutdown_unused)
+    return SwitchTarget(
+        name,
+        str(iface.ip),
+        machine.ssh.port,
+        driver,
+        credentials,
+        switch.shutdown_unused,
+        switch.timeout,
+        switch.revert_minutes if (driver.revert_schedule or driver.revert_session) else 0,
+    )
+
+
+def probe(target: SwitchTarget) -> None:
+    """Open and close one TCP connection, telling "refused" from "no answer": `probe(target)`."""
+    try:
+        with socket.create_connection((target.host, target.port), timeout=target.timeout):
+            return
+    except ConnectionRefusedError:
+        reason = "connection refused (nothing listens there)"
+    except TimeoutError:
+        reason = f"no answer within {target.timeout:g} s (switch down, frozen, or filtered)"
+    except OSError as exc:
+        reason = f"cannot connect: {exc.strerror or exc}"
+    raise SwitchConnectionError(f"switch {target}: {reason}")
 
 
 @contextmanager
-def open_session(target: SwitchTarget, timeout: float = 15.0) -> Iterator[BaseConnection]:
-    """An enabled netmiko session, closed on exit: `with open_session(target) as conn: ...`."""
+def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
+    """An enabled netmiko session, closed on exit: `with open_session(target) as conn: ...`.
+
+    Every wait is bounded by `target.timeout` (the cadaster's `switch.timeout`): a switch that
+    accepts the connection but never answers fails within about that time.
+    """
+    probe(target)
+    timeout = target.timeout
     try:
         connection = ConnectHandler(
             device_type=target.driver.netmiko_device_type,
@@ -81,6 +107,9 @@ def open_session(target: SwitchTarget, timeout: float = 15.0) -> Iterator[BaseCo
             conn_timeout=timeout,
             auth_timeout=timeout,
             banner_timeout=timeout,
+            blocking_timeout=timeout,
+            session_timeout=timeout,
+            read_timeout_override=timeout,
             use_keys=False,
             allow_agent=False,
         )
@@ -88,12 +117,21 @@ def open_session(target: SwitchTarget, timeout: float = 15.0) -> Iterator[BaseCo
         raise SwitchConnectionError(
             f"switch {target}: login refused for user {target.credentials.username!r}"
         ) from None
-    except (NetmikoTimeoutException, OSError) as exc:
-        raise SwitchConnectionError(f"switch {target}: cannot connect ({type(exc).__name__})") from None
+    except (NetmikoTimeoutException, SSHException, OSError, EOFError) as exc:
+        raise SwitchConnectionError(
+            f"switch {target}: no SSH session within {timeout:g} s ({type(exc).__name__})"
+        ) from None
     try:
-        connection.enable()
+        try:
+            connection.enable()
+        except ValueError:
+            raise SwitchConnectionError(
+                f"switch {target}: enable refused (wrong enable secret? "
+                f"machines.{target.name}.switch.credentials)"
+            ) from None
         yield connection
     except (NetmikoBaseException, SSHException, OSError, EOFError) as exc:
         raise SwitchConnectionError(f"switch {target}: session failed: {type(exc).__name__}: {exc}") from None
     finally:
-        connection.disconnect()
+        with suppress(NetmikoBaseException, SSHException, OSError, EOFError):
+            connection.disconnect()

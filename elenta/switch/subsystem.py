@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from elenta.model.errors import Fault
-from elenta.subsystem import DeployRun, Subsystem
+from elenta.subsystem import Subsystem
 
 if TYPE_CHECKING:
-    from elenta.compile.artifacts import Artifact
+    from elenta.model.errors import Fault
     from elenta.model.lab import Lab
 
 
@@ -19,26 +17,14 @@ class Switch(Subsystem):
     name = "switch"
     order = 90
     tasks = "elenta.tasks.net"
-
-    def artifacts(self, lab: Lab) -> Iterable[Artifact]:
-        from elenta.switch.render import switch_artifacts
-
-        return switch_artifacts(lab)
+    render = "elenta.switch.render:switch_artifacts"
+    steps = "elenta.switch.deploy_step"
 
     def check(self, lab: Lab) -> list[Fault]:
+        """The switches' desired states only: rendering their text is left to the plan."""
         from elenta.switch.check import switch_faults
 
         return switch_faults(lab)
-
-    def deploy_check(self, run: DeployRun) -> None:
-        from elenta.switch.deploy_step import check_step
-
-        check_step(run)
-
-    def deploy_finish(self, run: DeployRun) -> None:
-        from elenta.switch.deploy_step import finish_step
-
-        finish_step(run)
 
 
 subsystem = Switch()

@@ -28,9 +28,9 @@ DEPLOY_HELP = SELECTION_HELP
 ROLLBACK_HELP = {k: SELECTION_HELP[k] for k in ("canon", "no-dns", "lab", "only")}
 
 
-def _subsystems(only: str) -> tuple[str, ...]:
-    """`--only`: empty -> NixOS alone, `all` -> every subsystem (`()`), else the names given."""
-    return ("nixos",) if not only else (() if only == "all" else tuple(only.split(",")))
+def _subsystems(only: str) -> tuple[str, ...] | None:
+    """`--only`: empty -> the default ones (None), `all` -> every subsystem (`()`), else those named."""
+    return None if not only else (() if only == "all" else tuple(only.split(",")))
 
 
 def _run(action: str, lab, canon, role, tag, no_dns, config, only, confirm_timeout) -> None:

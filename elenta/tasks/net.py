@@ -1,8 +1,7 @@
-"""`elenta net plan|apply|backup|rollback [--switch NAME]`: the lab's managed switches."""
+"""`elenta net plan|apply|backup|rollback|history|verify [--switch NAME]`: the lab's managed switches."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from invoke import Context, task
@@ -12,11 +11,10 @@ from elenta.tasks._common import open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.operations.switch import SwitchResult
-    from elenta.switch.diff import SwitchChange
 
 # netmiko is imported inside the task: `elenta --help` stays quick.
 
-ACTIONS = ("plan", "apply", "backup", "rollback", "ports")
+ACTIONS = ("plan", "apply", "backup", "rollback", "history", "verify", "ports")
 
 
 def _indent(lines: tuple[str, ...]) -> str:
@@ -27,11 +25,14 @@ def _indent(lines: tuple[str, ...]) -> str:
     positional=["action"],
     iterable=["switch"],
     help={
-        "action": "plan (show the change), apply (push it), backup (save running configs), rollback, "
+        "action": "plan (offline: against the last backup), apply, backup, rollback, history "
+        "(backups and their diffs), verify (MAC table and LLDP neighbours against the cadaster) or "
         "ports (the port map: switch, port, VLAN, machine:interface)",
         "switch": "only this switch (repeatable; default: every switch of the cadaster)",
         "serial": "one switch after the other instead of in parallel",
-        "to": "rollback: the backup file to restore (default: the one taken before the last apply)",
+        "live": "plan: read the running configuration from the switch instead of the last backup",
+        "to": "rollback: a backup commit (see `net history`) or file; default: undo the last apply",
+        "dry_run": "rollback: show the lines it would send, send nothing",
         "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
     },
 )
@@ -41,10 +42,12 @@ def net(
     action: str,
     switch: list[str] | None = None,
     serial: bool = False,
+    live: bool = False,
     to: str = "",
+    dry_run: bool = False,
     lab: str = "",
 ) -> None:
-    """Switch VLANs and ports from the cadaster: plan, apply, backup or rollback (exit != 0 on failure)."""
+    """Switch VLANs and ports from the cadaster: plan, apply, backup, rollback, history, verify."""
     if action not in ACTIONS:
         raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=2)
     if action == "ports":
@@ -59,37 +62,109 @@ def net(
             )
         )
         return
-    from elenta.operations.switch import (
-        apply_switches,
-        backup_switch,
-        each_switch,
-        plan_switch,
-        rollback_switch,
-    )
-
     loaded = open_lab(lab or None)
     names = switch or None
     parallel = not serial
+    if action == "plan" and not live:
+        _plan_offline(loaded, names)
+        return
+    if action == "history":
+        _history(loaded, names)
+        return
+    from elenta.operations.switch import (
+        apply_switch,
+        backup_switch,
+        plan_switch,
+        rollback_switch,
+        verify_switch,
+    )
+
     if action == "plan":
-        changes: list[tuple[str, SwitchChange]] = each_switch(
-            loaded, names, lambda lb, n: (n, plan_switch(lb, n)), parallel
-        )
-        for name, change in changes:
-            if change.empty:
-                print(f"{name}: no change")
-                continue
-            print(f"{name}: {len(change.remediation)} line(s) to push:\n{_indent(change.remediation)}")
-            print(f"  rollback:\n{_indent(change.rollback)}")
+        _each(loaded, names, lambda lb, n: plan_switch(lb, n, live=True), parallel, _show_plan)
     elif action == "apply":
-        for result in apply_switches(loaded, names, parallel):
-            _report(result, "pushed")
+        _each(loaded, names, apply_switch, parallel, lambda r: _report(r, "pushed"))
     elif action == "backup":
-        for path in each_switch(loaded, names, backup_switch, parallel):
-            print(f"saved {path}")
+        _each(loaded, names, backup_switch, parallel, lambda b: print(f"{b.switch}: saved {b}"))
+    elif action == "rollback":
+        target = to or None
+
+        def one(lb, n):  # type: ignore[no-untyped-def]
+            return rollback_switch(lb, n, target, dry_run=dry_run)
+
+        _each(loaded, names, one, parallel, _show_rollback if dry_run else lambda r: _report(r, "restored"))
     else:
-        target = Path(to) if to else None
-        for result in each_switch(loaded, names, lambda lb, n: rollback_switch(lb, n, target), parallel):
-            _report(result, "restored")
+        reports = []
+
+        def verified(lb, n):  # type: ignore[no-untyped-def]
+            report = verify_switch(lb, n)
+            reports.append(report)
+            return report
+
+        _each(loaded, names, verified, parallel, _show_verify)
+        if not all(r.ok for r in reports):
+            from elenta.switch.verify import VerifyError
+
+            bad = ", ".join(r.name for r in reports if not r.ok)
+            raise VerifyError(f"switch(es) {bad}: machines are not plugged where the cadaster says")
+
+
+def _each(lab, names, action, parallel, show) -> None:  # type: ignore[no-untyped-def]
+    """Run on each switch; print every switch that succeeded, even when another failed."""
+    from elenta.model.errors import ElentaError
+    from elenta.operations.switch import each_switch
+
+    try:
+        results = each_switch(lab, names, action, parallel)
+    except ElentaError as exc:
+        for result in getattr(exc, "completed", []):
+            show(result)
+        raise
+    for result in results:
+        show(result)
+
+
+def _plan_offline(lab, names) -> None:  # type: ignore[no-untyped-def]
+    """`net plan` without touching the network or needing a password."""
+    from elenta.switch.plan import offline_plan
+    from elenta.switch.render import switches
+
+    for name in names or switches(lab.cadaster):
+        _show_plan(offline_plan(lab, name))
+
+
+def _history(lab, names) -> None:  # type: ignore[no-untyped-def]
+    from elenta.switch.backups import history
+    from elenta.switch.render import switches
+
+    for name in names or switches(lab.cadaster):
+        text = history(lab.state_dir, name)
+        print(f"{name}:\n{text}" if text else f"{name}: no backup yet")
+
+
+def _show_plan(result: SwitchResult) -> None:
+    change = result.change
+    against = f" (against {result.baseline})"
+    if change.empty:
+        print(f"{result.name}: no change{against}")
+        return
+    print(
+        f"{result.name}: {len(change.remediation)} line(s) to push{against}:\n{_indent(change.remediation)}"
+    )
+    print(f"  rollback:\n{_indent(change.rollback)}")
+
+
+def _show_rollback(result: SwitchResult) -> None:
+    if result.change.empty:
+        print(f"{result.name}: nothing to roll back")
+        return
+    print(
+        f"{result.name}: would send {len(result.change.remediation)} line(s) (dry run, nothing sent):\n"
+        f"{_indent(result.change.remediation)}"
+    )
+
+
+def _show_verify(report) -> None:  # type: ignore[no-untyped-def]
+    print(report.text())
 
 
 def _report(result: SwitchResult, verb: str) -> None:
@@ -97,6 +172,6 @@ def _report(result: SwitchResult, verb: str) -> None:
         print(f"{result.name}: no change")
         return
     print(
-        f"{result.name}: {verb} {len(result.change.remediation)} line(s), saved, confirmed "
+        f"{result.name}: {verb} {len(result.change.remediation)} line(s), confirmed, saved "
         f"(backup: {result.backup})\n{_indent(result.change.remediation)}"
     )

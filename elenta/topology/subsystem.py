@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from elenta.subsystem import Subsystem
 
 if TYPE_CHECKING:
-    from elenta.compile.artifacts import Artifact
     from elenta.model.errors import Fault
     from elenta.model.lab import Lab
 
@@ -19,6 +17,7 @@ class Topology(Subsystem):
     name = "topology"
     order = 95
     tasks = "elenta.tasks.topology"
+    render = "elenta.topology.artifacts:topology_artifacts"
 
     def check(self, lab: Lab) -> list[Fault]:
         """Warn (`elenta check` prints `warning: …`) about wired interfaces on no switch port."""
@@ -29,11 +28,6 @@ class Topology(Subsystem):
         for fault in unplugged(lab):
             warnings.warn(str(fault), CablingWarning, stacklevel=2)
         return super().check(lab)
-
-    def artifacts(self, lab: Lab) -> Iterable[Artifact]:
-        from elenta.topology.artifacts import topology_artifacts
-
-        return topology_artifacts(lab)
 
 
 subsystem = Topology()

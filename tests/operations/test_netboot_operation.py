@@ -111,8 +111,8 @@ def test_deploy_record_never_hides_an_earlier_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, earlier: list[str], changed: bool, host_result: str
 ) -> None:
     from elenta.deploys.netboot import record_result
+    from elenta.pipeline.deploy_settings import ENV_DEPLOY_DIR
     from elenta.pipeline.record import host_events, note
-    from elenta.pipeline.settings import ENV_DEPLOY_DIR
 
     monkeypatch.setenv(ENV_DEPLOY_DIR, str(tmp_path))
     for result in earlier:

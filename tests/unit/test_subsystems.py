@@ -75,6 +75,22 @@ def test_a_plugin_that_cannot_be_loaded_is_named(monkeypatch, reference, message
     assert "Traceback" not in result.stderr
 
 
+def test_an_installation_without_the_entry_points_says_what_to_run(monkeypatch):
+    import importlib.metadata
+
+    from elenta import subsystem
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])
+    subsystem._registry.cache_clear()
+    try:
+        with pytest.raises(SubsystemError, match=r"scripts/setup\.sh"):
+            registered()
+    finally:
+        monkeypatch.undo()
+        subsystem._registry.cache_clear()
+    assert [s.name for s in registered()][:2] == ["nixos", "hostdata"]
+
+
 def test_an_unknown_subsystem_is_refused_before_anything_runs(example_lab_copy):
     result = elenta("deploy", "--only", "motd,nosuch", "--lab", str(example_lab_copy), "--no-dns")
     assert result.returncode == 2

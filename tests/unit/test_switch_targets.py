@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -66,11 +65,15 @@ def test_each_switch_runs_all_and_gathers_every_failure(lab, monkeypatch) -> Non
     assert each_switch(lab, ["sw1"], lambda lb, n: n.upper()) == ["SW1"]
 
 
-def test_push_error_names_line_reply_and_state(tmp_path: Path) -> None:
-    refused = SwitchPushError(
-        "sw1", "description x", "% Invalid input detected at '^' marker.", True, tmp_path
-    )
+def test_push_error_names_line_reply_and_state() -> None:
+    refused = SwitchPushError("sw1", "description x", "% Invalid input detected at '^' marker.", (), None)
     assert "line 'description x' refused" in str(refused) and "rolled back to the backup" in str(refused)
-    lost = SwitchPushError("sw1", None, "EOFError: ", False, tmp_path)
-    assert "session lost during the push" in str(lost) and "NOT rolled back" in str(lost)
-    assert refused.exit_code == lost.exit_code == 4
+    assert refused.restored
+    pending = CISCO_IOS.revert_note.format(minutes=5)  # type: ignore[union-attr]
+    lost = SwitchPushError("sw1", None, "EOFError: ", None, None, pending)
+    assert "session lost during the apply" in str(lost) and "NOT rolled back" in str(lost)
+    assert "reloads to its saved configuration in 5 minute(s)" in str(lost) and not lost.restored
+    half = SwitchPushError("sw1", "x", "% Invalid", ("interface Fa0/1", " no description a"), None)
+    assert "rollback INCOMPLETE, 2 line(s) remain: 'interface Fa0/1', 'no description a'" in str(half)
+    assert "rolled back to" not in str(half) and not half.restored
+    assert refused.exit_code == lost.exit_code == half.exit_code == 4

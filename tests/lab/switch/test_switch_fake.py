@@ -6,19 +6,14 @@ free port, with a private copy of the example lab's cadaster pointing there.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
 import time
-import tomllib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from elenta.facts.switch import RunningConfig, read_fact
-from elenta.lab.switch_emulator import SwitchEmulator
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab, load_lab
 from elenta.operations.switch import (
@@ -30,83 +25,11 @@ from elenta.operations.switch import (
     push_lines,
     rollback_switch,
 )
-from elenta.switch.history import backups
-from elenta.switch.session import SwitchConnectionError, open_session, switch_target
+from elenta.switch.backups import backups
+from elenta.switch.session import SwitchConnectionError
+from tests.lab.switch.helpers import PASSWORD, move_toto_to_fa07, running, section, write_lab
 
-REPO = Path(__file__).resolve().parents[2]
-PASSWORD = "fake-switch-test-pw"
-ADDRESSES = {"sw1": "127.0.1.250", "sw2": "127.0.1.251"}
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ELENTA_SW1_PASSWORD", PASSWORD)
-    monkeypatch.setenv("ELENTA_SW2_PASSWORD", PASSWORD)
-    monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
-
-
-@pytest.fixture
-def emulators(tmp_path: Path) -> Iterator[Callable[..., SwitchEmulator]]:
-    """Start emulators on demand: `emulators("sw1", reject="...")`; all stopped at the end."""
-    started: list[SwitchEmulator] = []
-
-    def start(name: str, reject: str | None = None) -> SwitchEmulator:
-        emulator = SwitchEmulator(
-            host=ADDRESSES[name],
-            password=PASSWORD,
-            hostname=name,
-            reject=reject,
-            log=tmp_path / f"{name}.log",
-        )
-        started.append(emulator.start())
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
-
-
-def write_lab(root: Path, ports: dict[str, int], mutate: Callable[[dict], None] | None = None) -> Lab:
-    """A copy of the example cadaster (as JSON) whose switches listen on `ports`."""
-    data = tomllib.loads((REPO / "examples" / "lab" / "cadaster.toml").read_text())
-    machines = data["machines"]
-    machines["sw1"]["ssh"] = {"port": ports["sw1"]}
-    if "sw2" in ports:
-        machines["sw2"] = {
-            "kind": "switch",
-            "ssh": {"port": ports["sw2"]},
-            "interfaces": {"vlan10": {"mac": "52:54:00:00:01:fb", "network": "lab", "ip": ADDRESSES["sw2"]}},
-            "switch": {
-                "platform": "cisco_ios",
-                "credentials": {"username": "root", "password_env": "ELENTA_SW2_PASSWORD"},
-                "ports": {"FastEthernet0/1": {"machine": "hermes", "interface": "eth0"}},
-            },
-        }
-    if mutate:
-        mutate(data)
-    root.mkdir(exist_ok=True)
-    (root / "cadaster.json").write_text(json.dumps(data))
-    return load_lab(root)
-
-
-def running(lab: Lab, name: str) -> str:
-    target = switch_target(lab, name)
-    with open_session(target) as connection:
-        return read_fact(connection, RunningConfig(target.driver))
-
-
-def section(config: str, header: str) -> list[str]:
-    """The lines of one top-level section of a running configuration."""
-    lines = config.splitlines()
-    start = lines.index(header)
-    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith(" "))
-    return lines[start + 1 : end]
-
-
-def move_toto_to_fa07(data: dict) -> None:
-    ports = data["machines"]["sw1"]["switch"]["ports"]
-    toto = ports.pop("FastEthernet0/1")
-    data["machines"]["sw1"]["switch"]["ports"] = {"FastEthernet0/7": toto, **ports}
+ACCESS_PROFILE = [" spanning-tree portfast", " spanning-tree bpduguard enable"]
 
 
 def test_blank_switch_gets_the_example_lab_then_second_apply_is_a_no_op(tmp_path: Path, emulators) -> None:
@@ -122,6 +45,7 @@ def test_blank_switch_gets_the_example_lab_then_second_apply_is_a_no_op(tmp_path
         " description toto:enp2s0",
         " switchport access vlan 10",
         " switchport mode access",
+        *ACCESS_PROFILE,
     ]
     assert section(config, "interface GigabitEthernet0/1") == [
         " description wrt:lan",
@@ -132,8 +56,8 @@ def test_blank_switch_gets_the_example_lab_then_second_apply_is_a_no_op(tmp_path
     assert section(config, "interface FastEthernet0/5") == []
     again = apply_switch(lab, "sw1")
     assert not again.pushed and again.change.empty
-    assert len(backups(lab.state_dir, "sw1")) == 1
-    assert plan_switch(lab, "sw1").empty
+    assert [b.reason for b in backups(lab.state_dir, "sw1")] == ["before-apply", "after-apply"]
+    assert plan_switch(lab, "sw1").change.empty and plan_switch(lab, "sw1", live=True).change.empty
 
 
 def test_moving_one_machine_pushes_exactly_that_change(tmp_path: Path, emulators) -> None:
@@ -146,10 +70,14 @@ def test_moving_one_machine_pushes_exactly_that_change(tmp_path: Path, emulators
         "switchport mode access",
         "description toto:enp2s0",
         "switchport access vlan 10",
+        "spanning-tree portfast",
+        "spanning-tree bpduguard enable",
         "interface FastEthernet0/1",
         "no description toto:enp2s0",
         "no switchport access vlan 10",
         "no switchport mode access",
+        "no spanning-tree portfast",
+        "no spanning-tree bpduguard enable",
     ]
     config = running(moved, "sw1")
     assert section(config, "interface FastEthernet0/1") == []
@@ -166,7 +94,7 @@ def test_refused_line_rolls_back_to_the_backup(tmp_path: Path, emulators) -> Non
         data["machines"]["sw1"]["switch"]["ports"]["GigabitEthernet0/1"]["description"] = "wrt:BROKEN"
 
     broken = write_lab(tmp_path / "lab", {"sw1": sw1.port}, break_it)
-    lines = push_lines(plan_switch(broken, "sw1").remediation)
+    lines = push_lines(plan_switch(broken, "sw1", live=True).change.remediation)
     assert lines.index("interface FastEthernet0/7") < lines.index("description wrt:BROKEN")
     with pytest.raises(SwitchPushError) as err:
         apply_switch(broken, "sw1")
@@ -177,6 +105,7 @@ def test_refused_line_rolls_back_to_the_backup(tmp_path: Path, emulators) -> Non
     assert err.value.restored and err.value.exit_code != 0
     assert err.value.backup is not None
     assert running(broken, "sw1") == err.value.backup.read_text()
+    assert "reload" not in running(broken, "sw1", "show startup-config")  # nothing saved, timer off
     # The command line names the line and the reply, and exits non-zero.
     cli = subprocess.run(
         [
@@ -207,7 +136,7 @@ def test_rollback_restores_the_backup_taken_before_apply(tmp_path: Path, emulato
     result = rollback_switch(lab, "sw1")
     assert result.pushed
     assert running(lab, "sw1") == blank
-    assert not plan_switch(lab, "sw1").empty
+    assert not plan_switch(lab, "sw1").change.empty
 
 
 def test_two_switches_configured_in_parallel(tmp_path: Path, emulators) -> None:
@@ -245,12 +174,15 @@ def test_unknown_port_is_a_cadaster_error_and_nothing_is_pushed(tmp_path: Path, 
     sw1 = emulators("sw1")
 
     def bad_port(data: dict) -> None:
+        del data["machines"]["sw1"]["switch"]["model"]  # no model: checked against the switch itself
         data["machines"]["sw1"]["switch"]["ports"]["FastEthernet0/99"] = {"machine": "hermes"}
 
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, bad_port)
     blank = running(lab, "sw1")
     with pytest.raises(ModelError, match=r'machines.sw1.switch.ports."FastEthernet0/99": switch sw1 has no'):
         apply_switch(lab, "sw1")
+    with pytest.raises(ModelError, match=r"switch sw1 has no such port"):
+        plan_switch(lab, "sw1", live=True)
     assert running(lab, "sw1") == blank and backups(lab.state_dir, "sw1") == []
 
 
@@ -259,6 +191,7 @@ def test_unused_ports_shut_down_when_the_switch_asks(tmp_path: Path, emulators) 
 
     def shut(data: dict) -> None:
         data["machines"]["sw1"]["switch"]["shutdown_unused"] = True
+        data["machines"]["sw1"]["switch"]["owned_ports"] = ["Fa0/1-24", "Gi0/1-2"]
 
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, shut)
     apply_switch(lab, "sw1")
@@ -283,12 +216,48 @@ def test_net_command_plan_apply_backup_rollback(tmp_path: Path, emulators, capsy
         assert err == "" and PASSWORD not in out
         return out
 
-    plan = net("plan", "--switch", "sw1")
-    assert plan.startswith("sw1: 27 line(s) to push:\n    vlan 10\n      name lab\n")
+    offline = net("plan", "--switch", "sw1")
+    assert offline.startswith("sw1: 35 line(s) to push (against nothing: no backup yet")
+    plan = net("plan", "--switch", "sw1", "--live")
+    assert plan.startswith("sw1: 35 line(s) to push (against the running configuration):\n    vlan 10\n")
     assert "  rollback:\n    no vlan 10\n" in plan
-    assert net("apply").startswith("sw1: pushed 27 line(s), saved, confirmed (backup: ")
+    assert net("apply").startswith("sw1: pushed 35 line(s), confirmed, saved (backup: sw1@")
     assert net("apply", "--serial") == "sw1: no change\n"
-    assert net("plan") == "sw1: no change\n"
-    assert net("backup").startswith(f"saved {tmp_path / 'lab' / '.elenta' / 'switches' / 'sw1'}/")
-    assert net("rollback").startswith("sw1: restored 24 line(s), saved, confirmed")
-    assert net("plan").startswith("sw1: 27 line(s) to push:")
+    assert net("plan").startswith("sw1: no change (against the last backup, sw1@")
+    assert net("plan", "--live") == "sw1: no change (against the running configuration)\n"
+    assert net("backup").startswith("sw1: saved sw1@")
+    dry = net("rollback", "--dry-run")
+    assert dry.startswith("sw1: would send 32 line(s) (dry run, nothing sent):\n    no vlan 10\n")
+    assert net("plan", "--live") == "sw1: no change (against the running configuration)\n"
+    assert net("rollback").startswith("sw1: restored 32 line(s), confirmed, saved")
+    assert net("rollback") == "sw1: no change\n"
+    assert net("apply").startswith("sw1: pushed 35 line(s)")
+    lab = load_lab(tmp_path / "lab")
+    blank = backups(lab.state_dir, "sw1", "before-apply")[0]
+    assert net("rollback", "--to", blank.commit[:10]).startswith("sw1: restored 32 line(s), confirmed, saved")
+    assert net("plan", "--live").startswith("sw1: 35 line(s) to push")
+    history = net("history")
+    assert "sw1: after-rollback" in history and "-interface FastEthernet0/1\n" not in history
+    assert "- description toto:enp2s0" in history
+
+
+def test_the_switch_step_of_a_full_deploy(tmp_path: Path, emulators) -> None:
+    from elenta.switch.deploy_step import check_switches, push_switches
+
+    sw1 = emulators("sw1")
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+    check_switches(lab, ["sw1"])
+    lines: list[str] = []
+    first = push_switches(lab, ["sw1"], lines.append)
+    assert [(o.canon, o.result) for o in first] == [("sw1.canon", "changed")]
+    assert "backup sw1@" in first[0].detail and lines == ["sw1.canon: switch changed (35 lines pushed)"]
+    again = push_switches(lab, ["sw1"], lines.append)
+    assert [(o.canon, o.result) for o in again] == [("sw1.canon", "unchanged")]
+
+
+def test_rollback_of_a_switch_elenta_never_applied_changes_nothing(tmp_path: Path, emulators) -> None:
+    sw1 = emulators("sw1")
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+    blank = running(lab, "sw1")
+    result = rollback_switch(lab, "sw1")
+    assert not result.pushed and result.change.empty and running(lab, "sw1") == blank
