@@ -9,13 +9,16 @@ and deployed once; then, with every host already in compliance, it times (median
   - elenta CLI:    `elenta deploy --no-dns` as a user runs it (Python start-up, ~2-3 s here, included);
   - seq loop:      `for h in hosts; do ssh h '<the same fact command>'; done` (what `just` recipes did);
   - par loop:      the same with `&` and `wait`.
-and prints the ratios loop / elenta. Needs root, sshd and nix-bin; prints, never asserts.
+and prints the ratios loop / elenta, then the client CPU time of each (this process and its
+children: less sensitive than wall time to other load on the machine; the hosts' sshd is in
+neither). Needs root, sshd and nix-bin; prints, never asserts.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -64,12 +67,23 @@ def write_lab(folder: Path, size: int) -> Path:
     return folder
 
 
-def timed(func, repeat: int) -> float:
-    samples = []
+CPU: dict[str, float] = {}  # client CPU seconds (this process and its children), median, per column
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(func, repeat: int, name: str = "") -> float:
+    """Median wall time of `func`; its median client CPU time goes to `CPU[name]`."""
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), _cpu()
         func()
         samples.append(time.perf_counter() - started)
+        cpu.append(_cpu() - used)
+    CPU[name] = statistics.median(cpu)
     return statistics.median(samples)
 
 
@@ -98,7 +112,7 @@ def bench_size(size: int, repeat: int, root: Path) -> dict[str, float]:
         par_script = "\n".join(line + " &" for line in fresh) + "\nwait\n"
         env = {**os.environ, "ELENTA_LAB": str(folder)}
         results = {
-            "elenta": timed(noop, repeat),
+            "elenta": timed(noop, repeat, "elenta"),
             "elenta CLI": timed(
                 lambda: subprocess.run(
                     ["elenta", "deploy", "--no-dns", "--lab", str(folder)],
@@ -107,9 +121,10 @@ def bench_size(size: int, repeat: int, root: Path) -> dict[str, float]:
                     check=True,
                 ),
                 repeat,
+                "elenta CLI",
             ),
-            "seq loop": timed(lambda: subprocess.run(["sh", "-c", seq_script], check=True), repeat),
-            "par loop": timed(lambda: subprocess.run(["sh", "-c", par_script], check=True), repeat),
+            "seq loop": timed(lambda: subprocess.run(["sh", "-c", seq_script], check=True), repeat, "seq"),
+            "par loop": timed(lambda: subprocess.run(["sh", "-c", par_script], check=True), repeat, "par"),
         }
         return results
     finally:
@@ -124,7 +139,8 @@ def main() -> None:
     reason = lab_unavailable()
     if reason or not shutil.which("nix"):
         raise SystemExit(f"cannot run: {reason or 'nix is not installed'}")
-    print(f"no-op deploy, median of {args.repeat}, {os.cpu_count()} cores")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"no-op deploy, median of {args.repeat}, {os.cpu_count()} cores, load average {load}")
     header = f"{'hosts':>5}  {'elenta':>7}  {'CLI':>6}  {'seq loop':>8}  {'par loop':>8}"
     print(header + "   seq/elenta  par/elenta  seq/CLI  par/CLI")
     with tempfile.TemporaryDirectory(prefix="elenta-bench-") as tmp:
@@ -134,6 +150,13 @@ def main() -> None:
             print(
                 f"{size:>5}  {e:>6.2f}s  {cli:>5.2f}s  {seq:>7.2f}s  {par:>7.2f}s   "
                 f"{seq / e:>9.1f}x  {par / e:>9.1f}x  {seq / cli:>6.1f}x  {par / cli:>6.1f}x",
+                flush=True,
+            )
+            c = CPU
+            print(
+                f"{'':>5}  client CPU: elenta {c['elenta']:.2f}s, CLI {c['elenta CLI']:.2f}s, "
+                f"seq loop {c['seq']:.2f}s, par loop {c['par']:.2f}s "
+                f"(seq/CLI {c['seq'] / c['elenta CLI']:.1f}x)",
                 flush=True,
             )
 

@@ -2,7 +2,9 @@
 
 `inventory_groups(lab, no_dns=True)` gives `{"all": [("toto.canon", {...}), ...], "role_dns": [...],
 "tag_core": [...], "kind_nixos": [...]}`; `inventories/lab.py` exposes these groups to pyinfra.
-Connections are hermetic: a pinned known_hosts file with strict checking and an empty ssh config.
+Lab hosts (`elenta lab up`) are reached hermetically (the lab key and known_hosts, an empty ssh
+config); every other machine as the user reaches it: their ssh config, agent and known_hosts,
+plus what the cadaster pins (`ssh.host`, `user`, `port`, `identity_file`, `proxy_jump`, `host_key`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,9 @@ from elenta.lab.state import lab_state
 from elenta.lookup import lookup_address
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.model.settings import settings_path
+from elenta.pipeline.ssh import SshTarget
+from elenta.pipeline.ssh_resolve import SshPins, pyinfra_config, resolve_target
 
 
 class SelectionError(ElentaError):
@@ -116,43 +121,100 @@ def select_machines(lab: Lab, selection: Selection | dict | None) -> list[str]:
 
 
 def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
-    """pyinfra connection data for one machine: address (DNS or cadaster), port, key, known_hosts.
+    """pyinfra connection data for one machine, and the resolved target (`elenta_ssh`).
 
-    A running lab host (`elenta lab up`) overrides the port with the one recorded in the lab state.
+    A host `elenta lab up` started is reached hermetically (the lab key and known_hosts, root);
+    any other machine as the user reaches it (`lab_ssh_target`).
     """
     state = lab_state(lab)
-    spec = lab.cadaster.machines[machine]
     record = state.records().get(machine)
-    address = lookup_address(lab, lab.canon(machine), no_dns=no_dns)
-    state.root.mkdir(parents=True, exist_ok=True)
-    if not state.ssh_config.exists():
-        state.ssh_config.write_text("")
+    # A lab host stays one while it is down (`lab down` keeps its disk): never the user's ssh.
+    if record is not None or (state.key.exists() and state.host_dir(machine).is_dir()):
+        port = record.port if record is not None else lab.cadaster.machines[machine].ssh.port
+        state.root.mkdir(parents=True, exist_ok=True)
+        if not state.ssh_config.exists():
+            state.ssh_config.write_text("")
+        address = lookup_address(lab, lab.canon(machine), no_dns=no_dns)
+        target = SshTarget.lab(
+            lab.canon(machine),
+            address,
+            port,
+            str(state.key),
+            str(state.known_hosts),
+            str(state.ssh_config),
+        )
+        return {
+            "ssh_hostname": address,
+            "ssh_port": port,
+            "ssh_user": "root",
+            "ssh_key": str(state.key),
+            "ssh_known_hosts_file": str(state.known_hosts),
+            "ssh_strict_host_key_checking": "yes",
+            "ssh_config_file": str(state.ssh_config),
+            "ssh_connect_retries": 0,
+            "elenta_ssh": target.as_data(),
+        }
+    target = lab_ssh_target(lab, machine, no_dns=no_dns)
     return {
-        "ssh_hostname": address,
-        "ssh_port": record.port if record else spec.ssh.port,
-        "ssh_user": spec.ssh.user,
-        "ssh_key": str(state.key),
-        "ssh_known_hosts_file": str(_known_hosts(lab)),
+        "ssh_hostname": target.hostname,
+        "ssh_port": target.port,
+        "ssh_user": target.user,
+        "ssh_config_file": str(pyinfra_config(target, state.root.parent / "ssh")),
         "ssh_strict_host_key_checking": "yes",
-        "ssh_config_file": str(state.ssh_config),
+        "ssh_allow_agent": target.agent,
+        "ssh_look_for_keys": False,
         "ssh_connect_retries": 0,
+        "_sudo": target.sudo,
+        "elenta_ssh": target.as_data(),
     }
 
 
-def _known_hosts(lab: Lab) -> Path:
-    """The lab's known_hosts: the lab hosts' keys, plus host keys pinned in the cadaster."""
-    state = lab_state(lab)
-    pinned = []
-    for short, spec in lab.cadaster.machines.items():
-        if spec.ssh.host_key:
-            address = str(lab.cadaster.address(short))
-            pinned.append(known_hosts_entry(address, spec.ssh.port, spec.ssh.host_key) + "\n")
-    if not pinned:
-        return state.known_hosts
-    combined = state.root / "known_hosts.all"
-    lab_lines = state.known_hosts.read_text() if state.known_hosts.exists() else ""
-    combined.write_text(lab_lines + "".join(pinned))
-    return combined
+def lab_ssh_target(lab: Lab, machine: str, *, no_dns: bool) -> SshTarget:
+    """A machine of the user's, resolved with `ssh -G`: the cadaster's pins over the user's ssh config.
+
+    The destination is `ssh.host` (an ssh config Host alias) or the machine's address (the lab's
+    DNS, or the cadaster with `no_dns`). Raises ElentaError naming the cadaster key at fault.
+    """
+    spec = lab.cadaster.machines[machine].ssh
+    given = spec.model_fields_set
+    where = f"{lab.cadaster_file}: machines.{machine}.ssh"
+    identity = None
+    if spec.identity_file:
+        identity = settings_path(lab.root, spec.identity_file)
+        if not Path(identity).is_file():
+            raise SelectionError(f"{where}.identity_file: {identity} does not exist")
+    config = settings_path(lab.root, lab.settings.ssh.config) if lab.settings.ssh.config else ""
+    if config and not Path(config).is_file():
+        raise SelectionError(f"{lab.root / 'elenta.toml'}: ssh.config: {config} does not exist")
+    destination = spec.host or lookup_address(lab, lab.canon(machine), no_dns=no_dns)
+    pins = SshPins(
+        destination=destination,
+        config=config,
+        user=spec.user if "user" in given else None,
+        port=spec.port if "port" in given else None,
+        identity_file=identity,
+        proxy_jump=spec.proxy_jump,
+        sudo=spec.sudo,
+        pin_hint=f"{lab.cadaster_file} [machines.{machine}] ssh",
+    )
+    if spec.host_key:
+        target = resolve_target(lab.canon(machine), pins)
+        pinned = _pinned_known_hosts(lab, machine, target.hostname, target.port, spec.host_key)
+        pins = replace(pins, known_hosts=str(pinned))
+    return resolve_target(lab.canon(machine), pins)
+
+
+def _pinned_known_hosts(lab: Lab, machine: str, hostname: str, port: int, key: str) -> Path:
+    """A known_hosts file holding only the cadaster's pinned key for one machine (only the pin counts)."""
+    folder = lab_state(lab).root.parent / "ssh"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{machine}.known_hosts"
+    line = known_hosts_entry(hostname, port, key) + "\n"
+    if not path.exists() or path.read_text() != line:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(line)
+        os.replace(tmp, path)
+    return path
 
 
 def host_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:

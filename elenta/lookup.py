@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import dns.exception
-import dns.resolver
-
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 
@@ -37,6 +34,9 @@ def resolve_name(name: str, servers: list[str], *, rdtype: str = "A", timeout: f
     """
     if not servers:
         raise LookupError_("no DNS server is named in the cadaster ([dns] servers = [...])")
+    import dns.exception  # here: a deploy with --no-dns never loads dnspython
+    import dns.resolver
+
     errors: list[str] = []
     for server in servers:
         host, port = parse_server(server)

@@ -12,8 +12,6 @@ import json
 import shlex
 from typing import Any
 
-from pyinfra.api.facts import FactBase
-
 PROFILE = "/nix/var/nix/profiles/system"
 CURRENT = "/run/current-system"
 BOOTED = "/run/booted-system"
@@ -87,13 +85,29 @@ def parse_nixos_system(output: list[str]) -> dict[str, Any]:
     }
 
 
-class NixosSystem(FactBase):
-    """The running, booted and next-boot systems, the profile generation and the revision."""
+def _fact_class() -> type:
+    from pyinfra.api.facts import FactBase
 
-    def command(self, desired: str | None = None) -> str:
-        """See `nixos_system_command`."""
-        return nixos_system_command(desired)
+    class NixosSystem(FactBase):
+        """The running, booted and next-boot systems, the profile generation and the revision."""
 
-    def process(self, output: list[str]) -> dict[str, Any]:
-        """See `parse_nixos_system`."""
-        return parse_nixos_system(list(output))
+        def command(self, desired: str | None = None) -> str:
+            """See `nixos_system_command`."""
+            return nixos_system_command(desired)
+
+        def process(self, output: list[str]) -> dict[str, Any]:
+            """See `parse_nixos_system`."""
+            return parse_nixos_system(list(output))
+
+    NixosSystem.__module__ = __name__
+    NixosSystem.__qualname__ = "NixosSystem"
+    return NixosSystem
+
+
+def __getattr__(name: str) -> Any:
+    """`NixosSystem`, the pyinfra fact, made on first use: the in-process status read (a no-op
+    deploy, `elenta status`) uses the command and parser alone and never imports pyinfra."""
+    if name == "NixosSystem":
+        globals()[name] = _fact_class()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -74,14 +74,8 @@ class LabHost:
 
 def lab_target(state: LabState, machine: str, address: str, port: int) -> SshTarget:
     """How the deployer reaches a lab host as root: the lab key and the lab's pinned host keys."""
-    return SshTarget(
-        name=machine,
-        hostname=address,
-        port=port,
-        user="root",
-        key=str(state.key),
-        known_hosts=str(state.known_hosts),
-        config=str(state.ssh_config),
+    return SshTarget.lab(
+        machine, address, port, str(state.key), str(state.known_hosts), str(state.ssh_config)
     )
 
 

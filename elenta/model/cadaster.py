@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -15,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator
 
 from elenta.model.errors import FaultCollector, ModelError, key_path
-from elenta.model.fields import Label, SizeMiB, StrictModel
+from elenta.model.fields import PLAIN_PATH, Label, SizeMiB, StrictModel
 from elenta.model.names import (
     check_domain,
     check_interface_name,
@@ -169,12 +170,33 @@ class Resources(StrictModel):
     disk: SizeMiB = 0
 
 
+# What reaches `ssh` as one word: no leading dash (an option), no spaces or shell metacharacters.
+_SSH_HOST = r"^[A-Za-z0-9_][A-Za-z0-9._-]*$"
+_SSH_JUMP = r"^([a-z_][a-z0-9_-]*@)?([A-Za-z0-9_][A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$"
+
+
 class Ssh(StrictModel):
-    """How the deployer reaches a machine."""
+    """How the deployer reaches a machine; what is left out comes from the user's ssh config.
+
+    `ssh = { host = "toto-lan", user = "deploy", proxy_jump = "bastion", host_key = "ssh-ed25519 AAAA…" }`
+    """
 
     user: str = Field(default="root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
     port: int = Field(default=22, ge=1, le=65535)
     host_key: str | None = Field(default=None, pattern=r"^(ssh-|ecdsa-)[a-z0-9-]+ [A-Za-z0-9+/=]+$")
+    host: str | None = Field(default=None, pattern=_SSH_HOST, max_length=253)
+    identity_file: str | None = Field(default=None, pattern=PLAIN_PATH, max_length=4096)
+    proxy_jump: str | None = Field(default=None, max_length=1024)
+    sudo: bool | None = None
+
+    @field_validator("proxy_jump")
+    @classmethod
+    def _jump_hosts(cls, value: str | None) -> str | None:
+        if value is not None:
+            for hop in value.split(","):
+                if not re.match(_SSH_JUMP, hop):
+                    raise ValueError(f"{hop!r} is not a jump host [user@]host[:port]")
+        return value
 
 
 class Credentials(StrictModel):

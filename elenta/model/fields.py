@@ -18,6 +18,10 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
+# A path that reaches an ssh or nix command line as one word: no leading dash, no spaces or
+# control characters (Nix splits NIX_SSHOPTS on whitespace).
+PLAIN_PATH = r"^[^\s\x00-\x1f-][^\s\x00-\x1f]*$"
+
 Label = Annotated[str, BeforeValidator(check_label)]
 SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
 FlakeRef = Annotated[str, BeforeValidator(check_flake_ref)]

@@ -7,7 +7,15 @@
 config = '''
 substituters =
 '''
+substitute_on_destination = true   # `nix copy --substitute-on-destination`: hosts fetch from caches
+build_on = "target"                # "deployer" (default) or "target": build on each host (a weak deployer)
+sign_key = "~/.config/elenta/deploy.sec"  # `nix store sign` before copying (never inside the lab folder)
+
+[ssh]
+config = "ssh_config"              # `ssh -F` for the lab's machines (default: your ~/.ssh/config)
 ```
+
+Relative paths are the lab's.
 
 `load_settings(Path("examples/lab")).nix.config`; `lab_nix_config(path)` finds the settings of
 the lab a file or folder belongs to (the nearest `elenta.toml` upward).
@@ -17,10 +25,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
-from elenta.model.fields import StrictModel
+from elenta.model.fields import PLAIN_PATH, StrictModel
 from elenta.model.loading import load_document, validate
 
 SETTINGS_FILE = "elenta.toml"
@@ -33,6 +42,9 @@ class NixSettings(StrictModel):
     """How elenta runs Nix for this lab."""
 
     config: str = ""
+    substitute_on_destination: bool = False
+    build_on: Literal["deployer", "target"] = "deployer"
+    sign_key: str | None = Field(default=None, pattern=PLAIN_PATH)
 
     @field_validator("config")
     @classmethod
@@ -44,10 +56,23 @@ class NixSettings(StrictModel):
         return value
 
 
+class SshSettings(StrictModel):
+    """How elenta reaches the lab's machines that `elenta lab up` did not start."""
+
+    config: str | None = Field(default=None, pattern=PLAIN_PATH)
+
+
 class LabSettings(StrictModel):
     """Everything `elenta.toml` may hold."""
 
     nix: NixSettings = NixSettings()
+    ssh: SshSettings = SshSettings()
+
+
+def settings_path(root: Path, value: str) -> str:
+    """A path from the settings, `~` expanded, relative to the lab: `settings_path(root, "ssh_config")`."""
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (root / path).resolve())
 
 
 def load_settings(root: Path) -> LabSettings:

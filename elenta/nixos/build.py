@@ -44,9 +44,10 @@ class BuiltSystem:
     path: str
     revision: str
     config: str
+    drv: str = ""  # its derivation (what a host builds itself with `[nix] build_on = "target"`)
 
     def as_dict(self) -> dict[str, str]:
-        """`{"path": …, "revision": …, "config": …}` for the deploy record's systems.json."""
+        """`{"path": …, "revision": …, "config": …, "drv": …}` for the deploy record's systems.json."""
         return asdict(self)
 
 
@@ -92,10 +93,11 @@ def _run_nix(lab: Lab, args: list[str], timeout: float, what: str) -> subprocess
 
 def _build_attrs(
     lab: Lab, output: str, names: list[str], limit: int, timeout: float
-) -> tuple[dict[str, str] | None, str]:
-    """Evaluate `<output>.<name>` for each name once, then build the derivations.
+) -> tuple[dict[str, tuple[str, str]] | None, str]:
+    """Evaluate `<output>.<name>` for each name once, then build the derivations (unless the
+    hosts build them: `[nix] build_on = "target"`, then only their output paths are read).
 
-    -> `({name: store path}, "")`, or `(None, nix's stderr)` when evaluation or build failed.
+    -> `({name: (store path, derivation)}, "")`, or `(None, nix's stderr)` when evaluation or build failed.
     (`nix build --json` lists outputs in derivation order, not installable order: the
     evaluation gives each name its derivation, so results are matched by derivation.)
     """
@@ -113,6 +115,8 @@ def _build_attrs(
         drvs = [str(d) for d in json.loads(proc.stdout)]
     except ValueError as exc:
         raise NixError(f"nix eval printed no derivations ({exc})") from None
+    if lab.settings.nix.build_on == "target":
+        return {name: (_output_path(drv), drv) for name, drv in zip(names, drvs, strict=True)}, ""
     built = _run_nix(
         lab,
         ["build", "--no-link", "--json", "--max-jobs", str(limit), *sorted(set(drvs))],
@@ -123,9 +127,18 @@ def _build_attrs(
         return None, built.stderr
     try:
         out = {entry["drvPath"]: entry["outputs"]["out"] for entry in json.loads(built.stdout)}
-        return {name: out[drv] for name, drv in zip(names, drvs, strict=True)}, ""
+        return {name: (out[drv], drv) for name, drv in zip(names, drvs, strict=True)}, ""
     except (ValueError, KeyError, TypeError) as exc:
         raise NixError(f"nix build printed no store paths ({exc})") from None
+
+
+def _output_path(drv: str) -> str:
+    """The `out` path of an evaluated derivation, without building it (`nix-store -q --outputs`)."""
+    proc = subprocess.run(["nix-store", "-q", "--outputs", drv], capture_output=True, text=True, check=False)
+    outputs = proc.stdout.split()
+    if proc.returncode != 0 or len(outputs) != 1:
+        raise BuildError(f"{drv}: no single output path ({proc.stderr.strip()[-200:] or outputs})")
+    return outputs[0]
 
 
 def _without_hosts_output(stderr: str) -> bool:
@@ -160,7 +173,9 @@ def build_systems(
         return _build_refs(lab, {m: r for m, r in refs.items() if r}, revision, limit, timeout)
     if paths is None:
         raise BuildError(f"building {', '.join(machines)} failed: {summarise_nix_error(stderr)}")
-    return {m: BuiltSystem(paths[m], revision, lab.host_config(m) or LITERAL) for m in machines}
+    return {
+        m: BuiltSystem(paths[m][0], revision, lab.host_config(m) or LITERAL, paths[m][1]) for m in machines
+    }
 
 
 def _build_refs(
@@ -176,4 +191,5 @@ def _build_refs(
         users = {ref: ", ".join(m for m, r in refs.items() if r == ref) for ref in unique}
         what = ", ".join(f"{r} (for {users[r]})" for r in unique)
         raise BuildError(f"building {what} failed: {summarise_nix_error(stderr)}")
-    return {m: BuiltSystem(paths[flake_attr(r)], revision, r) for m, r in refs.items()}
+    built = {r: paths[flake_attr(r)] for r in unique}
+    return {m: BuiltSystem(built[r][0], revision, r, built[r][1]) for m, r in refs.items()}

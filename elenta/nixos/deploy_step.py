@@ -43,10 +43,10 @@ def precheck_step(run: DeployRun, systems: dict[str, BuiltSystem], nixos_only: b
     for canon in run.canons:
         st = statuses.get(canon)
         if st is not None and st.facts is None:
-            run.echo(f"[{canon}] unreachable: {st.error}")
-            run.results.append(
-                HostResult(canon, run.action, "failed", st.seconds, f"unreachable: {st.error}")
-            )
+            # The error names its cause (a key, a host key, a refused login, no answer).
+            why = (st.error or "no answer").removeprefix(f"{canon}: ")
+            run.echo(f"[{canon}] not deployed: {why}")
+            run.results.append(HostResult(canon, run.action, "failed", st.seconds, why))
         elif st is not None and nixos_only and st.pending(run.action) is None:
             run.echo(f"[{canon}] unchanged: already at {st.desired.path}")
             run.results.append(HostResult(canon, run.action, "unchanged", st.seconds, "already there"))

@@ -15,7 +15,7 @@ from elenta.model.errors import ElentaError
 from elenta.model.lab import load_lab
 from elenta.pipeline.deploy_settings import DeploySettings
 from elenta.pipeline.record import note
-from elenta.pipeline.ssh import SshTarget
+from elenta.pipeline.ssh import SshTarget, ssh_argv
 
 
 class BackupError(ElentaError):
@@ -74,7 +74,7 @@ def backup_host(
 ) -> int:
     """Save the backup to `dest` on the deployer; returns its size in bytes, raises BackupError."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["ssh", *target.options(), target.destination, backup_command(paths, commands, deploy_id)]
+    argv = ssh_argv(target, backup_command(paths, commands, deploy_id))
     with open(dest, "wb") as out:
         proc = subprocess.run(argv, stdout=out, stderr=subprocess.PIPE, check=False, timeout=600)
     if proc.returncode != 0:

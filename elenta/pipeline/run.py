@@ -100,6 +100,11 @@ def _child_env(lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bo
     return env
 
 
+# pyinfra's summaries, which say that something failed but not what: never a host's reason.
+_SUMMARY = re.compile(r"executed \d+ commands|commands? failed|Error in operation|PyinfraError")
+_CALLBACK = re.compile(r"Unexpected error in Python callback: \w+\((['\"])(.*)\1,?\)\s*$")
+
+
 def run_pyinfra(
     lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bool, echo: Callable[[str], None]
 ) -> int:
@@ -128,22 +133,37 @@ def run_pyinfra(
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
-            if line.startswith("[") or "rror:" in line:
+            if (line.startswith("[") or "rror:" in line) and not _SUMMARY.search(line):
                 echo(line.rstrip("\n"))
         return proc.wait()
 
 
 def _pyinfra_error(log: Path, canon: str) -> str:
-    """The most telling line pyinfra wrote about a host (or about the whole run)."""
+    """Why a host failed, from pyinfra's log: the error an elenta step raised, else the failing
+    operation and what its command wrote (`Activate (test): mkdir: … Permission denied`)."""
     if not log.exists():
         return "pyinfra did not run"
     lines = [line.strip() for line in log.read_text().splitlines() if line.strip()]
-    mine = [line for line in lines if f"[{canon}]" in line]
-    telling = re.compile(r"rror|failed|could not|refused|timed out", re.I)
-    errors = [line for line in mine if telling.search(line)]
+    mine = [line.removeprefix(f"[{canon}]").strip() for line in lines if f"[{canon}]" in line]
+    for line in reversed(mine):
+        found = _CALLBACK.search(line)
+        if found:
+            return found.group(2).replace("\\'", "'").replace("\\n", " | ")
+    operation = ""
+    for line in lines:
+        found = re.search(rf"Error in operation (.+?) on {re.escape(canon)}\b", line)
+        if found:
+            operation = found.group(1).split(" | ")[-1]
+    telling = re.compile(r"rror|failed|could not|refused|timed out|denied|not found|No such|sudo:", re.I)
+    errors = [line for line in mine if telling.search(line) and not _SUMMARY.search(line)]
+    if errors:
+        return f"{operation}: {errors[-1]}" if operation else errors[-1]
     general = [line for line in lines if re.search(r"(Error|Exception)\b:", line)]
-    found = errors or general or mine
-    return found[-1] if found else f"no result (see {log})"
+    general = [line for line in general if not _SUMMARY.search(line)]
+    if general:
+        return general[-1]
+    # Progress lines ("Connected", "Success") are no reason: say the run stopped, and where to look.
+    return f"{operation or 'pyinfra'} stopped without an error message (see {log})"
 
 
 def _result_of(canon: str, action: str, report: DeployReport) -> HostResult:

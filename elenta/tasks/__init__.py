@@ -10,7 +10,14 @@ import importlib
 
 from invoke import Collection, Task
 
-CORE = ("elenta.tasks.model", "elenta.tasks.plan", "elenta.tasks.deploy", "elenta.tasks.lab")
+CORE = (
+    "elenta.tasks.model",
+    "elenta.tasks.plan",
+    "elenta.tasks.deploy",
+    "elenta.tasks.lab",
+    "elenta.tasks.init",
+    "elenta.tasks.hostkeys",
+)
 
 
 def task_modules() -> list[str]:

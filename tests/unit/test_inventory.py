@@ -18,6 +18,7 @@ import pytest
 from elenta.inventory import Selection, SelectionError, inventory_groups, select_machines
 from elenta.lab.state import HostRecord, lab_state
 from elenta.model.lab import load_lab
+from elenta.pipeline.ssh import SshTarget
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "lab"
@@ -37,15 +38,19 @@ def test_one_host_per_ssh_machine_named_by_canon_name(lab) -> None:
     assert not {"sw1.canon", "wrt.canon", "modem.canon", "hermes.canon"} & set(names)
 
 
-def test_host_data_is_hermetic_and_carries_the_model(lab) -> None:
+def test_lab_hosts_are_reached_hermetically_and_carry_the_model(lab) -> None:
+    state = lab_state(lab)
+    state.save({"toto": HostRecord("toto", "127.0.1.2", 2201, 1, "mnt:[0]")})
     data = dict(inventory_groups(lab, no_dns=True)["all"])["toto.canon"]
     assert data["ssh_hostname"] == "127.0.1.2"
-    assert data["ssh_port"] == 22
+    assert data["ssh_port"] == 2201
     assert data["ssh_user"] == "root"
     assert data["ssh_strict_host_key_checking"] == "yes"
     assert Path(data["ssh_config_file"]).read_text() == ""
     assert data["ssh_known_hosts_file"].startswith(str(lab.state_dir))
     assert data["ssh_key"].startswith(str(lab.state_dir))
+    target = SshTarget.from_data(data, "toto.canon")
+    assert target.identity_files == (str(state.key),) and not target.agent and not target.sudo
     assert data["elenta_machine"] == "toto"
     assert data["elenta_roles"] == ["dns"]
     assert data["elenta_subsystems"] == ["nixos", "dns"]
@@ -54,6 +59,70 @@ def test_host_data_is_hermetic_and_carries_the_model(lab) -> None:
     assert data["elenta_lab"] == str(EXAMPLE.resolve())
     assert "homelab" in data["elenta_constellations"]
     json.dumps(data)  # pyinfra's debug-inventory prints it
+
+
+def _own_lab(tmp_path: Path, ssh_config: str, pin: str = "") -> Path:
+    lab_dir = tmp_path / "lab"
+    shutil.copytree(EXAMPLE, lab_dir, ignore=shutil.ignore_patterns(".elenta"))
+    (lab_dir / "elenta.toml").write_text('[ssh]\nconfig = "ssh_config"\n')
+    (lab_dir / "ssh_config").write_text(ssh_config)
+    if pin:
+        cadaster = lab_dir / "cadaster.toml"
+        text = cadaster.read_text().replace(
+            'description = "NFS server"', f'description = "NFS server"\n{pin}'
+        )
+        cadaster.write_text(text)
+    return lab_dir
+
+
+USER_CONFIG = """Host 127.0.1.3
+  User deploy
+  Port 2222
+  ProxyJump jump@127.0.0.9:2200
+  IdentityFile ~/.ssh/id_deploy
+  UserKnownHostsFile /srv/known_hosts
+"""
+
+
+def test_other_machines_are_reached_as_the_users_ssh_config_says(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
+    lab_dir = _own_lab(tmp_path, USER_CONFIG)
+    data = dict(inventory_groups(load_lab(lab_dir), no_dns=True)["all"])["nancy.canon"]
+    target = SshTarget.from_data(data, "nancy.canon")
+    assert (target.hostname, target.port, target.user) == ("127.0.1.3", 2222, "deploy")
+    assert target.sudo and data["_sudo"] is True  # a non-root user goes through sudo, pyinfra too
+    assert target.known_hosts[0] == "/srv/known_hosts" and not target.pinned  # then the global ones
+    assert target.identity_files[0].endswith("/.ssh/id_deploy") and target.agent
+    assert "-W '[127.0.1.3]:2222'" in target.proxy_command and "-p 2200" in target.proxy_command
+    assert target.proxy_command.split()[-1] == "127.0.0.9"
+    # OpenSSH processes get the same config and destination; pyinfra the resolved result.
+    assert ["-F", str(lab_dir / "ssh_config")] == target.options()[:2]
+    assert target.destination == "deploy@127.0.1.3"
+    pyinfra_conf = Path(data["ssh_config_file"]).read_text()
+    assert "Host elenta-jump-0\n  HostName 127.0.0.9\n  Port 2200\n  User jump" in pyinfra_conf
+    assert "ProxyJump elenta-jump-0" in pyinfra_conf and "UserKnownHostsFile /srv/known_hosts" in pyinfra_conf
+
+
+def test_the_cadaster_pins_win_over_the_ssh_config(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq7nN0kQ4wS0VdPm0n1B5fQbd2dM7GQ9yYpW3c4kQ2c"
+    pin = f'ssh = {{ user = "root", port = 2022, host_key = "{key}", proxy_jump = "b@127.0.0.8" }}'
+    lab_dir = _own_lab(tmp_path, USER_CONFIG, pin)
+    data = dict(inventory_groups(load_lab(lab_dir), no_dns=True)["all"])["nancy.canon"]
+    target = SshTarget.from_data(data, "nancy.canon")
+    assert (target.port, target.user, target.sudo) == (2022, "root", False)
+    assert target.pinned and f"[127.0.1.3]:2022 {key}" in Path(target.known_hosts[0]).read_text()
+    assert "-l b" in target.proxy_command and target.proxy_command.endswith("127.0.0.8")
+    assert f"UserKnownHostsFile={target.known_hosts[0]}" in target.options()
+
+
+def test_a_missing_identity_file_is_named_before_any_connection(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
+    lab_dir = _own_lab(tmp_path, "", 'ssh = { identity_file = "keys/missing" }')
+    with pytest.raises(
+        SelectionError, match=r"machines\.nancy\.ssh\.identity_file: .*keys/missing does not exist"
+    ):
+        inventory_groups(load_lab(lab_dir), no_dns=True)
 
 
 def test_groups_per_role_tag_and_kind(lab) -> None:
@@ -173,17 +242,3 @@ def test_pyinfra_sees_the_inventory_file(tmp_path: Path) -> None:
     assert "[toto.canon]" in out
     assert "role_dns" in out and "tag_core" in out
     assert '"elenta_roles"' in out
-
-
-def test_host_keys_pinned_in_the_cadaster_join_the_known_hosts(tmp_path: Path, monkeypatch) -> None:
-    lab_dir = tmp_path / "lab"
-    shutil.copytree(EXAMPLE, lab_dir, ignore=shutil.ignore_patterns(".elenta"))
-    cadaster = lab_dir / "cadaster.toml"
-    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq7nN0kQ4wS0VdPm0n1B5fQbd2dM7GQ9yYpW3c4kQ2c"
-    pin = f'ssh = {{ port = 2222, host_key = "{key}" }}'
-    text = cadaster.read_text().replace('description = "NFS server"', f'description = "NFS server"\n{pin}')
-    cadaster.write_text(text)
-    monkeypatch.delenv("ELENTA_STATE_DIR", raising=False)
-    data = dict(inventory_groups(load_lab(lab_dir), no_dns=True)["all"])["nancy.canon"]
-    assert data["ssh_port"] == 2222
-    assert f"[127.0.1.3]:2222 {key}" in Path(data["ssh_known_hosts_file"]).read_text().splitlines()
