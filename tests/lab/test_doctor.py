@@ -93,11 +93,16 @@ def make_lab(folder: Path) -> Path:
     return folder
 
 
-def start_sshd(seg: Segment, ns: str, address: str, work: Path, lab_dir: Path) -> None:
-    """sshd inside `ns` on address:22 (a port of the test's own namespace), key pinned in the lab."""
+def start_sshd(seg: Segment, ns: str, address: str, work: Path, lab_dir: Path, machine: str) -> None:
+    """sshd inside `ns` on address:22 (a port of the test's own namespace), key pinned in the lab.
+
+    The machine gets a lab host folder, so elenta reaches it as a lab host (the lab's key and
+    known_hosts, root) rather than through this machine's own ssh configuration.
+    """
     state = lab_state(load_lab(lab_dir))
     state.root.mkdir(parents=True, exist_ok=True)
     ensure_root_key(state.key)
+    state.host_dir(machine).mkdir(parents=True, exist_ok=True)
     host_key = work / f"host-{address}"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)], check=True)
     authorized = work / "authorized_keys"
@@ -144,9 +149,9 @@ def build(seg: Segment, lab_dir: Path, work: Path, *, nancy_mac: str) -> str:
     gw = seg.member("gw", "lan0", "52:54:00:aa:00:01", "192.0.2.1/24")
     start_server(seg, gw, "kea", lab_dir, work)
     toto = seg.member("toto", "eth0", "52:54:00:aa:00:10", "192.0.2.10/24")
-    start_sshd(seg, toto, "192.0.2.10", work, lab_dir)
+    start_sshd(seg, toto, "192.0.2.10", work, lab_dir, "toto")
     nancy = seg.member("nancy", "eth0", nancy_mac, "192.0.2.11/24")
-    start_sshd(seg, nancy, "192.0.2.11", work, lab_dir)
+    start_sshd(seg, nancy, "192.0.2.11", work, lab_dir, "nancy")
     dns_ns = seg.member("ns", "eth0", "52:54:00:aa:00:53", "192.0.2.53/24")
     obs = seg.member("obs", "eth0", "52:54:00:aa:00:02", "192.0.2.2/24")
     return obs, dns_ns  # type: ignore[return-value]
