@@ -99,7 +99,10 @@ def select_machines(lab: Lab, selection: Selection | dict | None) -> list[str]:
         try:
             short = lab.machine_name(name)
         except KeyError as exc:
-            raise SelectionError(f"{lab.cadaster_file}: machines: --canon {exc.args[0]}") from None
+            known = ", ".join(sorted(lab.canon(m) for m in pool))
+            raise SelectionError(
+                f"{lab.cadaster_file}: machines: --canon {exc.args[0]} (machines: {known})"
+            ) from None
         if short not in pool:
             raise SelectionError(
                 f"{lab.cadaster_file}: machines.{short}: --canon {name}: not deployed over SSH "
@@ -110,12 +113,18 @@ def select_machines(lab: Lab, selection: Selection | dict | None) -> list[str]:
     for role in sel.roles:
         found = [m for m in pool if role in lab.roles_of(m)]
         if not found:
-            raise SelectionError(f"--role {role}: no SSH-deployed machine of the lab carries role {role!r}")
+            known = ", ".join(sorted({r for m in pool for r in lab.roles_of(m)}))
+            raise SelectionError(
+                f"--role {role}: no SSH-deployed machine of the lab carries role {role!r} (roles: {known})"
+            )
         chosen.update(found)
     for tag in sel.tags:
         found = [m for m in pool if tag in machine_tags(lab, m)]
         if not found:
-            raise SelectionError(f"--tag {tag}: no SSH-deployed machine of the lab is tagged {tag!r}")
+            known = ", ".join(sorted({t for m in pool for t in machine_tags(lab, m)}))
+            raise SelectionError(
+                f"--tag {tag}: no SSH-deployed machine of the lab is tagged {tag!r} (tags: {known})"
+            )
         chosen.update(found)
     return [m for m in pool if m in chosen]
 

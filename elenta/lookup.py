@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.model.names import parse_dns_server
 
 
 class LookupError_(ElentaError):
@@ -15,16 +16,13 @@ class LookupError_(ElentaError):
 def parse_server(text: str) -> tuple[str, int]:
     """Split `"127.0.1.53:5353"` into `("127.0.1.53", 5353)`; the port defaults to 53.
 
-    >>> parse_server("127.0.0.1:5353"), parse_server("127.0.1.53")
-    (('127.0.0.1', 5353), ('127.0.1.53', 53))
+    A server given on the command line (`--server`) is checked here; the cadaster's were checked
+    when it was loaded. Raises LookupError_ naming what is wrong.
     """
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        return host, int(rest.lstrip(":") or 53)
-    if text.count(":") == 1:
-        host, port = text.split(":")
-        return host, int(port)
-    return text, 53
+    try:
+        return parse_dns_server(text)
+    except ValueError as exc:
+        raise LookupError_(str(exc)) from None
 
 
 def resolve_name(name: str, servers: list[str], *, rdtype: str = "A", timeout: float = 3.0) -> list[str]:

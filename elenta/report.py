@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from elenta.model.lab import Lab
@@ -23,15 +23,44 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     )
 
 
+def machines_rows(lab: Lab) -> list[dict[str, Any]]:
+    """One record per device (what `elenta machines --json` prints): canon name, kind, interfaces,
+    MAC, roles, tags."""
+    rows = []
+    for short, machine in lab.cadaster.machines.items():
+        primary = machine.primary_interface()
+        interfaces = {
+            name: {
+                "ip": str(i.ip) if i.ip else None,
+                "mac": i.mac,
+                "network": i.network,
+                "aliases": {a: str(alias.ip) for a, alias in i.aliases.items()},
+            }
+            for name, i in machine.interfaces.items()
+        }
+        rows.append(
+            {
+                "machine": lab.canon(short),
+                "name": short,
+                "kind": machine.kind,
+                "interfaces": interfaces,
+                "mac": primary[1].mac if primary and primary[1].mac else None,
+                "roles": lab.roles_of(short),
+                "tags": list(machine.tags),
+            }
+        )
+    return rows
+
+
 def machines_table(lab: Lab) -> str:
     """One line per device: canon name, kind, addresses, MAC and roles."""
     rows = []
-    for short, machine in lab.cadaster.machines.items():
+    for row in machines_rows(lab):
         addresses = ", ".join(
-            f"{i.ip}" + (f" ({', '.join(str(a.ip) for a in i.aliases.values())})" if i.aliases else "")
-            for i in machine.interfaces.values()
+            f"{i['ip']}" + (f" ({', '.join(i['aliases'].values())})" if i["aliases"] else "")
+            for i in row["interfaces"].values()
         )
-        primary = machine.primary_interface()
-        mac = primary[1].mac if primary and primary[1].mac else "-"
-        rows.append([lab.canon(short), machine.kind, addresses, mac, ", ".join(lab.roles_of(short)) or "-"])
+        rows.append(
+            [row["machine"], row["kind"], addresses, row["mac"] or "-", ", ".join(row["roles"]) or "-"]
+        )
     return table(["machine", "kind", "addresses", "mac", "roles"], rows)

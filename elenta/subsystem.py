@@ -144,6 +144,8 @@ class Subsystem:
         """Faults `elenta check` reports for this subsystem (naming file and key).
 
         The default renders the artifacts: every fault their rendering raises is reported.
+        (`elenta.compile.checks.validate_lab`, the one validation, renders them once itself and
+        calls `check` only where a subsystem overrides it.)
         """
         try:
             for _ in self.artifacts(lab):
@@ -187,6 +189,16 @@ class Subsystem:
     def deploy_finish(self, run: DeployRun) -> None:
         """After the hosts: steps outside pyinfra's hosts (switches), appending rows to `run.results`."""
         self._step("finish", run)
+
+    def deploy_preview(
+        self, lab: Lab, action: str, selection: Selection, *, no_dns: bool, config: str | None
+    ) -> dict[str, str]:
+        """`--dry-run`: what a deploy would do per host, changing nothing: `{"toto.canon": "would test"}`.
+
+        The default asks the `steps` module's `preview(lab, action, selection, no_dns=, config=)`.
+        """
+        step = getattr(importlib.import_module(self.steps), "preview", None) if self.steps else None
+        return step(lab, action, selection, no_dns=no_dns, config=config) if step else {}
 
 
 def _load(reference: str) -> Subsystem:
@@ -247,14 +259,3 @@ def check_names(names: Iterable[str]) -> tuple[str, ...]:
 def role_asks(lab: Lab, machine: str, flag: str) -> bool:
     """True when one of the machine's roles sets `flag` (`dns = true`): `role_asks(lab, "toto", "dns")`."""
     return any(getattr(lab.role(role), flag, False) for role in lab.roles_of(machine))
-
-
-def check_subsystems(lab: Lab) -> list[str]:
-    """Run every subsystem's `check` (`elenta check`); raise one ModelError with all their faults.
-
-    `check_subsystems(load_lab("examples/lab"))` -> the names of the subsystems that checked it.
-    """
-    faults = [fault for subsystem in registered() for fault in subsystem.check(lab)]
-    if faults:
-        raise ModelError(faults)
-    return [subsystem.name for subsystem in registered()]

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 ruff check . && ruff format --check .
+python -m elenta.reference --check   # docs/reference.md and docs/schema/ match the models
 exec python -m pytest -q "${@:-tests}"

@@ -1,8 +1,11 @@
-"""Compatibility checks over a compiled lab; each fault names both sides of the problem.
+"""The one validation `elenta check`, `elenta plan` and every deploy share; each fault names both sides.
 
-`check_lab(lab)` runs them all (plus the merge conflicts found while compiling) and raises one
-`CheckError` listing every fault. Each check is also a function returning its faults:
-`check_ports(lab, compiled_machines(lab).machines)`.
+`validate_lab(lab)` compiles the lab, runs every check here (plus the merge conflicts found while
+compiling), then each subsystem's own `check` and its artifacts built in memory, so what a
+renderer refuses (a zone name, an exports path, a switch platform) is found too. It raises one
+`CheckError` listing every fault, or returns the machines and artifacts a plan is made of.
+Nothing is written.
+Each check is also a function returning its faults: `check_ports(lab, compiled_machines(lab).machines)`.
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ import ipaddress
 import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from elenta.compile.artifacts import Artifact
 from elenta.compile.machines import MachineEntry, compiled_machines
 from elenta.compile.merge import Source
 from elenta.model.constellation import Role
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
+from elenta.model.text import check_dns_name_length
+
+if TYPE_CHECKING:
+    from elenta.subsystem import Subsystem
 
 Machines = dict[str, MachineEntry]
 Check = Callable[[Lab, Machines], list[Fault]]
@@ -27,15 +35,84 @@ class CheckError(ModelError):
     """The constellations cannot be deployed together; nothing has been planned or applied."""
 
 
-def check_lab(lab: Lab) -> Machines:
-    """Compile and check the lab, raising CheckError with every fault: `machines = check_lab(lab)`."""
+@dataclass(frozen=True)
+class ValidLab:
+    """What a lab that passed every check compiles to: per-machine entries and every artifact."""
+
+    machines: Machines
+    artifacts: list[Artifact]
+    subsystems: list[str]
+
+
+def validate_lab(lab: Lab, *, render: bool = True) -> ValidLab:
+    """Check everything that can be known offline, raising CheckError with every fault at once.
+
+    The compatibility checks below, then each registered subsystem: its artifacts are built in
+    memory (a fault its rendering raises is reported) and its own `check`, when it has one, runs.
+    With `render=False` (`elenta check`), a subsystem with its own `check` is trusted to find
+    every fault without rendering (the switch check: no template engine to load); the faults are
+    the same, and the result holds no artifacts.
+    `validate_lab(load_lab("examples/lab")).artifacts[0].subsystem` -> `'dns'`
+    """
+    from elenta.subsystem import registered
+
+    subsystems = registered()
+    cache_key = "_elenta_valid_lab:" + ",".join(s.name for s in subsystems)  # plugins may come and go
+    cached = vars(lab).get(cache_key)
+    if cached is not None:
+        return cached if render else ValidLab(cached.machines, [], cached.subsystems)
     compiled = compiled_machines(lab)
     faults = list(compiled.faults)
     for check in CHECKS:
         faults.extend(check(lab, compiled.machines))
+    artifacts: list[Artifact] = []
+    for subsystem in subsystems:
+        found = _subsystem_faults(subsystem, lab, render, artifacts, already=bool(faults))
+        # A subsystem's fault at a key already named (by a check, or twice by itself) is the same problem.
+        named = {(f.file, f.key) for f in faults}
+        for fault in found:
+            if (fault.file, fault.key) not in named:
+                faults.append(fault)
+                named.add((fault.file, fault.key))
     if faults:
         raise CheckError(_unique(faults))
-    return compiled.machines
+    valid = ValidLab(
+        compiled.machines,
+        sorted(artifacts, key=lambda a: (a.subsystem, a.path)),
+        [s.name for s in subsystems],
+    )
+    if render:
+        vars(lab)[cache_key] = valid
+    return valid
+
+
+def _subsystem_faults(
+    subsystem: Subsystem, lab: Lab, render: bool, artifacts: list[Artifact], already: bool
+) -> list[Fault]:
+    """One subsystem's faults: its own `check` if it has one, and what rendering its artifacts
+    (added to `artifacts`) raises; rendering is left out when `render` is False and it has a check."""
+    from elenta.subsystem import Subsystem
+
+    found: list[Fault] = []
+    own_check = type(subsystem).check is not Subsystem.check  # the default one renders, as below
+    if own_check:
+        found.extend(subsystem.check(lab))
+        if not render:
+            return found
+    try:
+        artifacts.extend(subsystem.artifacts(lab))
+    except ModelError as exc:
+        found.extend(exc.faults)
+    except Exception:
+        if not (already or found):
+            raise  # a bug in the subsystem, not a fault of the lab: let it show
+        # else: the renderer tripped over a fault already found; fixing that comes first
+    return found
+
+
+def check_lab(lab: Lab) -> Machines:
+    """Compile and check the lab, raising CheckError with every fault: `machines = check_lab(lab)`."""
+    return validate_lab(lab).machines
 
 
 def _unique(faults: list[Fault]) -> list[Fault]:
@@ -369,7 +446,11 @@ def check_names(lab: Lab, machines: Machines) -> list[Fault]:
                 )
             domains.setdefault(domain_name, (source, settings))
     services: dict[str, tuple[Source, Any]] = {}
-    for fqdn, _domain, source, service in _service_names(lab):
+    for fqdn, domain, source, service in _service_names(lab):
+        try:
+            check_dns_name_length(fqdn)
+        except ValueError as exc:
+            faults.append(Fault(source.file, key_path(source.key), str(exc)))
         if fqdn in cadaster_names:
             faults.append(
                 Fault(
@@ -380,7 +461,9 @@ def check_names(lab: Lab, machines: Machines) -> list[Fault]:
             )
         if fqdn in services:
             other, other_service = services[fqdn]
-            same_host = lab.machine_name(other_service.host) == lab.machine_name(service.host)
+            name = fqdn.removesuffix(f".{domain}")
+            where = [lab.service_host(domain, name, x.host) for x in (service, other_service)]
+            same_host = len({lab.machine_name(host) for host in where}) == 1
             if not (same_host and other_service.role == service.role):
                 faults.append(
                     Fault(

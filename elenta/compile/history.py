@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from elenta.exitcodes import BAD_INPUT
 from elenta.model.errors import ElentaError
 
 FILE = "history.jsonl"
@@ -26,7 +27,9 @@ ROLLBACK = "rollback"
 
 
 class HistoryError(ElentaError):
-    """The history file is damaged, or holds no plan to go back to."""
+    """The history file is damaged, or holds no plan to go back to (bad input: nothing was done)."""
+
+    exit_code = BAD_INPUT
 
 
 @dataclass(frozen=True)

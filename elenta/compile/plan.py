@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from elenta.compile.artifacts import Artifact, build_artifacts
+from elenta.compile.artifacts import Artifact
 from elenta.compile.canonical import canonical_bytes, sha256
-from elenta.compile.checks import check_lab
+from elenta.compile.checks import validate_lab
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
 
@@ -188,15 +188,15 @@ def build_plan(lab: Lab, canon: str | None = None) -> Plan:
     `build_plan(load_lab("examples/lab"), canon="toto.canon").scope` -> `'toto'`
     Raises CheckError (every fault, naming both sides) before any artifact is built.
     """
-    machines = check_lab(lab)
+    valid = validate_lab(lab)
     scope = None
     if canon is not None:
         try:
             scope = lab.machine_name(canon)
         except KeyError as exc:
             raise ModelError.one(lab.cadaster_file, ("machines",), exc.args[0]) from None
-    artifacts = [a for a in build_artifacts(lab) if scope is None or a.machine in (None, scope)]
-    entries = {name: entry.config for name, entry in machines.items() if scope is None or name == scope}
+    artifacts = [a for a in valid.artifacts if scope is None or a.machine in (None, scope)]
+    entries = {name: entry.config for name, entry in valid.machines.items() if scope is None or name == scope}
     return assemble_plan(entries, artifacts, scope, plan_inputs(lab), lab.placement.where)
 
 

@@ -193,6 +193,7 @@ def recorded_deploy(
     *,
     config: str | None = None,
     echo: Callable[[str], None] = print,
+    on_report: Callable[[Any], None] | None = None,
     **options: Any,
 ) -> None:
     """`elenta deploy|switch|boot`: check the lab, deploy, print the table, record the plan applied.
@@ -215,7 +216,10 @@ def recorded_deploy(
 
     def deploy() -> None:
         report = run_deploy(lab, action, selection, config=config, echo=echo, **options)
-        echo(report.table())
+        if on_report:
+            on_report(report)  # the command line shows the table (or JSON) itself
+        else:
+            echo(report.table())
         echo(f"record: {report.folder}")
         raise_for_report(report)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import dns.name
 import dns.zone
 
+from elenta.exitcodes import REFUSED
 from elenta.model.errors import ElentaError
 
 # Like octoDNS: refuse to delete or modify more than this share of a zone's existing record sets,
@@ -21,7 +22,7 @@ RRsets = dict[tuple[str, str], frozenset[str]]
 class UnsafeChangeError(ElentaError):
     """A change would delete or modify too much of a zone; rerun with `--force` if intended."""
 
-    exit_code = 3
+    exit_code = REFUSED
 
 
 def rrsets(text: str, zone: str) -> RRsets:

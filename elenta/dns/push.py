@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from elenta.dns.check import check_zone_texts
-from elenta.dns.diff import THRESHOLD, UnsafeChangeError, check_safety, diff_zone, format_diffs
+from elenta.dns.diff import THRESHOLD, UnsafeChangeError, ZoneDiff, check_safety, diff_zone, format_diffs
 from elenta.dns.render import dns_hosts, lab_zone_texts, tld_warnings
 from elenta.dns.serial import serial_date, stamp
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
+from elenta.progress import run_streaming
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_FILE = """from pyinfra import host
@@ -37,36 +39,81 @@ def recorded_zones(lab: Lab, machine: str) -> dict[str, str]:
     return {p.name[: -len(".zone")]: p.read_text() for p in sorted(folder.glob("*.zone"))}
 
 
-def plan_report(lab: Lab, force: bool = False, reproducible: bool = False) -> str:
-    """Validate the lab's zones and describe what an apply would change: `print(plan_report(lab))`.
+@dataclass
+class HostZonePlan:
+    """What an apply would change on one DNS host, against the zones last verified there."""
+
+    machine: str
+    diffs: list[ZoneDiff]
+    gone: list[str]
+    serials: dict[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        """`{"machine", "zones": {zone: {"added", "removed", "serial"}}, "removed_zones"}`."""
+        zones = {
+            d.zone: {
+                "added": [" ".join(r) for r in d.added],
+                "removed": [" ".join(r) for r in d.removed],
+                "serial": self.serials.get(d.zone),
+            }
+            for d in self.diffs
+            if not d.empty
+        }
+        return {"machine": self.machine, "zones": zones, "removed_zones": self.gone}
+
+
+@dataclass
+class DnsPlan:
+    """The lab's zones checked, and per DNS host what an apply would change; warnings apart."""
+
+    zones: list[str]
+    hosts: list[HostZonePlan]
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """`elenta dns plan --json`."""
+        return {"zones": self.zones, "hosts": [h.as_json() for h in self.hosts], "warnings": self.warnings}
+
+    def text(self) -> str:
+        """The report `elenta dns plan` prints (warnings are not in it: they go to stderr)."""
+        names = ", ".join(h.machine for h in self.hosts)
+        out = [f"{len(self.zones)} zones valid (named-checkzone -i local, elenta lint); served by {names}"]
+        for host in self.hosts:
+            out.append(f"{host.machine} (against the zones last verified there):")
+            out += [f"  {line}" for line in format_diffs(host.diffs).splitlines()]
+            out += [f"  zone {z}: no longer served, removed" for z in host.gone]
+            if host.serials:
+                out.append(f"  new serials: {', '.join(f'{z} {s}' for z, s in host.serials.items())}")
+        return "\n".join(out)
+
+
+def dns_plan(lab: Lab, force: bool = False, reproducible: bool = False) -> DnsPlan:
+    """Validate the lab's zones and compute what an apply would change: `dns_plan(lab).text()`.
 
     Raises ZoneError (lint, naming the model entries), ZoneCheckError (named-checkzone) or
     UnsafeChangeError (over 30% of a zone's record sets, unless `force`).
     """
     texts = lab_zone_texts(lab)
     check_zone_texts(texts)
-    out = [*tld_warnings(lab)]
-    hosts = dns_hosts(lab)
-    out.append(
-        f"{len(texts)} zones valid (named-checkzone -i local, elenta lint); served by {', '.join(hosts)}"
-    )
+    plan = DnsPlan(sorted(texts), [], list(tld_warnings(lab)))
     day = serial_date(reproducible)
-    for machine in hosts:
+    for machine in dns_hosts(lab):
         served = recorded_zones(lab, machine)
         stamped = {z: stamp(t, served.get(z), day) for z, t in texts.items()}
         diffs = [diff_zone(z, served.get(z), s.text) for z, s in stamped.items()]
-        out.append(f"{machine} (against the zones last verified there):")
-        out += [f"  {line}" for line in format_diffs(diffs).splitlines()]
-        gone = sorted(set(served) - set(texts))
-        out += [f"  zone {z}: no longer served, removed" for z in gone]
-        bumped = [f"{z} {s.serial}" for z, s in stamped.items() if s.changed]
-        if bumped:
-            out.append(f"  new serials: {', '.join(bumped)}")
+        serials = {z: s.serial for z, s in stamped.items() if s.changed}
+        plan.hosts.append(HostZonePlan(machine, diffs, sorted(set(served) - set(texts)), serials))
         try:
             check_safety(diffs, force)
         except UnsafeChangeError as exc:
-            raise UnsafeChangeError("\n".join([*out, str(exc)])) from None
-    return "\n".join(out)
+            raise UnsafeChangeError("\n".join([plan.text(), str(exc)])) from None
+    return plan
+
+
+def plan_report(lab: Lab, force: bool = False, reproducible: bool = False) -> str:
+    """The plan as text, warnings first: `print(plan_report(lab))` (see `dns_plan`)."""
+    plan = dns_plan(lab, force=force, reproducible=reproducible)
+    return "\n".join([*(plan.warnings), plan.text()])
 
 
 def apply_command(
@@ -112,11 +159,11 @@ def apply(lab: Lab, **options: object) -> str:
     `apply(lab, force=False)` returns pyinfra's output; raises DnsApplyError when it fails.
     """
     command, env = apply_command(lab, **options)  # type: ignore[arg-type]
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    proc = run_streaming(command, env=env, label="pyinfra dns", merge_output=True)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         raise DnsApplyError(f"DNS apply failed (pyinfra exit {proc.returncode}):\n{output}")
     return output
 
 
-__all__ = ["THRESHOLD", "apply", "apply_command", "plan_report", "recorded_zones"]
+__all__ = ["THRESHOLD", "apply", "apply_command", "dns_plan", "plan_report", "recorded_zones"]

@@ -25,10 +25,23 @@ from dataclasses import dataclass, field
 
 from elenta.compile.artifacts import Artifact
 from elenta.model.cadaster import AddressRecord
+from elenta.model.constellation import Domain
+from elenta.model.dnsrecords import txt_rdata
 from elenta.model.errors import Fault, ModelError, key_path
 from elenta.model.lab import Lab
 
-TYPE_ORDER = {"SOA": 0, "NS": 1, "A": 2, "AAAA": 3, "CNAME": 4, "PTR": 5}
+TYPE_ORDER = {
+    "SOA": 0,
+    "NS": 1,
+    "A": 2,
+    "AAAA": 3,
+    "CNAME": 4,
+    "PTR": 5,
+    "MX": 6,
+    "TXT": 7,
+    "SRV": 8,
+    "CAA": 9,
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -142,6 +155,46 @@ def service_target(lab: Lab, host: str) -> str:
     return text
 
 
+def record_target(lab: Lab, host: str, origin: Origin) -> str:
+    """An MX or SRV target: a machine's name (as `service_target`), or an outside name kept as given.
+
+    Never a service's CNAME (RFC 2181 10.3: MX and SRV must name a host with addresses).
+    """
+    if host.endswith("."):
+        return host
+    try:
+        lab.machine_name(host)
+    except KeyError as exc:
+        raise ZoneError(
+            [Fault(origin.file, origin.key, f"{exc.args[0]} (an outside name ends with '.')")]
+        ) from None
+    return service_target(lab, host) + "."
+
+
+def published_records(lab: Lab, file: str, domain_name: str, domain: Domain) -> Iterator[Record]:
+    """The MX, TXT, SRV and CAA records a domain (and its services) publish."""
+    base = ("domains", domain_name)
+    for i, mx in enumerate(domain.mx):
+        origin = Origin(file, key_path((*base, "mx", i)))
+        yield Record(domain_name, "MX", mx.rdata(record_target(lab, mx.host, origin)), origin)
+    for owner, texts in domain.txt.items():
+        name = domain_name if owner == "@" else f"{owner}.{domain_name}"
+        for text in texts:
+            yield Record(name, "TXT", txt_rdata(text), Origin(file, key_path((*base, "txt", owner))))
+    services = [(("srv",), None, domain.srv)]
+    services += [(("services", n, "srv"), s.host, s.srv) for n, s in domain.services.items()]
+    for where, default_host, records in services:
+        for i, srv in enumerate(records):
+            origin = Origin(file, key_path((*base, *where, i)))
+            host = srv.host or default_host
+            if host is None:
+                raise ZoneError([Fault(origin.file, origin.key, "an SRV record of a domain needs a host")])
+            target = record_target(lab, host, origin)
+            yield Record(f"{srv.name}.{domain_name}", "SRV", srv.rdata(target), origin)
+    for i, caa in enumerate(domain.caa):
+        yield Record(domain_name, "CAA", caa.rdata(), Origin(file, key_path((*base, "caa", i))))
+
+
 def domain_records(lab: Lab) -> Iterator[Record]:
     """Records of every constellation domain: service CNAMEs and the bare domain's addresses."""
     for loaded in lab.constellations:
@@ -149,11 +202,12 @@ def domain_records(lab: Lab) -> Iterator[Record]:
             base = ("domains", domain_name)
             for service_name, service in domain.services.items():
                 origin = Origin(loaded.file, key_path((*base, "services", service_name)))
-                target = service_target(lab, service.host)
+                target = service_target(lab, lab.service_host(domain_name, service_name, service.host))
                 yield Record(f"{service_name}.{domain_name}", "CNAME", target + ".", origin)
+            yield from published_records(lab, loaded.file, domain_name, domain)
             bare = domain.redirect_bare_to
             if bare is not None and bare in domain.services:
-                ip = lab.cadaster.address(domain.services[bare].host)
+                ip = lab.cadaster.address(lab.service_host(domain_name, bare, domain.services[bare].host))
                 origin = Origin(loaded.file, key_path((*base, "redirect_bare_to")))
                 yield Record(domain_name, "A" if ip.version == 4 else "AAAA", str(ip), origin)
 

@@ -16,12 +16,24 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator
 
 from elenta.model.errors import FaultCollector, ModelError, key_path
-from elenta.model.fields import PLAIN_PATH, Label, SizeMiB, StrictModel
+from elenta.model.fields import (
+    PLAIN_PATH,
+    DnsServer,
+    DomainName,
+    Label,
+    Line,
+    NetworkName,
+    SizeMiB,
+    StrictModel,
+)
 from elenta.model.names import (
     check_domain,
     check_interface_name,
+    label_of,
+    network_label,
     normalise_mac,
 )
+from elenta.model.text import check_dns_name_length
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -29,7 +41,12 @@ MachineKind = Literal["nixos", "router", "switch", "modem", "other"]
 LinkType = Literal["lan", "wifi"]
 
 
+MAX_CORES = 4096
+
+
 def _ip(value: object) -> IPAddress:
+    if isinstance(value, bool) or not isinstance(value, str | int | IPAddress):
+        raise ValueError(f'{value!r} is not an IP address (write it as text: "127.0.1.2")')
     try:
         return ipaddress.ip_address(str(value))
     except ValueError:
@@ -37,6 +54,8 @@ def _ip(value: object) -> IPAddress:
 
 
 def _cidr(value: object) -> IPNetwork:
+    if not isinstance(value, str | IPNetwork):
+        raise ValueError(f"{value!r} is not a CIDR network such as 127.0.1.0/24 (write it as text)")
     try:
         return ipaddress.ip_network(str(value), strict=True)
     except ValueError as exc:
@@ -94,9 +113,13 @@ class Network(StrictModel):
     vlan: int | None = Field(default=None, ge=1, le=4094)
     link: LinkType = "lan"
     subdomain: Label | None = None
-    gateway: str | None = None
+    gateway: Line | None = None
     dhcp: NetworkDhcp | None = None
-    description: str = ""
+    description: Line = ""
+
+    def label(self, name: str) -> str | None:
+        """The DNS label this network gives names of hosts on it (`lab.ifrit.canon`), if any."""
+        return network_label(name, self.subdomain)
 
     @field_validator("prefix6")
     @classmethod
@@ -165,7 +188,7 @@ class Interface(StrictModel):
 class Resources(StrictModel):
     """What a machine has: `Resources(cores=4, memory="16G", disk="500G")` (sizes in MiB)."""
 
-    cores: int = Field(default=0, ge=0)
+    cores: int = Field(default=0, ge=0, le=MAX_CORES)
     memory: SizeMiB = 0
     disk: SizeMiB = 0
 
@@ -202,22 +225,22 @@ class Ssh(StrictModel):
 class Credentials(StrictModel):
     """Where a switch's secret comes from; the cadaster never holds the secret itself."""
 
-    username: str = "admin"
+    username: Line = "admin"
     password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    password_file: str | None = None
+    password_file: Line | None = None
     enable_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class SwitchPort(StrictModel):
     """What is plugged into one switch port, and how the port is configured."""
 
-    machine: str | None = None
-    interface: str | None = None
+    machine: Line | None = None
+    interface: Line | None = None
     mode: Literal["access", "trunk"] | None = None
-    network: str | None = None
-    networks: list[str] = Field(default_factory=list)
-    native: str | None = None
-    description: str | None = None
+    network: Line | None = None
+    networks: list[Line] = Field(default_factory=list)
+    native: Line | None = None
+    description: str | None = None  # checked for the switch CLI by elenta.switch.check
     shutdown: bool | None = None
     # Access-port profile (None: the switch's default): edge port, BPDU guard, voice VLAN.
     portfast: bool | None = None
@@ -259,7 +282,7 @@ class Machine(StrictModel):
     tags: list[Label] = Field(default_factory=list)
     netboot: bool = False
     switch: Switch | None = None
-    description: str = ""
+    description: Line = ""
 
     @field_validator("interfaces")
     @classmethod
@@ -279,9 +302,9 @@ class Machine(StrictModel):
 class DnsSettings(StrictModel):
     """Where the lab's own DNS servers answer (`"127.0.1.53:53"`), used by `elenta lookup`."""
 
-    servers: list[str] = Field(default_factory=list)
-    admin: str = "hostmaster"
-    ttl: int = Field(default=3600, ge=0)
+    servers: list[DnsServer] = Field(default_factory=list)
+    admin: DomainName = "hostmaster"
+    ttl: int = Field(default=3600, ge=0, le=2**31 - 1)
 
 
 class Cadaster(StrictModel):
@@ -289,7 +312,7 @@ class Cadaster(StrictModel):
 
     domain: str = "canon"
     dns: DnsSettings = Field(default_factory=DnsSettings)
-    networks: dict[Label, Network] = Field(default_factory=dict)
+    networks: dict[NetworkName, Network] = Field(default_factory=dict)
     machines: dict[Label, Machine] = Field(default_factory=dict)
 
     @field_validator("domain")
@@ -338,7 +361,7 @@ class Cadaster(StrictModel):
         """The network of `machine` whose subdomain (or name) is `sub`, if any."""
         for iface in self.machines[machine].interfaces.values():
             net = self.networks.get(iface.network)
-            if net and (net.subdomain or iface.network) == sub:
+            if net and net.label(iface.network) == sub:
                 return iface.network
         return None
 
@@ -400,13 +423,19 @@ class Cadaster(StrictModel):
             multi = len({i.network for i in machine.interfaces.values()}) > 1
             primary = machine.primary_interface()
             links_named: set[str] = set()
+            networks_named: set[str] = set()
             for if_name, iface in machine.interfaces.items():
                 net = self.networks.get(iface.network)
                 names: list[str] = []
                 if primary and primary[0] == if_name:
                     names.append(self.canon(short))
-                if multi and net is not None:
-                    names.append(f"{net.subdomain or iface.network}.{self.canon(short)}")
+                if iface.network in networks_named:
+                    # A second interface on one network (a bond member): named by its interface.
+                    if label := label_of(if_name):
+                        names.append(f"{label}.{self.canon(short)}")
+                elif multi and net is not None and (label := net.label(iface.network)):
+                    names.append(f"{label}.{self.canon(short)}")
+                networks_named.add(iface.network)
                 if net is not None and net.link not in links_named:
                     # The link-type form names the first interface of that link type.
                     links_named.add(net.link)
@@ -473,6 +502,12 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
     seen_ip: dict[IPAddress, tuple[str, ...]] = {}
     seen_mac: dict[str, tuple[str, ...]] = {}
     seen_vlan: dict[int, str] = {}
+    if not cadaster.machines:
+        faults.add(
+            ("machines",),
+            "the cadaster lists no machines: describe every device of the lab under [machines.<name>]",
+        )
+    _check_networks(cadaster, faults)
     for net_name, net in cadaster.networks.items():
         if net.vlan is not None:
             if net.vlan in seen_vlan:
@@ -483,6 +518,7 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
             seen_vlan[net.vlan] = net_name
         _check_network_dhcp(cadaster, net_name, net, faults)
     for short, machine in cadaster.machines.items():
+        on_network: dict[str, str] = {}
         for if_name, iface in machine.interfaces.items():
             base = ("machines", short, "interfaces", if_name)
             net = cadaster.networks.get(iface.network)
@@ -491,6 +527,15 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
                     (*base, "network"),
                     f"unknown network {iface.network!r} (known: {', '.join(cadaster.networks) or 'none'})",
                 )
+            elif iface.network in on_network and label_of(if_name) is None:
+                faults.add(
+                    (*base, "network"),
+                    f"{short} is already on network {iface.network!r} through {on_network[iface.network]}: "
+                    f"a second interface there is named {if_name}.{cadaster.canon(short)} in DNS, and "
+                    f"{if_name!r} is no DNS label; rename it, or make the address an alias of "
+                    f"{on_network[iface.network]} (aliases.<name> = {{ ip = ..., name = ... }})",
+                )
+            on_network.setdefault(iface.network, if_name)
             ips = [((*base, "ip"), iface.ip)] + [
                 ((*base, "aliases", a, "ip"), alias.ip) for a, alias in iface.aliases.items()
             ]
@@ -511,11 +556,63 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
                     )
                 else:
                     seen_mac[iface.mac] = (*base, "mac")
+        if machine.netboot and not any(i.mac for i in machine.interfaces.values()):
+            primary = machine.primary_interface()
+            where = ("machines", short, "interfaces", *((primary[0], "mac") if primary else ()))
+            faults.add(
+                where,
+                f"{short} boots from the network (netboot = true): its boot image is found by MAC, "
+                "so an interface needs a `mac`",
+            )
         if machine.kind == "switch" and machine.switch is None:
             faults.add(("machines", short, "switch"), "a machine of kind 'switch' needs a [switch] table")
         if machine.switch is not None:
             _check_switch(cadaster, short, machine.switch, faults)
     faults.raise_if_any()
+    _check_dns_names(cadaster, faults)
+    faults.raise_if_any()
+
+
+def _check_networks(cadaster: Cadaster, faults: FaultCollector) -> None:
+    """No two networks overlap: an address must belong to one network only."""
+    seen: list[tuple[str, IPNetwork]] = []
+    for name, net in cadaster.networks.items():
+        for other, cidr in seen:
+            if net.cidr.version == cidr.version and net.cidr.overlaps(cidr):
+                faults.add(
+                    ("networks", name, "cidr"),
+                    f"{net.cidr} overlaps network {other!r} ({cidr}): an address must belong to one network",
+                )
+                break
+        seen.append((name, net.cidr))
+
+
+def _check_dns_names(cadaster: Cadaster, faults: FaultCollector) -> None:
+    """Every name the cadaster gives fits DNS, is given once, and each host name can be formed."""
+    seen: dict[str, tuple[str, ...]] = {}
+    for record in cadaster.addresses():
+        for dns_name in record.names:
+            try:
+                check_dns_name_length(dns_name)
+            except ValueError as exc:
+                faults.add(record.key, str(exc))
+            if dns_name in seen:
+                faults.add(record.key, f"DNS name {dns_name} is already given to {key_path(seen[dns_name])}")
+            else:
+                seen[dns_name] = record.key
+    for short, machine in cadaster.machines.items():
+        networks = {i.network for i in machine.interfaces.values()}
+        if len(networks) < 2:
+            continue
+        for net_name in sorted(networks):
+            net = cadaster.networks.get(net_name)
+            if net is not None and net.label(net_name) is None:
+                faults.add(
+                    ("networks", net_name),
+                    f"{short} is on several networks, so its address on {net_name!r} is named "
+                    f"<network>.{cadaster.canon(short)}; {net_name!r} is no DNS label: give the network "
+                    "a `subdomain`",
+                )
 
 
 def _check_ip6(
@@ -612,10 +709,20 @@ def _check_pool_free(
 
 
 def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultCollector) -> None:
-    for field in ("management_network",):
-        name = getattr(switch, field)
-        if name is not None and name not in cadaster.networks:
-            faults.add(("machines", short, "switch", field), f"unknown network {name!r}")
+    on = sorted({i.network for i in cadaster.machines[short].interfaces.values()})
+    if not on:
+        faults.add(
+            ("machines", short, "interfaces"),
+            f"{short} is a managed switch: elenta reaches it on an interface's IP, and it has none",
+        )
+    managed = switch.management_network
+    if managed is not None and managed not in cadaster.networks:
+        faults.add(("machines", short, "switch", "management_network"), f"unknown network {managed!r}")
+    elif managed is not None and on and managed not in on:
+        faults.add(
+            ("machines", short, "switch", "management_network"),
+            f"{short} has no interface on network {managed!r} (its interfaces are on: {', '.join(on)})",
+        )
     for port_name, port in switch.ports.items():
         base = ("machines", short, "switch", "ports", port_name)
         try:

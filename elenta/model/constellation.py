@@ -11,11 +11,13 @@ Two input forms are accepted and normalised into one model:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from elenta.model.fields import FlakeRef, Label, SizeMiB, StrictModel
+from elenta.model.cadaster import MAX_CORES
+from elenta.model.dnsrecords import CaaRecord, MxRecord, SrvRecord, check_txt
+from elenta.model.fields import FlakeRef, Label, Line, Script, SizeMiB, StrictModel
 from elenta.model.names import (
     check_domain,
     flake_attr,
@@ -30,10 +32,10 @@ class Guest(StrictModel):
     """
 
     config: FlakeRef | dict[str, Any] | None = None
-    cores: int = Field(default=0, ge=0)
+    cores: int = Field(default=0, ge=0, le=MAX_CORES)
     memory: SizeMiB = 0
     disk: SizeMiB = 0
-    disks: list[str] = Field(default_factory=list)
+    disks: list[Line] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -50,7 +52,7 @@ class PlacedGuest(Guest):
     spread = true` (`host` may also name a machine).
     """
 
-    host: str = "any"
+    host: Line = "any"
     tags: list[Label] = Field(default_factory=list)
     spread: bool = False
 
@@ -60,16 +62,16 @@ class PortSpec(StrictModel):
 
     port: int = Field(ge=1, le=65535)
     proto: Literal["tcp", "udp"] = "tcp"
-    interface: str | None = None
+    interface: Line | None = None
 
 
 class HealthCheck(StrictModel):
     """One check after activation: a command on the host, or a TCP/HTTP probe from the deployer."""
 
-    command: str | None = None
+    command: Script | None = None
     tcp: int | None = Field(default=None, ge=1, le=65535)
-    http: str | None = None
-    timeout: float = Field(default=10.0, gt=0)
+    http: Line | None = None
+    timeout: float = Field(default=10.0, gt=0, le=86400)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> HealthCheck:
@@ -82,9 +84,9 @@ class HealthCheck(StrictModel):
 class Backup(StrictModel):
     """What to save before activation, and how to put it back on rollback."""
 
-    paths: list[str] = Field(default_factory=list)
-    command: str | None = None
-    restore: str | None = None
+    paths: list[Line] = Field(default_factory=list)
+    command: Script | None = None
+    restore: Script | None = None
 
     @field_validator("paths")
     @classmethod
@@ -99,8 +101,8 @@ class Export(StrictModel):
     """An NFS export: `{path = "/srv/media", clients = ["archimedes", "lab"], options = ["rw"]}`."""
 
     path: str
-    clients: list[str] = Field(default_factory=list)
-    options: list[str] = Field(default_factory=lambda: ["ro"])
+    clients: list[Line] = Field(default_factory=list)
+    options: list[Line] = Field(default_factory=lambda: ["ro"])
 
 
 class DhcpService(StrictModel):
@@ -124,7 +126,7 @@ class Role(StrictModel):
     health: list[HealthCheck] = Field(default_factory=list)
     backup: Backup | None = None
     exports: list[Export] = Field(default_factory=list)
-    mounts: list[str] = Field(default_factory=list)
+    mounts: list[Line] = Field(default_factory=list)
     dns: bool = False
     nfs: bool = False
     netboot: bool = False
@@ -134,6 +136,11 @@ class Role(StrictModel):
 
 class Placement(StrictModel):
     """What runs on one machine: its host configuration, guests and free-form data."""
+
+    unknown_key_hint: ClassVar[str] = (
+        "unknown key: a machine entry takes hostConfig, vms, containers, tags and data; "
+        "free-form data goes under 'data'"
+    )
 
     host_config: FlakeRef | dict[str, Any] | None = Field(default=None, alias="hostConfig")
     vms: dict[Label, Guest] = Field(default_factory=dict)
@@ -157,28 +164,39 @@ class Service(StrictModel):
     """
 
     role: Label
-    host: str = "any"
+    host: Line = "any"
     extra_opts: dict[str, Any] = Field(default_factory=dict, alias="extraOpts")
-    cores: int = Field(default=0, ge=0)
+    cores: int = Field(default=0, ge=0, le=MAX_CORES)
     memory: SizeMiB = 0
     disk: SizeMiB = 0
     tags: list[Label] = Field(default_factory=list)
     spread: bool = False
+    srv: list[SrvRecord] = Field(default_factory=list)
+    """SRV records the service publishes in its domain; their target is the service's host."""
 
 
 class Domain(StrictModel):
     """A constellation domain and its services."""
 
-    redirect_bare_to: str | None = None
+    redirect_bare_to: Label | None = None
     services: dict[Label, Service] = Field(default_factory=dict)
-    ttl: int | None = Field(default=None, ge=0)
+    ttl: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    mx: list[MxRecord] = Field(default_factory=list)
+    txt: dict[str, list[str]] = Field(default_factory=dict)
+    srv: list[SrvRecord] = Field(default_factory=list)
+    caa: list[CaaRecord] = Field(default_factory=list)
+
+    @field_validator("txt")
+    @classmethod
+    def _txt(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return check_txt(value)
 
 
 class Constellation(StrictModel):
     """One constellation file, normalised: `Constellation.model_validate(data)`."""
 
-    name: str = ""
-    flake: str = "."
+    name: Line = ""
+    flake: Line = "."
     machines: dict[str, Placement] = Field(default_factory=dict)
     domains: dict[str, Domain] = Field(default_factory=dict)
     roles: dict[Label, Role] = Field(default_factory=dict)

@@ -6,7 +6,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-from elenta.model.names import check_flake_ref, check_label, parse_size_mib
+from elenta.model.names import (
+    check_dns_server,
+    check_domain,
+    check_flake_ref,
+    check_interface_name,
+    check_label,
+    check_network_name,
+    parse_size_mib,
+)
+from elenta.model.text import check_line, check_script
 
 
 class StrictModel(BaseModel):
@@ -23,5 +32,13 @@ class StrictModel(BaseModel):
 PLAIN_PATH = r"^[^\s\x00-\x1f-][^\s\x00-\x1f]*$"
 
 Label = Annotated[str, BeforeValidator(check_label)]
+DomainName = Annotated[str, BeforeValidator(check_domain)]
+NetworkName = Annotated[str, BeforeValidator(check_network_name)]
+InterfaceName = Annotated[str, BeforeValidator(check_interface_name)]
+Line = Annotated[str, BeforeValidator(check_line)]
+"""One line of printable text: what every name, path and description of the model is."""
+Script = Annotated[str, BeforeValidator(check_script)]
+"""A shell script run on a host (health checks, backup commands): lines of printable text."""
+DnsServer = Annotated[str, BeforeValidator(check_dns_server)]
 SizeMiB = Annotated[int, BeforeValidator(parse_size_mib)]
 FlakeRef = Annotated[str, BeforeValidator(check_flake_ref)]

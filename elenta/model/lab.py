@@ -111,6 +111,14 @@ class Lab:
             return self.placement.where[f"{kind}:{name}"]
         return self.machine_name(host)
 
+    def service_host(self, domain: str, name: str, host: str) -> str:
+        """Where a domain service runs: its `host` as written (`archimedes`, `lan.archimedes.canon`),
+        or for one elenta places (`any`, or no host) the short name of the machine it went to.
+
+        `lab.service_host("example.lab", "www", "archimedes")` -> `'archimedes'`
+        """
+        return self._host_of("service", f"{name}.{domain}", host) if host in ("", "any") else host
+
     @cached_property
     def placements(self) -> dict[str, list[HostPlacement]]:
         """Per machine (short name), every constellation placement on it, placed guests included."""

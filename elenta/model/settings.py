@@ -13,6 +13,10 @@ sign_key = "~/.config/elenta/deploy.sec"  # `nix store sign` before copying (nev
 
 [ssh]
 config = "ssh_config"              # `ssh -F` for the lab's machines (default: your ~/.ssh/config)
+
+[timeouts]      # seconds
+nix_build = 3600    # one `nix build` of the selected systems
+nix_copy = 1800     # one `nix copy` of a closure to a host
 ```
 
 Relative paths are the lab's.
@@ -56,6 +60,13 @@ class NixSettings(StrictModel):
         return value
 
 
+class Timeouts(StrictModel):
+    """How long elenta waits for the long steps, in seconds (`[timeouts]` in `elenta.toml`)."""
+
+    nix_build: float = Field(3600, gt=0, description="one `nix build` of every selected system")
+    nix_copy: float = Field(1800, gt=0, description="one `nix copy` of a system's closure to a host")
+
+
 class SshSettings(StrictModel):
     """How elenta reaches the lab's machines that `elenta lab up` did not start."""
 
@@ -66,6 +77,7 @@ class LabSettings(StrictModel):
     """Everything `elenta.toml` may hold."""
 
     nix: NixSettings = NixSettings()
+    timeouts: Timeouts = Timeouts()
     ssh: SshSettings = SshSettings()
 
 

@@ -76,7 +76,14 @@ def build_image(config: str, flake_dir: Path) -> BuiltImage:
                     config=nix_config,
                 )
             except NixError as exc:
-                raise NetbootError(str(exc).replace(str(source), str(flake_dir))) from None
+                message = str(exc).replace(str(source), str(flake_dir))
+                if f"attribute '{output}' missing" in message or "does not provide attribute" in message:
+                    message = (
+                        f"--config {config}: builds no netboot image (the flake has no such "
+                        f"configuration, or it does not import nixpkgs' netboot module: no "
+                        f"system.build.{output}); Nix said: {message}"
+                    )
+                raise NetbootError(message) from None
             out_path = Path(json.loads(raw)[0]["outputs"]["out"])
             file = out_path / inner if out_path.is_dir() else out_path
             if not file.is_file():

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elenta.facts.netboot import MACS_COMMAND, parse_interface_macs
-from elenta.netboot.errors import NetbootError
+from elenta.netboot.errors import NetbootError, NetbootUnreachable
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,9 @@ def introspect_mac(target: SshTarget, interface: str | None, where: str) -> str:
             target.argv(MACS_COMMAND), capture_output=True, text=True, timeout=30, check=False
         )
     except subprocess.TimeoutExpired:
-        raise NetbootError(f"{where}: no answer over SSH from {target.address}:{target.port}") from None
+        raise NetbootUnreachable(f"{where}: no answer over SSH from {target.address}:{target.port}") from None
     if proc.returncode != 0:
-        raise NetbootError(
+        raise NetbootUnreachable(
             f"{where}: SSH to {target.user}@{target.address}:{target.port} failed "
             f"(exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
         )

@@ -74,13 +74,16 @@ class LabPlacement:
     target: BootTarget
     config: str
     placed: Placed | None
+    would_place: bool = False
+    """A dry run: the image differs from the current one and would be placed."""
 
 
-def place_lab(lab: Lab, store_root: Path) -> list[LabPlacement]:
+def place_lab(lab: Lab, store_root: Path, dry_run: bool = False) -> list[LabPlacement]:
     """Build and place every netbooting machine's image; skip those whose inputs did not change.
 
     `place_lab(load_lab("examples/lab"), Path("/srv/netboot"))`: each distinct configuration is
     built once; a machine whose current generation came from the same store paths is left alone.
+    `dry_run=True` builds and compares, and places nothing.
     """
     store = NetbootStore(store_root)
     built: dict[str, BuiltImage] = {}
@@ -100,6 +103,9 @@ def place_lab(lab: Lab, store_root: Path) -> list[LabPlacement]:
         image = built[config]
         if image_unchanged(store, target.mac, image):
             out.append(LabPlacement(target, config, None))
+            continue
+        if dry_run:
+            out.append(LabPlacement(target, config, None, would_place=True))
             continue
         out.append(LabPlacement(target, config, place_built(image, store, target.mac, short)))
     return out

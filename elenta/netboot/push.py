@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from elenta.model.lab import Lab
-from elenta.netboot.errors import NetbootError
+from elenta.netboot.errors import NetbootDeployFailed, NetbootError
+from elenta.progress import run_streaming
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_FILE = """from pyinfra import host
@@ -64,8 +64,8 @@ def deploy(lab: Lab, servers: list[str] | None = None, no_dns: bool = False, sto
         )
     data = {"elenta_netboot_store": store} if store else {}
     command, env = deploy_command(lab, chosen, no_dns=no_dns, data=data)
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    proc = run_streaming(command, env=env, label="pyinfra netboot", merge_output=True)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
-        raise NetbootError(f"netboot deploy failed (pyinfra exit {proc.returncode}):\n{output}")
+        raise NetbootDeployFailed(f"netboot deploy failed (pyinfra exit {proc.returncode}):\n{output}")
     return output

@@ -391,10 +391,13 @@ class NetbootStore:
 
     # -- garbage collection -----------------------------------------------------------------
 
-    def gc(self, keep: int = 3, grace: float = DEFAULT_GRACE, now: float | None = None) -> GcReport:
+    def gc(
+        self, keep: int = 3, grace: float = DEFAULT_GRACE, now: float | None = None, dry_run: bool = False
+    ) -> GcReport:
         """Remove all but the `keep` most recently used generations of each MAC.
 
-        `store.gc(keep=2)`. Never removes the current generation, nor one in use less than
+        `store.gc(keep=2)`; `dry_run=True` reports what it would remove and removes nothing.
+        Never removes the current generation, nor one in use less than
         `grace` seconds ago (a client may still be loading the files its script named), nor a
         partial copy younger than `grace` (a placement may be running).
         """
@@ -411,11 +414,12 @@ class NetbootStore:
                     if gen.age(now) < grace:
                         report.kept_young.append(gen.path)
                         continue
-                    shutil.rmtree(gen.path)
+                    if not dry_run:
+                        shutil.rmtree(gen.path)
                     report.removed.append(gen.path)
                 folder = mac_dir / GENERATIONS
                 for partial in folder.glob(f"{PARTIAL}*") if folder.is_dir() else []:
-                    if now - partial.stat().st_mtime >= grace:
+                    if now - partial.stat().st_mtime >= grace and not dry_run:
                         shutil.rmtree(partial)
                         report.removed.append(partial)
         return report

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.nfs.render import exports_text, nfs_hosts
+from elenta.progress import run_streaming
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_FILE = """from pyinfra import host
@@ -76,7 +76,7 @@ def apply(lab: Lab, no_dns: bool = False, path: str = "") -> str:
     for machine in nfs_hosts(lab):
         exports_text(lab, machine)  # refuse a faulty model before any host is touched
     command, env = apply_command(lab, no_dns=no_dns, path=path)
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    proc = run_streaming(command, env=env, label="pyinfra nfs", merge_output=True)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         raise NfsApplyError(f"NFS apply failed (pyinfra exit {proc.returncode}):\n{output}")

@@ -27,6 +27,7 @@ from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
 from elenta.nix import NixError, flake_snapshot, flake_uri, nix_environment, summarise_nix_error
 from elenta.nixos.render import FLAKE_FOLDER, nixos_files
+from elenta.progress import run_streaming
 
 # What `BuiltSystem.config` says for a machine whose hostConfig is a literal table only.
 LITERAL = "hostConfig (table)"
@@ -82,13 +83,15 @@ def drv_expression(names: list[str]) -> str:
 
 
 def _run_nix(lab: Lab, args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:
+    """One `nix` call for the build; its output streams with `-v` (`elenta.progress`)."""
     env = nix_environment(config=lab.settings.nix.config)
     try:
-        return subprocess.run(
-            ["nix", *args], env=env, capture_output=True, text=True, check=False, timeout=timeout
-        )
+        return run_streaming(["nix", *args], env=env, label=f"nix {args[0]}", timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise BuildError(f"building {what} took longer than {timeout} s") from None
+        raise BuildError(
+            f"building {what} took longer than {timeout:.0f} s "
+            f"(raise [timeouts] nix_build in {lab.root}/elenta.toml)"
+        ) from None
 
 
 def _build_attrs(
@@ -147,12 +150,14 @@ def _without_hosts_output(stderr: str) -> bool:
 
 
 def build_systems(
-    lab: Lab, machines: list[str], *, config: str | None = None, limit: int = 4, timeout: float = 600
+    lab: Lab, machines: list[str], *, config: str | None = None, limit: int = 4, timeout: float | None = None
 ) -> dict[str, BuiltSystem]:
     """Build each machine's system (`elentaHosts.<machine>`), or `config` as it is for all of them.
 
-    Raises BuildError naming the machines whose system failed and Nix's error.
+    Raises BuildError naming the machines whose system failed and Nix's error. `timeout`: seconds
+    for each Nix call (default: the lab's `[timeouts] nix_build`).
     """
+    timeout = timeout or lab.settings.timeouts.nix_build
     if not machines:
         return {}
     revision = git_revision(lab.flake_dir)

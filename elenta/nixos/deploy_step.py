@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 from elenta.nixos.build import BuiltSystem, build_systems
 from elenta.nixos.status import read_status
 from elenta.pipeline.run import HostResult
 from elenta.subsystem import DeployRun
+
+if TYPE_CHECKING:
+    from elenta.inventory import Selection
+    from elenta.model.lab import Lab
 
 
 def with_config(run: DeployRun) -> list[str]:
@@ -63,3 +68,18 @@ def prepare(run: DeployRun) -> None:
     if run.action == "rollback":
         return
     precheck_step(run, build_step(run), nixos_only)
+
+
+def preview(
+    lab: Lab, action: str, selection: Selection, *, no_dns: bool, config: str | None
+) -> dict[str, str]:
+    """`--dry-run`: per host `unchanged`, `would <action>`, or why it is unreachable (facts only)."""
+    from elenta.nixos.status import compliance_status
+
+    out: dict[str, str] = {}
+    for canon, status in compliance_status(lab, selection, no_dns=no_dns, config=config).items():
+        if status.facts is None:
+            out[canon] = f"unreachable: {status.error}"
+        else:
+            out[canon] = "unchanged" if status.pending(action) is None else f"would {action}"
+    return out

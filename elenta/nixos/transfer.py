@@ -22,11 +22,12 @@ from typing import Any
 from urllib.parse import quote
 
 from elenta.model.errors import ElentaError
-from elenta.model.settings import LabSettings, load_settings, settings_path, settings_root
+from elenta.model.settings import LabSettings, Timeouts, load_settings, settings_path, settings_root
 from elenta.nix import nix_environment
 from elenta.pipeline.deploy_settings import DeploySettings, load_systems
 from elenta.pipeline.record import note
 from elenta.pipeline.ssh import SUDO, SshTarget, run_ssh
+from elenta.progress import run_streaming
 
 
 class CopyError(ElentaError):
@@ -91,9 +92,14 @@ def _nix(
         raise CopyError(f"{target.name}: an ssh option has spaces, which Nix cannot pass on: {words}")
     env = nix_environment({"NIX_SSHOPTS": " ".join(words)}, config=options.nix_config)
     try:
-        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        return run_streaming(argv, env=env, label=f"{target.name}: {' '.join(argv[:2])}", timeout=timeout)
     except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(argv, 1, "", f"`{' '.join(argv[:3])}` timed out after {timeout} s")
+        return subprocess.CompletedProcess(
+            argv,
+            1,
+            "",
+            f"`{' '.join(argv[:3])}` timed out after {timeout:.0f} s ([timeouts] nix_copy in elenta.toml)",
+        )
 
 
 def copy_command(path: str, target: SshTarget, options: CopyOptions, *, derivation: bool = False) -> list:
@@ -132,7 +138,7 @@ def sign_paths(path: str, options: CopyOptions, timeout: float = 600, *, derivat
 def copy_closure(
     system: str,
     target: SshTarget,
-    timeout: float = 600,
+    timeout: float = 1800,
     *,
     nix_config: str = "",
     options: CopyOptions | None = None,
@@ -174,5 +180,6 @@ def copy_to_host(state: Any, host: Any, system: str, derivation: str = "") -> No
     if options.build_on_target and not derivation:
         built = load_systems(DeploySettings.from_env().systems_file).get(host.name) or {}
         derivation = built.get("drv", "") if built.get("path") == system else ""
-    copy_closure(system, target, options=options, derivation=derivation)
+    timeout = load_settings(root).timeouts.nix_copy if root else Timeouts().nix_copy
+    copy_closure(system, target, timeout, options=options, derivation=derivation)
     note(host.name, "built on the host" if derivation else "copied", system)

@@ -25,6 +25,7 @@ from netmiko import BaseConnection
 from netmiko.exceptions import ConfigInvalidException, NetmikoBaseException
 from paramiko.ssh_exception import SSHException
 
+from elenta.exitcodes import FAILED, REFUSED
 from elenta.facts.switch import LldpNeighbors, MacTable, RunningConfig, read_fact
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
@@ -51,7 +52,7 @@ def _remaining_text(remaining: Sequence[str]) -> str:
 class SwitchPushError(ElentaError):
     """A line was refused or the session broke: rolled back (`restored`) or not, and what remains."""
 
-    exit_code = 4
+    exit_code = FAILED
 
     def __init__(
         self,
@@ -90,7 +91,7 @@ def _state(remaining: tuple[str, ...] | None, backup: Backup | None, pending: st
 class SwitchConfirmError(ElentaError):
     """After a push the switch still differs from the desired (or backup) configuration."""
 
-    exit_code = 4
+    exit_code = FAILED
 
 
 class SwitchErrors(ElentaError):
@@ -197,7 +198,7 @@ def _restore(
 class RevertTimerError(ElentaError):
     """The switch refused to arm its self-revert timer; nothing was pushed."""
 
-    exit_code = 4
+    exit_code = REFUSED  # a safety rule: no push without the timer that undoes it
 
 
 _REVERT_PROMPT = r"\[confirm\]|\[yes/no\]|#\s*$"

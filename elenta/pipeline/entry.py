@@ -21,12 +21,17 @@ _lock: contextlib.ExitStack | None = None
 
 
 def _hold_lock() -> None:
-    """Plain `pyinfra … deploy.py` takes the lab's deploy lock itself (the pipeline already holds it)."""
+    """Plain `pyinfra … deploy.py` checks the lab and takes its deploy lock itself (the pipeline
+    has done both already)."""
     global _lock
     if _lock is not None or os.environ.get(ENV_LOCK_HELD):
         return
+    from elenta.compile.checks import validate_lab
+
+    lab = load_lab(Path(host.data.get("elenta_lab")))
+    validate_lab(lab)  # the one validation, before pyinfra runs any operation on any host
     stack = contextlib.ExitStack()
-    stack.enter_context(deploy_lock(load_lab(Path(host.data.get("elenta_lab"))).state_dir))
+    stack.enter_context(deploy_lock(lab.state_dir))
     atexit.register(stack.close)
     _lock = stack
 

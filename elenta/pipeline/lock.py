@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from elenta.exitcodes import REFUSED
 from elenta.model.errors import ElentaError
 
 
 class DeployLocked(ElentaError):
     """Another deploy of the same lab is running."""
 
-    exit_code = 3
+    exit_code = REFUSED
 
 
 @contextmanager

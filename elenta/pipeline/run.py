@@ -31,6 +31,7 @@ from elenta.pipeline.deploy_settings import ENV_LOCK_HELD, DeploySettings, new_d
 from elenta.pipeline.lock import deploy_lock
 from elenta.pipeline.record import host_events
 from elenta.pipeline.ssh import SshTarget
+from elenta.progress import verbosity
 from elenta.report import table
 from elenta.subsystem import DeployRun, check_names, default_names, registered
 
@@ -117,6 +118,7 @@ def run_pyinfra(
         "pyinfra",
         "-y",
         "--no-wait",
+        *(["-v"] if verbosity() > 1 else []),
         str(PACKAGE / "pyinfra_inventory.py"),
         str(PACKAGE / "pyinfra_deploy.py"),
     ]
@@ -133,7 +135,7 @@ def run_pyinfra(
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
-            if (line.startswith("[") or "rror:" in line) and not _SUMMARY.search(line):
+            if verbosity() or ((line.startswith("[") or "rror:" in line) and not _SUMMARY.search(line)):
                 echo(line.rstrip("\n"))
         return proc.wait()
 

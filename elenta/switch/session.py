@@ -11,6 +11,7 @@ from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoBaseException, NetmikoTimeoutException
 from paramiko.ssh_exception import SSHException
 
+from elenta.exitcodes import UNREACHABLE
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
 from elenta.switch.credentials import SwitchCredentials, load_credentials
@@ -21,7 +22,7 @@ from elenta.switch.plan import switch_table
 class SwitchConnectionError(ElentaError):
     """A switch cannot be reached or refuses the login (names the switch and its address)."""
 
-    exit_code = 3
+    exit_code = UNREACHABLE
 
 
 @dataclass(frozen=True)

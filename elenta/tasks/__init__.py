@@ -34,6 +34,7 @@ def build_collection() -> Collection:
         module = importlib.import_module(name)
         for value in vars(module).values():
             if isinstance(value, Task) and value.body.__module__ == module.__name__:
+                value.auto_shortflags = False  # short flags mean one thing everywhere: elenta.command.flags
                 collection.add_task(value)
     return collection
 

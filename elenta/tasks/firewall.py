@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from invoke import Context, task
 from invoke.exceptions import Exit
 
+from elenta.command.output import note
+from elenta.command.spec import command
+from elenta.exitcodes import BAD_INPUT, FAILED
 from elenta.model.errors import ModelError
 from elenta.tasks._common import open_lab, reports_errors
 
@@ -30,10 +33,14 @@ def _machine(lab: Lab, name: str) -> str:
         "action": "plan (the NixOS openings per machine, with warnings) or check (evaluate the host "
         "configurations and fail when one opens ports on an alias interface)",
         "machine": "only this machine (repeatable; default: every NixOS machine)",
-        "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
+        "lab": "the lab folder",
     },
 )
 @reports_errors
+@command(
+    choices={"action": ("plan", "check")},
+    examples=["elenta firewall plan", "elenta firewall plan --machine toto", "elenta firewall check"],
+)
 def firewall(c: Context, action: str, machine: list[str] | None = None, lab: str = "") -> None:
     """Firewall openings on physical interfaces: `elenta firewall plan`, `elenta firewall check`."""
     from elenta.firewall.evaluate import configuration_warnings
@@ -50,13 +57,15 @@ def firewall(c: Context, action: str, machine: list[str] | None = None, lab: str
                 plan = firewall_plan(loaded, short)
             print(f"{loaded.canon(short)}: {json.dumps(nixos_firewall(plan)['networking']['firewall'])}")
             for fault in plan.warnings:
-                print(f"  warning: {fault}")
+                note(f"warning: {fault}")
     elif action == "check":
         found = configuration_warnings(loaded, names)
         for fault in found:
-            print(f"warning: {fault}")
+            note(f"warning: {fault}")
         if found:
-            raise Exit(f"{len(found)} configuration(s) open ports on an alias interface", code=1)
+            raise Exit(f"{len(found)} configuration(s) open ports on an alias interface", code=FAILED)
         print("no host configuration opens ports on an alias interface")
     else:
-        raise Exit(f"error: unknown action {action!r}: use `elenta firewall plan` or `… check`", code=2)
+        raise Exit(
+            f"error: unknown action {action!r}: use `elenta firewall plan` or `… check`", code=BAD_INPUT
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from invoke import task
 
+from elenta.command.spec import command
 from elenta.report import table
 from elenta.tasks._common import open_lab, reports_errors
 
@@ -12,11 +13,15 @@ from elenta.tasks._common import open_lab, reports_errors
     positional=["action"],
     help={
         "action": "up, down or status",
-        "lab": "lab folder (default $ELENTA_LAB)",
+        "lab": "the lab folder",
         "purge": "with down: also delete the hosts' disks (stores, profiles, /etc and /var layers)",
     },
 )
 @reports_errors
+@command(
+    choices={"action": ("up", "down", "status")},
+    examples=["elenta lab up", "elenta lab status", "elenta lab down --purge"],
+)
 def lab(c, action, lab="", purge=False):
     """Bring the lab's hosts up (sshd per machine, own mount namespace) or down, or list them."""
     from elenta.lab import lab_down, lab_status, lab_up

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from invoke import Context, task
 
+from elenta.command.flags import JSON_HELP
+from elenta.command.output import emit_json
+from elenta.command.spec import command
 from elenta.tasks._common import lab_path, open_lab, reports_errors
 
 
@@ -11,19 +14,25 @@ from elenta.tasks._common import lab_path, open_lab, reports_errors
     positional=["path"],
     iterable=["also"],
     help={
-        "path": "a lab folder (cadaster + constellations/), or a cadaster file",
+        "path": "a lab folder (cadaster + constellations/), or a cadaster file and constellation files "
+        "(default: the lab)",
         "also": "a constellation file to check with it (repeatable)",
     },
 )
 @reports_errors
+@command(
+    variadic={"path": "also"},
+    keep_commas=("also",),
+    examples=["elenta check", "elenta check /srv/mylab", "elenta check cadaster.toml web.toml db.yaml"],
+)
 def check(c: Context, path: str | None = None, also: list[str] | None = None) -> None:
-    """Check a cadaster, its constellations and each subsystem's view of them; exit 2 naming the fault."""
+    """Check a cadaster and its constellations as plan and deploys do; exit 2 naming every fault."""
+    from elenta.compile.checks import validate_lab
     from elenta.model.lab import load_lab
-    from elenta.subsystem import check_subsystems
 
     target = lab_path(path)
     lab = load_lab(target, *(also or [])) if also else load_lab(target)
-    checked = check_subsystems(lab)
+    checked = validate_lab(lab, render=False).subsystems
     services = sum(len(d.services) for lc in lab.constellations for d in lc.model.domains.values())
     print(
         f"ok: {lab.cadaster_file}: {len(lab.cadaster.machines)} machines, "
@@ -33,13 +42,18 @@ def check(c: Context, path: str | None = None, also: list[str] | None = None) ->
     print(f"ok: subsystems {', '.join(checked)}")
 
 
-@task(help={"lab": "the lab folder (default: $ELENTA_LAB or examples/lab)"})
+@task(help={"lab": "the lab folder", "json": JSON_HELP})
 @reports_errors
-def machines(c: Context, lab: str = "") -> None:
+@command(examples=["elenta machines", "elenta machines --json | jq -r '.[].machine'"])
+def machines(c: Context, lab: str = "", json_: bool = False) -> None:
     """List every device of the lab: canon name, kind, addresses, MAC, roles."""
-    from elenta.report import machines_table
+    from elenta.report import machines_rows, machines_table
 
-    print(machines_table(open_lab(lab or None)))
+    opened = open_lab(lab or None)
+    if json_:
+        emit_json(machines_rows(opened))
+        return
+    print(machines_table(opened))
 
 
 @task(
@@ -49,10 +63,17 @@ def machines(c: Context, lab: str = "") -> None:
         "no_dns": "read the cadaster instead of asking the lab's DNS server",
         "mac": "print the MAC instead of the IP",
         "server": "ask this DNS server (host:port) instead of the cadaster's",
-        "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
+        "lab": "the lab folder",
     },
 )
 @reports_errors
+@command(
+    examples=[
+        "elenta lookup toto.canon",
+        "elenta lookup lab.ifrit.canon --no-dns",
+        "elenta lookup toto --mac",
+    ]
+)
 def lookup(
     c: Context, name: str, no_dns: bool = False, mac: bool = False, server: str = "", lab: str = ""
 ) -> None:

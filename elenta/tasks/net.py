@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 from invoke import Context, task
 from invoke.exceptions import Exit
 
-from elenta.tasks._common import open_lab, reports_errors
+from elenta.command.flags import DRY_RUN_HELP
+from elenta.command.spec import command
+from elenta.exitcodes import BAD_INPUT
+from elenta.tasks._common import checked_lab, open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.operations.switch import SwitchResult
@@ -32,11 +35,21 @@ def _indent(lines: tuple[str, ...]) -> str:
         "serial": "one switch after the other instead of in parallel",
         "live": "plan: read the running configuration from the switch instead of the last backup",
         "to": "rollback: a backup commit (see `net history`) or file; default: undo the last apply",
-        "dry_run": "rollback: show the lines it would send, send nothing",
-        "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
+        "dry-run": DRY_RUN_HELP + " (apply: the live plan; rollback: the lines it would send)",
+        "lab": "the lab folder",
     },
 )
 @reports_errors
+@command(
+    choices={"action": ACTIONS},
+    examples=[
+        "elenta net plan",
+        "elenta net plan --live --switch sw1",
+        "elenta net apply --dry-run",
+        "elenta net rollback --dry-run",
+        "elenta net verify",
+    ],
+)
 def net(
     c: Context,
     action: str,
@@ -49,7 +62,7 @@ def net(
 ) -> None:
     """Switch VLANs and ports from the cadaster: plan, apply, backup, rollback, history, verify."""
     if action not in ACTIONS:
-        raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=2)
+        raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=BAD_INPUT)
     if action == "ports":
         from elenta.report import table
         from elenta.topology.ports import port_map
@@ -62,7 +75,7 @@ def net(
             )
         )
         return
-    loaded = open_lab(lab or None)
+    loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     names = switch or None
     parallel = not serial
     if action == "plan" and not live:
@@ -79,8 +92,10 @@ def net(
         verify_switch,
     )
 
-    if action == "plan":
+    if action == "plan" or (action == "apply" and dry_run):
         _each(loaded, names, lambda lb, n: plan_switch(lb, n, live=True), parallel, _show_plan)
+        if dry_run:
+            print("dry run: nothing was pushed")
     elif action == "apply":
         _each(loaded, names, apply_switch, parallel, lambda r: _report(r, "pushed"))
     elif action == "backup":

@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, task
 
+from elenta.command.flags import DRY_RUN_HELP, JSON_HELP
+from elenta.command.output import emit_json, note
+from elenta.command.spec import command
 from elenta.model.errors import ElentaError
 from elenta.netboot import DEFAULT_GRACE
-from elenta.tasks._common import lab_path, open_lab, reports_errors
+from elenta.tasks._common import checked_lab, lab_path, open_lab, reports_errors
 
 if TYPE_CHECKING:
     from elenta.netboot.introspect import SshTarget
@@ -62,10 +65,18 @@ def _ssh_target(
         "ssh_user": "with --introspect: SSH user (default root)",
         "ssh_key": "with --introspect: private key file",
         "known_hosts": "with --introspect: known_hosts file to use (new keys accepted)",
-        "lab": "the lab folder holding flake.nix and the cadaster (default: $ELENTA_LAB or examples/lab)",
+        "dry-run": DRY_RUN_HELP + ": check the arguments, name what would be built and where; build nothing",
+        "lab": "the lab folder holding flake.nix and the cadaster",
     },
 )
 @reports_errors
+@command(
+    examples=[
+        "elenta build-image --config '.#netboot' --out ./image",
+        "elenta build-image --canon hermes.canon --store /srv/netboot",
+        "elenta build-image --mac 52:54:00:00:01:05 --config '.#netboot' --store /srv/netboot --dry-run",
+    ]
+)
 def build_image(
     c: Context,
     config: str = "",
@@ -79,6 +90,7 @@ def build_image(
     ssh_user: str = "root",
     ssh_key: str = "",
     known_hosts: str = "",
+    dry_run: bool = False,
     lab: str = "",
 ) -> None:
     """Build a role's netboot image (kernel, initrd, iPXE script) and place it at a path or by MAC."""
@@ -107,6 +119,12 @@ def build_image(
         loaded = open_lab(lab or None)
         target = boot_target(loaded, canon)
         machine = target.machine
+        if not config and not loaded.cadaster.machines[machine].netboot:
+            raise NetbootError(
+                f"{loaded.cadaster_file}: machines.{machine}.netboot: {canon} does not boot from the "
+                "network, so its host configuration builds no netboot image; set netboot = true, "
+                "or give the image's role with --config '.#netboot'"
+            )
         config = config or loaded.host_config(machine) or ""
         mac = target.mac
         if introspect:
@@ -116,9 +134,16 @@ def build_image(
 
             mac = introspect_mac(ssh, target.interface, canon)
             if mac != target.mac:
-                print(f"note: {canon} reports MAC {mac}; the cadaster says {target.mac}")
+                note(f"note: {canon} reports MAC {mac}; the cadaster says {target.mac}")
     if not config:
         raise NetbootError("build-image: --config is required (e.g. --config '.#netboot')")
+    if dry_run:
+        where = f"in {out}" if out else f"in {store} under {mac} ({machine or 'no machine of the lab'})"
+        print(
+            f"dry run: would build {config} and place kernel, initrd and netboot.ipxe {where}; "
+            "nothing is built"
+        )
+        return
     image = nix_build_image(config, lab_path(lab))
     if out:
         path = write_image_dir(image, Path(out))
@@ -127,6 +152,21 @@ def build_image(
     placed = place_built(image, NetbootStore(Path(store)), mac, machine, role_of_config(config))
     what = "placed" if placed.switched else "unchanged"
     print(f"{what}: {placed.mac} {machine or '-'} {role_of_config(config)} generation {placed.generation}")
+
+
+ACTIONS = ("list", "gc", "place", "serve", "deploy", "rollback")
+
+
+def _entry_json(entry) -> dict:
+    """One row of `netboot list --json`."""
+    return {
+        "mac": entry.mac,
+        "machine": entry.machine,
+        "role": entry.role,
+        "generation": entry.generation,
+        "age_seconds": round(entry.age, 1),
+        "generations": entry.generations,
+    }
 
 
 def _age(seconds: float) -> str:
@@ -147,18 +187,30 @@ def _age(seconds: float) -> str:
         "mac": "rollback: the MAC whose image to roll back",
         "generation": "rollback: the generation (or a prefix) to make current (default: the one before)",
         "store": "the netboot store folder (deploy: on the serving host; default its elenta_netboot_store)",
-        "on": "deploy: the canon name of the host serving the store (default: those with a store in data)",
+        "on": "deploy: the hosts serving the store, canon names, @role, #tag or globs "
+        "(default: those with a store in their data)",
         "no_dns": "deploy: reach hosts by their cadaster address, not through the lab's DNS",
         "keep": "gc: generations to keep per MAC, the current one included (default 3)",
         "grace": f"gc: never remove a generation in use less than this many seconds ago "
         f"({DEFAULT_GRACE:.0f})",
         "lab": "place: the lab whose netbooting machines to build and place",
         "address": "serve: address to listen on (default 127.0.0.1)",
+        "dry-run": DRY_RUN_HELP + " (gc, place, rollback, deploy)",
+        "json": "list: " + JSON_HELP,
         "http_port": "serve: HTTP port (default 8080)",
         "tftp_port": "serve: TFTP port (default 6969)",
     },
 )
 @reports_errors
+@command(
+    choices={"action": ACTIONS},
+    examples=[
+        "elenta netboot list --store /srv/netboot --json",
+        "elenta netboot gc --store /srv/netboot --keep 2 --dry-run",
+        "elenta netboot place --store /srv/netboot",
+        "elenta netboot deploy --on archimedes.canon",
+    ],
+)
 def netboot(
     c: Context,
     action: str,
@@ -173,6 +225,8 @@ def netboot(
     no_dns: bool = False,
     mac: str = "",
     generation: str = "",
+    dry_run: bool = False,
+    json_: bool = False,
 ) -> None:
     """Look after a netboot store: list its images, collect old generations, place, serve, deploy."""
     from elenta.netboot.errors import NetbootError
@@ -180,13 +234,21 @@ def netboot(
     from elenta.netboot.store import NetbootStore
 
     if action == "deploy":
-        loaded = open_lab(lab or None)
-        try:
-            servers = [loaded.machine_name(on)] if on else None
-        except KeyError as exc:
-            raise NetbootError(f"{loaded.cadaster_file}: machines: --on {exc.args[0]}") from None
+        loaded = checked_lab(lab or None)
+        from elenta.selectors import expand_on
+
+        servers = expand_on(loaded, [on]) if on else None
         from elenta.netboot.push import deploy as netboot_deploy
 
+        if dry_run:
+            from elenta.netboot.push import store_servers
+
+            chosen = servers or store_servers(loaded)
+            print(
+                f"dry run: would place the netboot images on {', '.join(chosen) or 'no host'}; "
+                "nothing is changed"
+            )
+            return
         print(netboot_deploy(loaded, servers, no_dns=no_dns, store=store).rstrip())
         return
     if not store:
@@ -194,6 +256,9 @@ def netboot(
     root = Path(store)
     nb = NetbootStore(root)
     if action == "list":
+        if json_:
+            emit_json([_entry_json(e) for e in nb.entries()])
+            return
         rows = [("MAC", "MACHINE", "ROLE", "GENERATION", "AGE", "GENS")]
         for e in nb.entries():
             rows.append((e.mac, e.machine, e.role, e.generation[:12], _age(e.age), str(e.generations)))
@@ -201,21 +266,28 @@ def netboot(
         for r in rows:
             print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     elif action == "gc":
-        report = nb.gc(keep=keep, grace=grace)
+        report = nb.gc(keep=keep, grace=grace, dry_run=dry_run)
         for path in report.removed:
-            print(f"removed {path}")
+            print(f"{'would remove' if dry_run else 'removed'} {path}")
         for path in report.kept_young:
             print(f"kept {path} (in use less than {grace:.0f}s ago)")
-        print(f"gc: removed {len(report.removed)}, kept {len(report.kept_young)} inside the grace period")
+        verb = "would remove" if dry_run else "removed"
+        print(f"gc: {verb} {len(report.removed)}, kept {len(report.kept_young)} inside the grace period")
     elif action == "rollback":
         if not mac:
             raise NetbootError("netboot rollback: --mac is required")
+        if dry_run:
+            earlier = [g.name for g in nb.generations(mac) if not g.current]
+            target = generation or (earlier[0] if earlier else "no earlier generation")
+            print(f"dry run: {mac} would go back to {target}; nothing is changed")
+            return
         placed = nb.rollback(mac, generation)
         print(f"{placed.mac}: current is {'now' if placed.switched else 'already'} {placed.generation}")
     elif action == "place":
-        for item in place_lab(open_lab(lab or None), root):
+        for item in place_lab(open_lab(lab or None), root, dry_run=dry_run):
             t = item.target
             state = f"placed {item.placed.generation}" if item.placed else "unchanged (same inputs)"
+            state = "would place a new generation (dry run)" if item.would_place else state
             print(f"{t.machine} {t.mac} {item.config}: {state}")
     elif action == "serve":
         from elenta.lab.netboot_server import start_tftpd

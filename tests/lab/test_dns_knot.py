@@ -215,7 +215,7 @@ CLASHES = {
     "cname_clash": (
         '[domains.canon.services.toto]\nrole = "web"\nhost = "nancy"\n',
         [
-            "clash.toml: domains.canon.services.toto: CNAME toto.canon -> nancy.canon.",
+            "clash.toml: domains.canon.services.toto: service name 'toto.canon' is already a cadaster name",
             "cadaster.toml: machines.toto.interfaces.enp2s0",
         ],
     ),

@@ -241,7 +241,7 @@ def test_build_image_out_mac_and_canon_forms_on_the_example_flake(tmp_path: Path
     assert listing.returncode == 0, listing.stderr
     assert "52:54:00:00:01:05  hermes   netboot" in listing.stdout
     bad = run_elenta("build-image", "--config", ".#nosuchrole", "--out", str(tmp_path / "x"), "--lab", lab)
-    assert bad.returncode == 3
+    assert bad.returncode == 2  # bad input: no such configuration
     assert "nixosConfigurations.nosuchrole.config.system.build.kernel" in bad.stderr
     assert not (tmp_path / "x").exists()
 
@@ -271,13 +271,13 @@ def test_build_image_introspect_asks_the_live_machine_over_ssh(lab_hosts, tmp_pa
         "--store", str(store), "--lab", str(lab_hosts.path),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert f"toto.canon reports MAC {up[0]}; the cadaster says 52:54:00:00:01:02" in proc.stdout
+    assert f"toto.canon reports MAC {up[0]}; the cadaster says 52:54:00:00:01:02" in proc.stderr
     assert NetbootStore(store).macs() == [up[0]]
     refused = run_elenta(
         "build-image", "--canon", "toto.canon", "--introspect", "--config", ".#netboot", "--store",
         str(store), "--lab", str(lab_hosts.path), "--ssh-port", "1",
     )  # fmt: skip
-    assert refused.returncode == 3
+    assert refused.returncode == 4  # unreachable
     assert "toto.canon: SSH to root@127.0.1.2:1 failed" in refused.stderr
 
 

@@ -246,7 +246,7 @@ def test_two_roles_exporting_or_mounting_one_path(tmp_path):
         a=PLACE_TWO_ROLES
         + '[roles.dns]\nexports = [{ path = "/srv/media" }]\n[roles.web]\nmounts = ["/srv/media/"]\n',
     )
-    (fault,) = faults_of(lab)
+    (fault,) = [f for f in faults_of(lab) if "mounts" in f]  # (the export's lack of clients aside)
     assert "a.toml: roles.web.mounts[0]" in fault and "a.toml: roles.dns.exports[0].path" in fault
 
 

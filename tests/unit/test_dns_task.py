@@ -33,7 +33,8 @@ def test_dns_plan_of_the_example_lab(tmp_path):
     result = elenta("dns", "plan", "--lab", str(EXAMPLE), state=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("warning: zone canon is the public top-level domain .canon")
+    assert result.stderr.startswith("warning: zone canon is the public top-level domain .canon")
+    assert "warning" not in out  # stdout holds the plan alone
     assert "7 zones valid (named-checkzone -i local, elenta lint); served by toto" in out
     assert "  zone canon: 16 new, 0 changed, 0 removed" in out
     assert "    + toto A 127.0.1.2" in out
@@ -59,7 +60,7 @@ def test_dns_plan_diffs_against_the_zones_last_verified(tmp_path, monkeypatch):
 def test_unknown_action(tmp_path):
     result = elenta("dns", "frobnicate", "--lab", str(EXAMPLE), state=tmp_path)
     assert result.returncode == 2
-    assert "unknown action 'frobnicate'" in result.stderr
+    assert "invalid choice: 'frobnicate' (choose from 'plan', 'apply')" in result.stderr
 
 
 def test_apply_command_targets_the_dns_role_by_cadaster_address(tmp_path, monkeypatch):

@@ -196,11 +196,11 @@ def test_firewall_task_plan_prints_physical_openings(capsys):
     from elenta.tasks.firewall import firewall
 
     firewall(Context(), "plan", machine=["toto.canon"], lab=str(REPO / "examples" / "lab"))
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert out.splitlines()[0] == (
         'toto.canon: {"interfaces": {"enp2s0": {"allowedTCPPorts": [53], "allowedUDPPorts": [53]}}}'
     )
-    assert "warning:" in out and "nancy" not in out
+    assert "warning:" in err and "warning:" not in out and "nancy" not in out
 
 
 def test_firewall_task_unknown_machine_is_a_clean_error():

@@ -129,8 +129,8 @@ def test_elenta_plan_holds_the_plugin_artifacts_and_diffs_them(example_lab_copy,
 
 
 def test_the_plugin_tasks_are_elenta_tasks():
-    listing = elenta("--list")
-    assert "  motd " in listing.stdout
+    listing = elenta("--help")
+    assert "    motd " in listing.stdout
     result = elenta("motd", "--lab", str(EXAMPLE_LAB))
     assert result.returncode == 0, result.stderr
     assert "toto.canon: toto.canon: managed by elenta" in result.stdout

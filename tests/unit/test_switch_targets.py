@@ -76,4 +76,4 @@ def test_push_error_names_line_reply_and_state() -> None:
     half = SwitchPushError("sw1", "x", "% Invalid", ("interface Fa0/1", " no description a"), None)
     assert "rollback INCOMPLETE, 2 line(s) remain: 'interface Fa0/1', 'no description a'" in str(half)
     assert "rolled back to" not in str(half) and not half.restored
-    assert refused.exit_code == lost.exit_code == half.exit_code == 4
+    assert refused.exit_code == lost.exit_code == half.exit_code == 1  # a failure on a switch

@@ -176,7 +176,7 @@ def test_a_rollback_that_cannot_complete_names_what_remains(tmp_path: Path, emul
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, cadaster_for(model))
     apply_switch(lab, "sw1")
     done = run_elenta("net", "rollback", "--lab", str(tmp_path / "lab"), env=_env())
-    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr  # a failure on a switch
     remain = f"rollback INCOMPLETE, 2 line(s) remain: 'interface FastEthernet0/1', 'no description {first}'"
     assert remain in done.stderr
     assert "restored" not in done.stdout and "rolled back to" not in done.stderr
@@ -198,7 +198,7 @@ def test_a_push_that_cuts_its_session_is_reverted_by_the_switch(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_wrong_enable_secret_exits_3_naming_the_switch_and_the_other_is_reported(
+def test_wrong_enable_secret_exits_4_naming_the_switch_and_the_other_is_reported(
     tmp_path: Path, emulators, model
 ) -> None:
     sw1, sw2 = emulators("sw1", model=model), emulators("sw2", model=model)
@@ -212,7 +212,7 @@ def test_wrong_enable_secret_exits_3_naming_the_switch_and_the_other_is_reported
     done = run_elenta(
         "net", "apply", "--lab", str(tmp_path / "lab"), env=dict(_env(), ELENTA_SW2_ENABLE="wrong-enable")
     )
-    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.returncode == 4, done.stdout + done.stderr  # the login was refused
     assert "Traceback" not in done.stderr and "wrong-enable" not in done.stdout + done.stderr
     assert "switch sw2 (127.0.1.251:" in done.stderr and "enable refused" in done.stderr
     assert done.stdout.startswith("sw1: pushed ")
