@@ -596,7 +596,7 @@ def _check_dns_names(cadaster: Cadaster, faults: FaultCollector) -> None:
                 check_dns_name_length(dns_name)
             except ValueError as exc:
                 faults.add(record.key, str(exc))
-            if dns_name in seen:
+            if dns_name in seen and seen[dns_name] != record.key:  # one interface's A and AAAA: fine
                 faults.add(record.key, f"DNS name {dns_name} is already given to {key_path(seen[dns_name])}")
             else:
                 seen[dns_name] = record.key
