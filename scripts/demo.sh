@@ -41,9 +41,15 @@ elenta nixos show archimedes --only containers
 elenta nixos show archimedes --only microvm.vms
 elenta nixos show toto --only networking.firewall
 step "elenta net plan --live   (what the switch step will push, read from the switch)"
-elenta net plan --live | head -n 20
+elenta net plan --live >"$ELENTA_STATE_DIR/net-plan.txt"   # whole, then shortened (no pipe closed under it)
+head -n 20 "$ELENTA_STATE_DIR/net-plan.txt"
+step "elenta net ports; elenta topology   (the port map; the picture of the lab)"
+elenta net ports
+elenta topology --out "$ELENTA_STATE_DIR/topology.svg"
+step "elenta dhcp plan   (ifrit's Kea: reservations from the cadaster, hermes' iPXE options)"
+elenta dhcp plan
 
-step "elenta switch --no-dns --only all   (NixOS, host data, DNS, NFS, netboot, then the switch)"
+step "elenta switch --no-dns --only all   (NixOS, host data, DNS, DHCP, NFS, netboot, then the switch)"
 elenta switch --no-dns --only all
 
 step "elenta lookup toto.canon   (answered by the lab's own DNS server, Knot on toto)"

@@ -14,6 +14,7 @@ from typing import Any
 from pyinfra import host
 from pyinfra.api import deploy
 
+from elenta.deploys._settings import setting, truthy
 from elenta.model.lab import load_lab
 from elenta.nfs.render import exports_text
 from elenta.operations import nfs as nfs_ops
@@ -32,10 +33,6 @@ def wanted(host: Any) -> bool:
     return False
 
 
-def _truthy(value: Any, default: bool) -> bool:
-    return default if value is None else str(value).lower() in ("1", "true", "yes")
-
-
 @deploy("NFS exports")
 def apply() -> None:
     """Render this host's exports from the lab, install them and run `exportfs -ra` when needed."""
@@ -44,15 +41,7 @@ def apply() -> None:
     nfs_ops.exports(
         name="Install and load NFS exports",
         content=exports_text(lab, machine),
-        path=_setting("elenta_nfs_exports_path") or nfs_ops.DEFAULT_PATH,
-        check=_truthy(_setting("elenta_nfs_check"), True),
-        create_directories=_truthy(_setting("elenta_nfs_create_dirs"), False),
+        path=setting("elenta_nfs_exports_path") or nfs_ops.DEFAULT_PATH,
+        check=truthy(setting("elenta_nfs_check"), True),
+        create_directories=truthy(setting("elenta_nfs_create_dirs"), False),
     )
-
-
-def _setting(key: str) -> Any:
-    """Host data first (inventory, `--data`), then the machine's constellation placement data."""
-    value = host.data.get(key)
-    if value is None:
-        value = (host.data.get("elenta_data") or {}).get(key)
-    return value

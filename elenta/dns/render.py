@@ -259,9 +259,10 @@ def zone_names(lab: Lab) -> list[str]:
     for link in dict.fromkeys(net.link for net in cad.networks.values()):
         zones.append(f"{cad.domain}.{link}")
     for net in cad.networks.values():
-        rev = reverse_zone(net.cidr)
-        if rev not in zones:
-            zones.append(rev)
+        for cidr in net.cidrs():  # the IPv4 reverse zone, and the ip6.arpa one of a dual-stack network
+            rev = reverse_zone(cidr)
+            if rev not in zones:
+                zones.append(rev)
     for loaded in lab.constellations:
         for domain_name in loaded.model.domains:
             if zone_of(domain_name, zones) is None:

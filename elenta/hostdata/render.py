@@ -32,6 +32,9 @@ DISCOVERY_JSON = "/etc/elenta/discovery.json"
 def _addresses(lab: Lab) -> dict[str, dict[str, dict[str, str]]]:
     out: dict[str, dict[str, dict[str, str]]] = {}
     for record in lab.cadaster.addresses():
+        if record.ip.version == 6 and record.interface in out.get(record.machine, {}):
+            out[record.machine][record.interface]["ip6"] = str(record.ip)  # dual stack: beside the IPv4
+            continue
         out.setdefault(record.machine, {})[record.interface] = {
             "ip": str(record.ip),
             "network": record.network,

@@ -62,24 +62,75 @@ def _cidr(value: object) -> IPNetwork:
         raise ValueError(f"{value!r} is not a CIDR network such as 127.0.1.0/24 ({exc})") from None
 
 
+EUI64 = "eui64"
+
+
+def eui64(prefix: IPNetwork, mac: str) -> ipaddress.IPv6Address:
+    """The modified EUI-64 address of `mac` in a /64 `prefix` (RFC 4291 appendix A).
+
+    >>> str(eui64(ipaddress.ip_network("fd00:1::/64"), "52:54:00:00:01:02"))
+    'fd00:1::5054:ff:fe00:102'
+    """
+    octets = bytes(int(part, 16) for part in mac.split(":"))
+    interface_id = bytes([octets[0] ^ 0x02]) + octets[1:3] + b"\xff\xfe" + octets[3:]
+    return ipaddress.IPv6Address(int(prefix.network_address) | int.from_bytes(interface_id, "big"))
+
+
 Address = Annotated[IPAddress, BeforeValidator(_ip)]
 Network_ = Annotated[IPNetwork, BeforeValidator(_cidr)]
 Mac = Annotated[str, BeforeValidator(normalise_mac)]
 
 
+class NetworkDhcp(StrictModel):
+    """How DHCP serves a network: `NetworkDhcp(range=("127.0.1.100", "127.0.1.199"), lease=3600)`.
+
+    Without `range` only the cadaster's MACs get an address (unknown clients get none); `dns`
+    names machines, aliases or addresses (default: the addresses of the lab's DNS role); `search`
+    is the domain search list (default: the canon domain).
+    """
+
+    range: tuple[Address, Address] | None = None
+    range6: tuple[Address, Address] | None = None
+    lease: int = Field(default=3600, ge=60, le=31_536_000)
+    dns: list[str] = Field(default_factory=list)
+    search: list[str] = Field(default_factory=list)
+
+    @field_validator("search")
+    @classmethod
+    def _search(cls, value: list[str]) -> list[str]:
+        return [check_domain(name) for name in value]
+
+
 class Network(StrictModel):
-    """A layer-2 network: `Network(cidr="127.0.1.0/24", vlan=10, link="lan")`."""
+    """A layer-2 network: `Network(cidr="127.0.1.0/24", vlan=10, link="lan")`.
+
+    `prefix6` is an IPv6 prefix beside an IPv4 `cidr` (dual stack); `gateway` names the router
+    (a machine on the network, or an address); `dhcp` says how DHCP serves the network.
+    """
 
     cidr: Network_
+    prefix6: Network_ | None = None
     vlan: int | None = Field(default=None, ge=1, le=4094)
     link: LinkType = "lan"
     subdomain: Label | None = None
     gateway: Line | None = None
+    dhcp: NetworkDhcp | None = None
     description: Line = ""
 
     def label(self, name: str) -> str | None:
         """The DNS label this network gives names of hosts on it (`lab.ifrit.canon`), if any."""
         return network_label(name, self.subdomain)
+
+    @field_validator("prefix6")
+    @classmethod
+    def _prefix6(cls, value: IPNetwork | None) -> IPNetwork | None:
+        if value is not None and value.version != 6:
+            raise ValueError(f"prefix6 {value} is not an IPv6 prefix (such as fd00:1::/64)")
+        return value
+
+    def cidrs(self) -> list[IPNetwork]:
+        """The network's prefixes, IPv4 then IPv6: `[IPv4Network('127.0.1.0/24'), …]`."""
+        return [self.cidr] + ([self.prefix6] if self.prefix6 is not None else [])
 
 
 class Alias(StrictModel):
@@ -95,8 +146,36 @@ class Interface(StrictModel):
     mac: Mac | None = None
     network: str
     ip: Address
+    ip6: str | None = None
     aliases: dict[str, Alias] = Field(default_factory=dict)
     primary: bool = False
+
+    @field_validator("ip6")
+    @classmethod
+    def _ip6(cls, value: str | None) -> str | None:
+        if value is None or value == EUI64:
+            return value
+        try:
+            address = ipaddress.ip_address(str(value))
+        except ValueError:
+            raise ValueError(f"ip6 {value!r} is neither an IPv6 address nor {EUI64!r}") from None
+        if address.version != 6:
+            raise ValueError(f"ip6 {value!r} is not an IPv6 address")
+        return str(address)
+
+    def address6(self, network: Network | None) -> ipaddress.IPv6Address | None:
+        """The interface's IPv6 address: given, or EUI-64 from its MAC in the network's `prefix6`.
+
+        `Interface(mac="52:54:00:00:01:02", network="lab", ip="127.0.1.2", ip6="eui64")
+        .address6(Network(cidr="127.0.1.0/24", prefix6="fd00:1::/64"))` -> `fd00:1::5054:ff:fe00:102`
+        """
+        if self.ip6 is None:
+            return None
+        if self.ip6 != EUI64:
+            return ipaddress.IPv6Address(self.ip6)
+        if network is None or network.prefix6 is None or self.mac is None:
+            return None
+        return eui64(network.prefix6, self.mac)
 
     @field_validator("aliases")
     @classmethod
@@ -363,6 +442,10 @@ class Cadaster(StrictModel):
                     names.append(f"{self.canon(short)}.{net.link}")
                 key = ("machines", short, "interfaces", if_name)
                 yield AddressRecord(short, if_name, iface.network, iface.ip, tuple(names), iface.mac, key)
+                ip6 = iface.address6(net)
+                if ip6 is not None:
+                    # Same names and origin as the IPv4 record: the AAAA beside the A.
+                    yield AddressRecord(short, if_name, iface.network, ip6, tuple(names), iface.mac, key)
                 for alias_name, alias in iface.aliases.items():
                     label = alias_label(alias_name, alias)
                     yield AddressRecord(
@@ -433,6 +516,7 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
                     f"VLAN {net.vlan} is already used by network {seen_vlan[net.vlan]!r}",
                 )
             seen_vlan[net.vlan] = net_name
+        _check_network_dhcp(cadaster, net_name, net, faults)
     for short, machine in cadaster.machines.items():
         on_network: dict[str, str] = {}
         for if_name, iface in machine.interfaces.items():
@@ -462,6 +546,8 @@ def check_cadaster(cadaster: Cadaster, file: str) -> None:
                     faults.add(loc, f"IP {ip} is already given to {key_path(seen_ip[ip])}")
                 else:
                     seen_ip[ip] = loc
+            if net is not None and iface.ip6 is not None:
+                _check_ip6(iface, net, (*base, "ip6"), seen_ip, faults)
             if iface.mac:
                 if iface.mac in seen_mac:
                     faults.add(
@@ -510,7 +596,7 @@ def _check_dns_names(cadaster: Cadaster, faults: FaultCollector) -> None:
                 check_dns_name_length(dns_name)
             except ValueError as exc:
                 faults.add(record.key, str(exc))
-            if dns_name in seen:
+            if dns_name in seen and seen[dns_name] != record.key:  # one interface's A and AAAA: fine
                 faults.add(record.key, f"DNS name {dns_name} is already given to {key_path(seen[dns_name])}")
             else:
                 seen[dns_name] = record.key
@@ -527,6 +613,99 @@ def _check_dns_names(cadaster: Cadaster, faults: FaultCollector) -> None:
                     f"<network>.{cadaster.canon(short)}; {net_name!r} is no DNS label: give the network "
                     "a `subdomain`",
                 )
+
+
+def _check_ip6(
+    iface: Interface,
+    net: Network,
+    loc: tuple[str, ...],
+    seen_ip: dict[IPAddress, tuple[str, ...]],
+    faults: FaultCollector,
+) -> None:
+    if net.prefix6 is None:
+        faults.add(loc, f"network {iface.network!r} has no prefix6: give it one for IPv6 addresses")
+        return
+    if iface.ip6 == EUI64 and (iface.mac is None or net.prefix6.prefixlen != 64):
+        faults.add(loc, f"eui64 needs the interface's MAC and a /64 prefix6 (network has {net.prefix6})")
+        return
+    ip6 = iface.address6(net)
+    if ip6 is None:
+        return
+    if ip6 not in net.prefix6:
+        faults.add(loc, f"{ip6} is outside the prefix6 of network {iface.network!r} ({net.prefix6})")
+    elif ip6 in seen_ip:
+        faults.add(loc, f"IP {ip6} is already given to {key_path(seen_ip[ip6])}")
+    else:
+        seen_ip[ip6] = loc
+
+
+def network_router(cadaster: Cadaster, net_name: str) -> IPAddress | None:
+    """The router's address on a network: its `gateway`, a machine name or an address, or None.
+
+    `network_router(cadaster, "lab")` -> `IPv4Address('127.0.1.254')` (ifrit's address on lab).
+    Raises KeyError when the gateway names nothing on that network.
+    """
+    net = cadaster.networks[net_name]
+    if net.gateway is None:
+        return None
+    try:
+        return ipaddress.ip_address(net.gateway)
+    except ValueError:
+        pass
+    ref = cadaster.resolve(net.gateway)
+    for iface in cadaster.machines[ref.machine].interfaces.values():
+        if iface.network == net_name:
+            return iface.ip
+    raise KeyError(f"gateway {net.gateway!r} has no interface on network {net_name!r}")
+
+
+def _check_network_dhcp(cadaster: Cadaster, net_name: str, net: Network, faults: FaultCollector) -> None:
+    base = ("networks", net_name)
+    try:
+        router = network_router(cadaster, net_name)
+    except KeyError as exc:
+        faults.add((*base, "gateway"), exc.args[0])
+        router = None
+    if router is not None and router not in net.cidr:
+        faults.add((*base, "gateway"), f"gateway {router} is outside network {net_name!r} ({net.cidr})")
+    if net.dhcp is None:
+        return
+    for i, name in enumerate(net.dhcp.dns):
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            try:
+                cadaster.address(name)
+            except KeyError as exc:
+                faults.add((*base, "dhcp", "dns", i), f"{exc.args[0]} (give a machine name or an address)")
+    for field, pool, prefix in (
+        ("range", net.dhcp.range, net.cidr),
+        ("range6", net.dhcp.range6, net.prefix6),
+    ):
+        if pool is None:
+            continue
+        start, end = pool
+        if prefix is None or start not in prefix or end not in prefix:
+            faults.add((*base, "dhcp", field), f"{start}-{end} is not inside network {net_name!r} ({prefix})")
+        elif int(start) > int(end):
+            faults.add((*base, "dhcp", field), f"the range starts ({start}) after it ends ({end})")
+        else:
+            _check_pool_free(cadaster, net_name, (field, start, end), faults)
+
+
+def _check_pool_free(
+    cadaster: Cadaster, net_name: str, pool: tuple[str, IPAddress, IPAddress], faults: FaultCollector
+) -> None:
+    """A cadaster address inside a dynamic range could be leased to another client: refuse it."""
+    field, start, end = pool
+    for record in cadaster.addresses():
+        ip = record.ip
+        if ip.version == start.version and int(start) <= int(ip) <= int(end):
+            faults.add(
+                ("networks", net_name, "dhcp", field),
+                f"{ip} of {key_path(record.key)} is inside the dynamic range {start}-{end}: the "
+                "server could lease it to another client; move the range or the address",
+            )
 
 
 def _check_switch(cadaster: Cadaster, short: str, switch: Switch, faults: FaultCollector) -> None:

@@ -105,6 +105,20 @@ class Export(StrictModel):
     options: list[Line] = Field(default_factory=lambda: ["ro"])
 
 
+class DhcpService(StrictModel):
+    """What a role's DHCP server serves: `{server = "kea", networks = ["lab"]}`.
+
+    `server` is `kea` (ISC Kea, JSON configuration) or `dnsmasq`; `networks` are cadaster networks
+    (default: every network the host has an interface on); `netboot` gives netbooting machines their
+    iPXE options; `authoritative` answers NAKs for addresses it does not know.
+    """
+
+    server: Literal["kea", "dnsmasq"] = "kea"
+    networks: list[str] = Field(default_factory=list)
+    netboot: bool = True
+    authoritative: bool = True
+
+
 class Role(StrictModel):
     """What a role needs on the machines that carry it."""
 
@@ -116,6 +130,7 @@ class Role(StrictModel):
     dns: bool = False
     nfs: bool = False
     netboot: bool = False
+    dhcp: DhcpService | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -70,11 +70,27 @@ def resolve_client(lab: Lab, name: str) -> str:
     `resolve_client(lab, "lab") == "127.0.1.0/24"` (a network), `resolve_client(lab, "toto.canon")
     == "127.0.1.2"`, `resolve_client(lab, "*") == "*"`. Raises KeyError for an unknown name.
     """
+    return resolve_clients(lab, name)[0]
+
+
+def resolve_clients(lab: Lab, name: str) -> list[str]:
+    """Every exports(5) client a name stands for, IPv4 first then IPv6 (dual stack).
+
+    `resolve_clients(lab, "lab") == ["127.0.1.0/24", "fd00:1::/64"]` when the network has a
+    `prefix6`; a machine gives its address and, when its interface has one, its IPv6 address.
+    """
     if name == WORLD:
-        return WORLD
-    if name in lab.cadaster.networks:
-        return str(lab.cadaster.networks[name].cidr)
-    return str(lab.cadaster.address(name))
+        return [WORLD]
+    cad = lab.cadaster
+    if name in cad.networks:
+        return [str(cidr) for cidr in cad.networks[name].cidrs()]
+    ip = cad.address(name)
+    out = [str(ip)]
+    for iface in cad.machines[cad.resolve(name).machine].interfaces.values():
+        ip6 = iface.address6(cad.networks.get(iface.network)) if iface.ip == ip else None
+        if ip6 is not None:
+            out.append(str(ip6))
+    return out
 
 
 def _check_path(path: str) -> str | None:
@@ -114,12 +130,13 @@ def declared_entries(lab: Lab, machine: str) -> list[DeclaredEntry]:
                     )
                 for j, name in enumerate(export.clients):
                     try:
-                        client = resolve_client(lab, name)
+                        clients = resolve_clients(lab, name)
                     except KeyError as exc:
                         collector.add((*base, "clients", j), exc.args[0])
                         continue
-                    entry = ExportEntry(export.path, client, tuple(export.options))
-                    out.append(DeclaredEntry(entry, loaded.file, (*base, "clients", j)))
+                    for client in clients:
+                        entry = ExportEntry(export.path, client, tuple(export.options))
+                        out.append(DeclaredEntry(entry, loaded.file, (*base, "clients", j)))
             faults.extend(collector.faults)
     if faults:
         raise ModelError(faults)

@@ -26,6 +26,11 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "Network": {
         "cidr": ("the network's address range", '"127.0.1.0/24"'),
+        "prefix6": ("an IPv6 prefix beside `cidr` (dual stack)", '"2001:db8:1::/64"'),
+        "dhcp": (
+            "how DHCP serves it: range, lease, dns, search",
+            '{ range = ["127.0.1.200", "127.0.1.239"] }',
+        ),
         "vlan": ("its VLAN on the switches (1-4094)", "10"),
         "link": ("the kind of link: gives the per-link names `toto.canon.lan`, `x.canon.wifi`", '"lan"'),
         "subdomain": ("names machines on several networks: `lab.ifrit.canon`", '"lab"'),
@@ -45,10 +50,27 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
         "switch": ("for a managed switch: platform, credentials and ports", 'platform = "cisco_ios"'),
         "description": ("free text for people", '"managed 24-port switch"'),
     },
+    "NetworkDhcp": {
+        "range": (
+            "dynamic addresses for unknown clients (none: cadaster MACs only)",
+            '["127.0.1.200", "127.0.1.239"]',
+        ),
+        "range6": ("the IPv6 dynamic range", '["2001:db8:1::1000", "2001:db8:1::1fff"]'),
+        "lease": ("lease time in seconds", "3600"),
+        "dns": ("DNS servers handed out: machine names or addresses (default: the DNS role's)", '["toto"]'),
+        "search": ("the domain search list (default: the canon domain)", '["canon"]'),
+    },
+    "DhcpService": {
+        "server": ("`kea` or `dnsmasq`", '"kea"'),
+        "networks": ("the cadaster networks served (default: all of the host's)", '["lab"]'),
+        "netboot": ("give netbooting machines their iPXE options", "true"),
+        "authoritative": ("answer NAKs for unknown addresses", "true"),
+    },
     "Interface": {
         "mac": ("its hardware address", '"52:54:00:00:01:02"'),
         "network": ("the network it sits on (a key of `networks`)", '"lab"'),
         "ip": ("its one address on that network", '"127.0.1.2"'),
+        "ip6": ("its IPv6 address, or `eui64` to derive it from the MAC in `prefix6`", '"eui64"'),
         "aliases": (
             "further addresses on the same interface, by alias name",
             'enp2s0_dns = { ip = "127.0.1.53", name = "dns" }',
@@ -220,6 +242,10 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "Role": {
         "ports": ("ports opened on its hosts", '[{ port = 53, proto = "udp" }]'),
+        "dhcp": (
+            "its hosts serve DHCP: which server, which networks",
+            '{ server = "kea", networks = ["lab"] }',
+        ),
         "health": ("checks after activation; a failing one rolls the host back", "[{ tcp = 53 }]"),
         "backup": ("what to save before a deploy and how to restore it", '{ paths = ["/var/lib/knot"] }'),
         "exports": ("NFS exports of its hosts", '[{ path = "/srv/media", clients = ["lab"] }]'),

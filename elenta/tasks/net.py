@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # netmiko is imported inside the task: `elenta --help` stays quick.
 
-ACTIONS = ("plan", "apply", "backup", "rollback", "history", "verify")
+ACTIONS = ("plan", "apply", "backup", "rollback", "history", "verify", "ports")
 
 
 def _indent(lines: tuple[str, ...]) -> str:
@@ -29,7 +29,8 @@ def _indent(lines: tuple[str, ...]) -> str:
     iterable=["switch"],
     help={
         "action": "plan (offline: against the last backup), apply, backup, rollback, history "
-        "(backups and their diffs) or verify (MAC table and LLDP neighbours against the cadaster)",
+        "(backups and their diffs), verify (MAC table and LLDP neighbours against the cadaster) or "
+        "ports (the port map: switch, port, VLAN, machine:interface)",
         "switch": "only this switch (repeatable; default: every switch of the cadaster)",
         "serial": "one switch after the other instead of in parallel",
         "live": "plan: read the running configuration from the switch instead of the last backup",
@@ -62,6 +63,18 @@ def net(
     """Switch VLANs and ports from the cadaster: plan, apply, backup, rollback, history, verify."""
     if action not in ACTIONS:
         raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=BAD_INPUT)
+    if action == "ports":
+        from elenta.report import table
+        from elenta.topology.ports import port_map
+
+        rows = [r for r in port_map(open_lab(lab or None)) if not switch or r.switch in switch]
+        print(
+            table(
+                ["switch", "port", "VLAN", "machine:interface"],
+                [(r.switch, r.port, r.vlan, r.plugged) for r in rows],
+            )
+        )
+        return
     loaded = checked_lab(lab or None) if action == "apply" else open_lab(lab or None)
     names = switch or None
     parallel = not serial

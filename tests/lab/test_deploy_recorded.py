@@ -143,7 +143,8 @@ def test_host_data_is_installed_for_discovery_and_drift_sees_a_hand_edit(lab_hos
 
     lab = lab_hosts.lab
     hosts = lab_hosts.hosts
-    deploy = {"subsystems": ("nixos", "hostdata"), "no_dns": True, "echo": lambda line: None}
+    # Every subsystem whose files drift compares (host data, ifrit's DHCP configuration) is deployed.
+    deploy = {"subsystems": ("nixos", "hostdata", "dhcp"), "no_dns": True, "echo": lambda line: None}
     try:
         recorded_deploy(lab, "switch", Selection(), **deploy)
         own = json.loads(hosts["toto"].ssh("cat /etc/elenta/host.json"))

@@ -149,7 +149,9 @@ def test_artifact_per_host_with_warnings_raised_and_recorded():
     assert toto["networking"]["firewall"]["interfaces"]["enp2s0"]["allowedUDPPorts"] == [53]
     assert toto["warnings"][0].startswith("constellations/homelab.toml: roles.dns.ports[0].interface")
     ifrit = json.loads(artifacts["ifrit"].content)
-    assert ifrit["networking"]["firewall"] == {"interfaces": {"lan0": {"allowedTCPPorts": [22]}}}
+    assert ifrit["networking"]["firewall"] == {
+        "interfaces": {"lan0": {"allowedTCPPorts": [22], "allowedUDPPorts": [67]}}  # SSH, DHCP
+    }
 
 
 FLAKE = """

@@ -18,7 +18,7 @@ from tests.cli import run_elenta
 from tests.conftest import EXAMPLE_LAB, REPO
 
 MOTD = "tests.plugins.motd.subsystem"
-BUILT_IN = ["nixos", "hostdata", "dns", "nfs", "netboot", "firewall", "switch"]
+BUILT_IN = ["nixos", "hostdata", "dns", "dhcp", "nfs", "netboot", "firewall", "switch", "topology", "doctor"]
 
 
 def with_motd() -> dict[str, str]:
@@ -42,7 +42,19 @@ def test_the_built_in_subsystems_are_registered_in_deploy_order(monkeypatch):
 def test_a_plugin_named_in_the_environment_joins_the_registry(monkeypatch):
     monkeypatch.setenv(ENV_PLUGINS, MOTD)
     names = [s.name for s in registered()]
-    assert names == ["nixos", "hostdata", "dns", "nfs", "netboot", "firewall", "motd", "switch"]
+    assert names == [
+        "nixos",
+        "hostdata",
+        "dns",
+        "dhcp",
+        "nfs",
+        "netboot",
+        "firewall",
+        "motd",
+        "switch",
+        "topology",
+        "doctor",
+    ]
     assert check_names(["motd", "dns"]) == ("motd", "dns")
 
 
@@ -88,7 +100,10 @@ def test_an_unknown_subsystem_is_refused_before_anything_runs(example_lab_copy):
 def test_elenta_check_runs_the_plugin_check(example_lab_copy):
     result = elenta("check", str(example_lab_copy))
     assert result.returncode == 0, result.stderr
-    assert "ok: subsystems nixos, hostdata, dns, nfs, netboot, firewall, motd, switch" in result.stdout
+    assert (
+        "ok: subsystems nixos, hostdata, dns, dhcp, nfs, netboot, firewall, motd, switch, topology, doctor"
+        in result.stdout
+    )
     edit_constellation(example_lab_copy, 'data = { zone_admin = "hostmaster" }', 'data = { motd = "a\\tb" }')
     result = elenta("check", str(example_lab_copy))
     assert result.returncode == 2
