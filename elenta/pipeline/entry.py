@@ -26,14 +26,16 @@ def _hold_lock() -> None:
     global _lock
     if _lock is not None or os.environ.get(ENV_LOCK_HELD):
         return
+    # Taken once per process, though every host's deploy.py comes here: marked held before anything
+    # that can yield to another host's greenlet (validation runs named-checkzone), which would
+    # otherwise open the lock a second time and find it held by this very process.
+    _lock = contextlib.ExitStack()
+    atexit.register(_lock.close)
     from elenta.compile.checks import validate_lab
 
     lab = load_lab(Path(host.data.get("elenta_lab")))
+    _lock.enter_context(deploy_lock(lab.state_dir))
     validate_lab(lab)  # the one validation, before pyinfra runs any operation on any host
-    stack = contextlib.ExitStack()
-    stack.enter_context(deploy_lock(lab.state_dir))
-    atexit.register(stack.close)
-    _lock = stack
 
 
 def run_subsystem_deploys() -> None:
