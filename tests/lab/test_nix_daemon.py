@@ -48,6 +48,33 @@ BUILD = (
 )
 
 
+def closed_ancestors() -> list[Path]:
+    """Folders on the way to the venv's Python and to this checkout that others may not enter."""
+    targets = [Path(sys.executable), Path(os.path.realpath(sys.executable)), Path(__file__).resolve()]
+    out: list[Path] = []
+    for target in targets:
+        for folder in reversed(target.absolute().parents):
+            if folder != Path("/") and not folder.stat().st_mode & 0o001 and folder not in out:
+                out.append(folder)
+    return out
+
+
+def open_for_users(scratch: Path, folders: list[Path]) -> list[str]:
+    """Shell lines overlaying each folder (outermost first) with an upper layer of mode 0755."""
+    lines = []
+    for i, folder in enumerate(folders):
+        upper, work = (
+            shlex.quote(str(scratch / f"open{i}.upper")),
+            shlex.quote(str(scratch / f"open{i}.work")),
+        )
+        lines += [
+            f"mkdir -p {upper} {work} && chmod 0755 {upper}",
+            f"mount -t overlay mu-open{i} -o lowerdir={shlex.quote(str(folder))},upperdir={upper},"
+            f"workdir={work} {shlex.quote(str(folder))}",
+        ]
+    return lines
+
+
 def daemon_script(scratch: Path, lab: Path, other: Path) -> str:
     """Make the multi-user machine, start its daemon, build `lab` as root and alice, `other` as bob."""
     s = shlex.quote(str(scratch))
@@ -73,9 +100,9 @@ def daemon_script(scratch: Path, lab: Path, other: Path) -> str:
         *(f"echo {shlex.quote(line)} >> {s}/group" for line in users),
         *(f"echo {shlex.quote(line)} >> {s}/passwd" for line in passwd),
         f"mount --bind {s}/group /etc/group && mount --bind {s}/passwd /etc/passwd",
-        # The venv's Python lives under /root (0700 here): readable for the users in this namespace.
-        f"mkdir -p {s}/root.upper {s}/root.work && chmod 0755 {s}/root.upper",
-        f"mount -t overlay mu-root -o lowerdir=/root,upperdir={s}/root.upper,workdir={s}/root.work /root",
+        # The venv, its Python and this checkout may sit below folders only root may enter (/root,
+        # a 0700 temporary folder): each is overlaid with an open upper layer, in this namespace only.
+        *open_for_users(scratch, closed_ancestors()),
         f"mkdir -p {s}/alice {s}/bob && chown 31001:31001 {s}/alice && chown 31002:31002 {s}/bob",
         f"export NIX_CONF_DIR={s}/nix-conf",
         "unset NIX_CONFIG ELENTA_NIX_CONFIG ELENTA_STATE_DIR",
