@@ -33,6 +33,10 @@ class Finding:
     expected: str  # "toto:enp2s0 (52:54:00:00:01:02)"
     seen: tuple[str, ...]  # ports where the MAC is learned (empty: nowhere)
     neighbour: str | None = None  # the LLDP neighbour on the port, when it is another machine
+    listed: str = ""  # the port as the cadaster writes it (machines.<switch>.switch.ports.<listed>)
+    machine: str = ""  # the machine the cadaster plugs there, its interface and MAC
+    interface: str = ""
+    mac: str | None = None
 
     def text(self) -> str:
         """`"FastEthernet0/1: toto:enp2s0 (…) is on FastEthernet0/7"` or `"… not seen"`."""
@@ -94,7 +98,18 @@ def compare_macs(
         others = [d for d in neighbours.get(canonical, []) if _short(d) != short]
         if others and len(others) == len(neighbours[canonical]):
             checked += 1
-            findings.append(Finding(canonical, expected, (), neighbour=", ".join(others)))
+            findings.append(
+                Finding(
+                    canonical,
+                    expected,
+                    (),
+                    ", ".join(others),
+                    port_name,
+                    short,
+                    if_name or "",
+                    iface.mac if iface is not None else None,
+                )
+            )
             continue
         if iface is None or iface.mac is None:
             checked += canonical in neighbours
@@ -102,7 +117,10 @@ def compare_macs(
         checked += 1
         where = sorted(set(seen.get(iface.mac.lower(), [])))
         if canonical not in where:
-            findings.append(Finding(canonical, f"{expected} ({iface.mac})", tuple(where)))
+            expected = f"{expected} ({iface.mac})"
+            findings.append(
+                Finding(canonical, expected, tuple(where), None, port_name, short, if_name or "", iface.mac)
+            )
     return VerifyReport(name, checked, tuple(findings))
 
 
