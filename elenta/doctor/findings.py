@@ -35,12 +35,18 @@ class Finding:
     subject: str
     message: str
     fix: str
+    details: tuple[tuple[str, object], ...] = ()  # both sides as data, for `--json` (switch-port)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject}: {self.message}; {self.fix}"
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        """The finding for `--json`: kind, subject, message, fix (and details when it has them)."""
+        out: dict[str, object] = asdict(self)
+        out.pop("details")
+        if self.details:
+            out["details"] = dict(self.details)
+        return out
 
 
 @dataclass(frozen=True)
@@ -311,7 +317,13 @@ def _port_findings(lab: Lab, observed: Observed) -> list[Finding]:
                 f"check that {p.machine} is up and cabled to {p.port} (a switch learns a MAC from its "
                 f"traffic), or fix {key}"
             )
-        out.append(Finding("switch-port", f"{p.switch}:{p.port}", f"{cadaster}; {seen}", fix))
+        sides = (
+            ("cadaster", {"file": lab.cadaster_file, "key": key, "machine": p.machine,
+                          "interface": p.interface, "mac": p.mac}),
+            ("switch", {"name": p.switch, "port": p.port, "mac_seen_on": list(p.seen),
+                        "lldp_neighbour": p.neighbour}),
+        )  # fmt: skip
+        out.append(Finding("switch-port", f"{p.switch}:{p.port}", f"{cadaster}; {seen}", fix, sides))
     return out
 
 

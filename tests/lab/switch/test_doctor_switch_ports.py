@@ -63,6 +63,13 @@ def test_doctor_names_both_sides_of_a_machine_on_another_port(tmp_path: Path, em
         "sw1:FastEthernet0/4",
     ]
     assert "plugs nancy:enp3s0 (52:54:00:00:01:03) there" in found[0]["message"]
+    assert found[0]["details"] == {
+        "cadaster": {"file": cadaster, "key": "machines.sw1.switch.ports.FastEthernet0/2", "machine": "nancy",
+                     "interface": "enp3s0", "mac": "52:54:00:00:01:03"},
+        "switch": {"name": "sw1", "port": "FastEthernet0/2", "mac_seen_on": ["FastEthernet0/7"],
+                   "lldp_neighbour": None},
+    }  # fmt: skip
+    assert found[2]["details"]["switch"]["lldp_neighbour"] == "archimedes"
 
 
 def test_doctor_is_quiet_about_ports_on_their_cadaster_port(tmp_path: Path, emulators) -> None:
