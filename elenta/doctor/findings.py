@@ -15,7 +15,8 @@ problem, each saying what to do:
 - `dns-mismatch`: the lab's DNS server answers a cadaster name with other addresses (A, and
   AAAA for names with an IPv6 address);
 - `switch-port`: a switch learned a machine's MAC on another port than the cadaster's, or on
-  none, or its LLDP neighbour on that port is another machine (read as `elenta net verify` does).
+  none, or its LLDP neighbour on that port is another machine; or a machine the cadaster puts on
+  no port is alone on an edge port (read as `elenta net verify` does).
 """
 
 from __future__ import annotations
@@ -302,7 +303,15 @@ def _port_findings(lab: Lab, observed: Observed) -> list[Finding]:
         key = f"machines.{p.switch}.switch.ports.{p.listed}"
         plugged = f"{p.machine}:{p.interface}" + (f" ({p.mac})" if p.mac else "")
         cadaster = f"{lab.cadaster_file} ({key}) plugs {plugged} there"
-        if p.neighbour is not None:
+        if not p.listed:
+            key = f"machines.{p.machine}.interfaces.{p.interface}"
+            cadaster = f"{lab.cadaster_file} ({key}) puts {plugged} on no switch port"
+            seen = f"{p.switch} sees {p.mac} on {p.port}, alone"
+            fix = (
+                f'write it in the cadaster: machines.{p.switch}.switch.ports."{p.port}" = '
+                f'{{ machine = "{p.machine}", interface = "{p.interface}" }}'
+            )
+        elif p.neighbour is not None:
             seen = f"{p.switch}'s LLDP neighbour on it is {p.neighbour}"
             fix = f"plug {p.machine} back into {p.port}, or write the port each machine is on in the cadaster"
         elif p.seen:

@@ -17,6 +17,13 @@ from tests.lab.switch.helpers import PASSWORD, write_lab
 
 MACS = (("Fa0/1", "52:54:00:00:01:02"), ("Fa0/7", "52:54:00:00:01:03"), ("Gi0/1", "52:54:00:00:01:f0"))
 LLDP = (("Fa0/1", "toto.canon:enp2s0"), ("Fa0/4", "archimedes:eno1"))
+ON_THEIR_PORTS = (
+    ("Fa0/1", "52:54:00:00:01:02"),
+    ("Fa0/2", "52:54:00:00:01:03"),
+    ("Fa0/3", "52:54:00:00:01:04"),
+    ("Fa0/4", "52:54:00:00:01:fe"),
+    ("Gi0/1", "52:54:00:00:01:f0"),
+)
 
 
 def _doctor(lab: Path, *args: str, password: bool = True) -> tuple[int, list[str], str]:
@@ -73,15 +80,32 @@ def test_doctor_names_both_sides_of_a_machine_on_another_port(tmp_path: Path, em
 
 
 def test_doctor_is_quiet_about_ports_on_their_cadaster_port(tmp_path: Path, emulators) -> None:
-    where = ("Fa0/1", "Fa0/2", "Fa0/3", "Fa0/4", "Gi0/1")
-    macs = tuple(zip(where, ("52:54:00:00:01:02", "52:54:00:00:01:03", "52:54:00:00:01:04",
-                             "52:54:00:00:01:fe", "52:54:00:00:01:f0"), strict=True))  # fmt: skip
+    macs = (*ON_THEIR_PORTS, ("Gi0/1", "52:54:00:00:01:05"))  # hermes behind the uplink: no claim
     sw1 = emulators("sw1", behaviour=Behaviour(macs=macs, minute=1.0))
     write_lab(tmp_path / "lab", {"sw1": sw1.port})
     _, lines, stderr = _doctor(tmp_path / "lab", "--json")
     report = json.loads("\n".join(lines))
     assert [f for f in report["findings"] if f["kind"] == "switch-port"] == []
     assert report["checked"]["switch_ports"] == 5 and "switch ports" not in stderr
+
+
+def test_doctor_tells_where_a_machine_on_no_cadaster_port_is_plugged(tmp_path: Path, emulators) -> None:
+    """hermes is on no port in the cadaster (`elenta check` warns); the switch learned it alone on Fa0/9."""
+    macs = (*ON_THEIR_PORTS, ("Fa0/9", "52:54:00:00:01:05"))
+    sw1 = emulators("sw1", behaviour=Behaviour(macs=macs, minute=1.0))
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port})
+    (finding,) = verify_switch(lab, "sw1").findings
+    assert finding.text() == (
+        "FastEthernet0/9: hermes:eth0 (52:54:00:00:01:05) is plugged here, and the cadaster puts it on "
+        "no port"
+    )
+    _, lines, _ = _doctor(tmp_path / "lab")
+    assert [line for line in lines if line.startswith("switch-port: ")] == [
+        f"switch-port: sw1:FastEthernet0/9: {tmp_path / 'lab'}/cadaster.json "
+        "(machines.hermes.interfaces.eth0) puts hermes:eth0 (52:54:00:00:01:05) on no switch port; sw1 sees "
+        '52:54:00:00:01:05 on FastEthernet0/9, alone; write it in the cadaster: machines.sw1.switch.ports."'
+        'FastEthernet0/9" = { machine = "hermes", interface = "eth0" }'
+    ]
 
 
 def test_doctor_skips_the_ports_with_a_note_when_no_switch_answers(tmp_path: Path) -> None:
