@@ -124,8 +124,8 @@ def compare_macs(
             findings.append(
                 Finding(canonical, expected, tuple(where), None, port_name, short, if_name or "", iface.mac)
             )
-    findings += _unlisted(cadaster, rows, driver, {f.port for f in findings})
-    return VerifyReport(name, checked, tuple(findings))
+    unlisted = _unlisted(cadaster, rows, driver, {f.port for f in findings})
+    return VerifyReport(name, checked + len(unlisted), tuple(findings + unlisted))
 
 
 def _unlisted(
