@@ -40,6 +40,8 @@ step "elenta nixos show archimedes   (the container and the VM its constellation
 elenta nixos show archimedes --attr containers
 elenta nixos show archimedes --attr microvm.vms
 elenta nixos show toto --attr networking.firewall
+step "elenta firewall check   (the firewall of the system each machine will really run, per interface)"
+elenta firewall check
 step "elenta net plan --live   (what the switch step will push, read from the switch)"
 elenta net plan --live >"$ELENTA_STATE_DIR/net-plan.txt"   # whole, then shortened (no pipe closed under it)
 head -n 20 "$ELENTA_STATE_DIR/net-plan.txt"
