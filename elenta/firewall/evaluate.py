@@ -19,19 +19,15 @@ interface, with its cadaster interfaces and the ports its roles declare (`firewa
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from elenta.firewall.render import PROTOS, alias_owners, firewall_plan
-from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.nix import NixError, flake_uri, nix_eval_json
 
 HOSTS_OUTPUT = "elentaHosts"
 ALWAYS_TRUSTED = ("lo",)  # NixOS accepts everything from loopback
-_NIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_'-]*$")
 
 # Per name: the firewall's switch and its openings, everywhere and per interface (NixOS options
 # `networking.firewall.{enable,allowed*Ports,allowed*PortRanges,trustedInterfaces,interfaces}`).
@@ -113,17 +109,12 @@ class FirewallFinding:
         return asdict(self)
 
 
-def _quoted(names: list[str]) -> str:
-    for name in names:
-        if not _NIX_NAME.match(name):
-            raise ElentaError(f"{name!r} is not a name elenta can look up in a flake")
-    return "[ " + " ".join(json.dumps(n) for n in names) + " ]"
-
-
 def _evaluate(lab: Lab, source: Any, output: str, names: list[str]) -> dict[str, Any]:
+    from elenta.nixos.build import nix_list
+
     base = flake_uri(".#x", source).split("#", 1)[0]
     return nix_eval_json(
-        [f"{base}#{output}", "--apply", f"({APPLY}) {_quoted(names)}"],
+        [f"{base}#{output}", "--apply", f"({APPLY}) {nix_list(names)}"],
         what=f"evaluating the firewall of {output}.{{{','.join(names)}}}",
         config=lab.settings.nix.config,
     )

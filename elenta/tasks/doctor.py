@@ -8,6 +8,7 @@ import sys
 from invoke import Context, task
 from invoke.exceptions import Exit
 
+from elenta.command.spec import command
 from elenta.tasks._common import open_lab, reports_errors
 
 
@@ -27,6 +28,13 @@ from elenta.tasks._common import open_lab, reports_errors
     },
 )
 @reports_errors
+@command(
+    examples=[
+        "elenta doctor",
+        "sudo elenta doctor --interface enp3s0 --json",
+        "elenta doctor --offline --leases kea-leases4.csv",
+    ]
+)
 def doctor(
     c: Context,
     leases: list[str] | None = None,
