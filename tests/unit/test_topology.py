@@ -162,3 +162,22 @@ def test_the_picture_needs_no_graphviz(tmp_path: Path) -> None:
         "topology", "--out", str(tmp_path / "lab.png"), "--lab", str(EXAMPLE_LAB), cwd=REPO, env=env
     )
     assert png.returncode == 2 and "Graphviz's `dot` is not installed" in png.stderr
+
+
+def test_a_lab_without_switches_is_drawn_too(tmp_path: Path) -> None:
+    """No switch column: each interface is a dashed line to its network (and the file parses as XML)."""
+    from elenta.topology.svg import topology_svg
+
+    (tmp_path / "cadaster.toml").write_text(
+        'domain = "canon"\n[networks.lab]\ncidr = "127.0.1.0/24"\n[networks.home]\ncidr = "127.0.2.0/24"\n'
+        "[machines.toto]\n"
+        '[machines.toto.interfaces.enp2s0]\nnetwork = "lab"\nip = "127.0.1.2"\n'
+        'aliases.enp2s0_dns = { ip = "127.0.1.53", name = "dns" }\n'
+        '[machines.toto.interfaces.enp3s0]\nnetwork = "home"\nip = "127.0.2.2"\n'
+    )
+    svg = topology_svg(load_lab(tmp_path))
+    root = ET.fromstring(svg)
+    texts = [el.text for el in root.iter(f"{SVG}text")]
+    assert {"toto.canon", "enp2s0", "127.0.1.2", "127.0.1.53", "lab", "home", "127.0.2.0/24"} <= set(texts)
+    lines = [p.get("stroke-dasharray") for p in root.iter(f"{SVG}path")]
+    assert lines == ["5,4", "5,4"]
