@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from elenta.firewall.render import PROTOS, alias_owners, firewall_plan
+from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
 from elenta.nix import NixError, flake_uri, nix_eval_json
 
@@ -46,6 +47,12 @@ APPLY = """names: set: builtins.listToAttrs (map (n: {
     interfaces = builtins.mapAttrs (_: pick) (f.interfaces or { });
   };
 }) names)"""
+
+
+class NoFlakeError(ElentaError):
+    """The lab has no flake to evaluate the machines' systems from (bad input: exit 2)."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -132,6 +139,11 @@ def evaluated_firewalls(lab: Lab, machines: list[str]) -> dict[str, EvaluatedFir
     chosen = [m for m in machines if lab.has_system(m)]
     if not chosen:
         return {}
+    if not (lab.flake_dir / "flake.nix").exists():
+        raise NoFlakeError(
+            f"{lab.flake_dir}: no flake.nix: `elenta firewall check` evaluates each machine's system from "
+            "the lab's flake (docs/nixos.md)"
+        )
     with flake_source(lab) as source:
         try:
             data = _evaluate(lab, source, HOSTS_OUTPUT, chosen)

@@ -276,3 +276,10 @@ def test_firewall_task_unknown_machine_is_a_clean_error():
         firewall(Context(), "plan", machine=["tot"], lab=str(REPO / "examples" / "lab"))
     assert caught.value.code == 2
     assert "cadaster.toml: machines: --machine: no machine named 'tot'" in str(caught.value.message)
+
+
+def test_check_without_a_flake_says_so(tmp_path):
+    make_lab(tmp_path, '[machines.toto]\nhostConfig = ".#dns"\n')
+    done = _check(tmp_path)
+    assert done.returncode == 2
+    assert f"{tmp_path}: no flake.nix: `elenta firewall check` evaluates each machine's system" in done.stderr
