@@ -219,7 +219,9 @@ def topology_svg(lab: Lab) -> str:
             x1, y1 = start.x + start.w, start.anchors[f"if:{line.interface}"]
         x2 = end.x
         bend = max(40, (x2 - x1) // 3)
-        if line.kind == "link" and around is not None:  # past the switches, above or below them
+        if (
+            line.kind == "link" and around is not None and x1 <= around[0]
+        ):  # past the switches: above or below
             paths.append(_detour(x1, y1, x2, y2, around, detours, STYLES[line.kind]))
             detours += 1
             continue
