@@ -95,7 +95,8 @@ def test_junos_apply_no_op_move_and_rollback(tmp_path: Path, emulators, model: s
     assert apply_switch(lab, "sw1").change.empty
     assert running(lab) == config
     # A hand-added VLAN (and a port elenta does not own) survive apply and rollback.
-    by_hand(lab, ["set vlans mgmt-by-hand vlan-id 99", f"set interfaces ge-0/0/20 {switching} vlan members 99"])
+    hand = ["set vlans mgmt-by-hand vlan-id 99", f"set interfaces ge-0/0/20 {switching} vlan members 99"]
+    by_hand(lab, hand)
     assert apply_switch(lab, "sw1").change.empty
     # Moving toto from ge-0/0/1 to ge-0/0/7: the old port is reset, the new one configured.
     moved = on_junos(model, **{"ge-0/0/7": {"machine": "toto", "interface": "enp2s0"}})
@@ -169,7 +170,8 @@ def test_junos_commit_confirmed_reverts_a_change_that_cuts_the_session(tmp_path:
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, on_junos(model))
     with pytest.raises(SwitchPushError) as err:
         apply_switch(lab, "sw1")
-    assert "session lost" in str(err.value) and "rolls the commit back by itself in 5 minute" in str(err.value)
+    assert "session lost" in str(err.value)
+    assert "rolls the commit back by itself in 5 minute" in str(err.value)
     assert "ge-0/0/4" in running(lab)  # committed, not confirmed…
     time.sleep(1.5)  # …until the 5 lab minutes of 0.2 s are over
     assert running(lab) == ""
@@ -195,7 +197,8 @@ def test_junos_backups_plans_errors_and_verify(tmp_path: Path, emulators) -> Non
     lab = write_lab(root, {"sw1": sw1.port}, on_junos(model))
     env = {"ELENTA_SW1_PASSWORD": PASSWORD}
     offline = run_elenta("net", "plan", "--lab", str(root), env=env)
-    assert offline.returncode == 0 and "set interfaces ae7 aggregated-ether-options lacp active" in offline.stdout
+    assert offline.returncode == 0
+    assert "set interfaces ae7 aggregated-ether-options lacp active" in offline.stdout
     planned = run_elenta("plan", "--lab", str(root))
     assert planned.returncode == 0, planned.stderr
     done = run_elenta("net", "apply", "--lab", str(root), env=env)
