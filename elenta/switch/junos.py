@@ -251,6 +251,11 @@ def _mode(lines: set[Words]) -> str | None:
     return next((w[-1] for w in lines if len(w) >= 2 and w[-2] in ("port-mode", "interface-mode")), None)
 
 
+def _natural(text: str) -> list[str | int]:
+    """Sort key putting `ge-0/0/2` before `ge-0/0/12`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
 def change_lines(
     running_text: str,
     target_text: str,
@@ -281,7 +286,7 @@ def change_lines(
             by_section.setdefault(section, (set(), set()))[1].add(words)
     out: list[tuple[str, Words]] = []
     touched = set()
-    for section in sorted(by_section):
+    for section in sorted(by_section, key=_natural):
         running, target = by_section[section]
         port = driver.port_of_section(section)
         if section in disabled and port and driver.is_physical_port(section) and not target:
