@@ -223,3 +223,40 @@ def test_junos_backups_plans_errors_and_verify(tmp_path: Path, emulators) -> Non
     sw1.stop()
     with pytest.raises(SwitchConnectionError, match="connection refused"):
         read_running(switch_target(lab, "sw1"))
+
+
+def test_junos_bond_renders_as_ae_and_its_rollback_restores_the_members(tmp_path: Path, emulators) -> None:
+    model = "juniper_ex2200_24t"
+    sw1 = emulators("sw1", model=model)
+    root = tmp_path / "lab"
+    bonded = on_junos(model)
+
+    def unbonded(data: dict) -> None:
+        bonded(data)
+        ports = data["machines"]["sw1"]["switch"]["ports"]
+        del ports["ge-0/0/2"]["channel"], ports["ge-0/0/12"]
+
+    lab = write_lab(root, {"sw1": sw1.port}, unbonded)
+    apply_switch(lab, "sw1")
+    before = running(lab)
+    switching = "unit 0 family ethernet-switching"
+    assert f"set interfaces ge-0/0/2 {switching} port-mode access" in before
+    assert "set protocols rstp interface ge-0/0/2.0 edge" in before
+    lab = write_lab(root, {"sw1": sw1.port}, bonded)
+    change = apply_switch(lab, "sw1").change
+    assert "delete interfaces ge-0/0/2 unit 0" in change.remediation
+    config = running(lab)
+    assert lines_of(config, "set interfaces ge-0/0/2") == [
+        "set interfaces ge-0/0/2 description nancy:enp3s0",
+        "set interfaces ge-0/0/2 ether-options 802.3ad ae7",
+    ]
+    assert "set interfaces ae7 aggregated-ether-options lacp active" in config
+    assert "set protocols rstp interface ae7.0 edge" in config
+    dry = run_elenta(
+        "net", "rollback", "--dry-run", "--lab", str(root), env={"ELENTA_SW1_PASSWORD": PASSWORD}
+    )
+    assert dry.returncode == 0 and "delete interfaces ae7" in dry.stdout and "dry run" in dry.stdout
+    assert running(lab) == config
+    assert rollback_switch(lab, "sw1").pushed
+    assert running(lab) == before
+    assert apply_switch(write_lab(root, {"sw1": sw1.port}, unbonded), "sw1").change.empty
