@@ -14,6 +14,7 @@ knows no MAC table. This module keeps its datastores and adds, for the lab:
 * exact port names, and `lacp active` kept until it is deleted;
 * `get-ethernet-switching-table-information` and `get-lldp-neighbors-information` answering
   what `--mac` and `--lldp` give;
+* a session that ends holding the candidate's lock releases it, its uncommitted changes dropped;
 * faults: `--reject REGEX` refuses an `edit-config` whose XML matches (nothing applied, as a
   Junos syntax error), `--cut REGEX` drops the session after the `commit` of such an edit (the
   change cut the management path).
@@ -76,6 +77,15 @@ def juniper_core(model: str, behaviour: Any) -> type:
 
     class Base(Base1_0):  # type: ignore[misc]
         """Base NETCONF with confirmed commits and the injected faults."""
+
+        def lock(self, request: Any) -> Any:
+            reply = super().lock(request)
+            state["owner"] = self
+            return reply
+
+        def unlock(self, request: Any) -> Any:
+            state["owner"] = None
+            return super().unlock(request)
 
         def edit_config(self, request: Any) -> Any:
             text = etree.tostring(request).decode()
@@ -158,6 +168,12 @@ def juniper_core(model: str, behaviour: Any) -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.capabilities[0] = Base(self.datastore)
+
+        def connectionLost(self, reason: Any = None) -> None:
+            """As Junos: a session that ends holding the lock loses it, its uncommitted changes too."""
+            if state.get("owner") is self.capabilities[0]:
+                state["owner"] = None
+                self.datastore.reset()
 
     datastore_class = _datastore_class(base)
 

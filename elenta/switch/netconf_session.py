@@ -11,10 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
+from elenta.exitcodes import FAILED
+from elenta.model.errors import ElentaError
 from elenta.switch.session import SwitchConnectionError, SwitchTarget, probe
 
 if TYPE_CHECKING:
     from ncclient.manager import Manager
+
+
+class NetconfRefusal(ElentaError):
+    """The switch answered an RPC elenta needed with an `rpc-error` (nothing was committed)."""
+
+    exit_code = FAILED
 
 
 def session_errors() -> tuple[type[BaseException], ...]:
@@ -33,7 +41,7 @@ def open_netconf(target: SwitchTarget) -> Iterator[Manager]:
     """
     probe(target)
     from ncclient import manager
-    from ncclient.operations import RaiseMode
+    from ncclient.operations import RaiseMode, RPCError
     from ncclient.transport import AuthenticationError
 
     try:
@@ -60,6 +68,10 @@ def open_netconf(target: SwitchTarget) -> Iterator[Manager]:
     session.raise_mode = RaiseMode.ERRORS
     try:
         yield session
+    except session_errors() as exc:
+        raise SwitchConnectionError(f"switch {target}: session failed: {type(exc).__name__}: {exc}") from None
+    except RPCError as exc:
+        raise NetconfRefusal(f"switch {target}: the switch answered with an error: {exc}") from None
     finally:
         with suppress(Exception):  # the session may be gone already: closing it is best effort
             session.close_session()

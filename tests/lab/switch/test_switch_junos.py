@@ -23,7 +23,7 @@ from elenta.operations.switch import (
     rollback_switch,
     verify_switch,
 )
-from elenta.operations.switch_netconf import read_running
+from elenta.operations.switch_netconf import CandidateBusyError, read_running
 from elenta.switch import junos
 from elenta.switch.backups import backups, repository
 from elenta.switch.netconf_session import open_netconf
@@ -175,6 +175,9 @@ def test_junos_commit_confirmed_reverts_a_change_that_cuts_the_session(tmp_path:
     assert "ge-0/0/4" in running(lab)  # committed, not confirmed…
     time.sleep(1.5)  # …until the 5 lab minutes of 0.2 s are over
     assert running(lab) == ""
+    with open_netconf(switch_target(lab, "sw1")) as session:  # the lost session's lock went with it
+        session.lock("candidate")
+        session.unlock("candidate")
     # A confirmed apply stays.
     sw2 = emulators("sw2", model=model, behaviour=Behaviour(minute=0.2))
 
@@ -217,6 +220,15 @@ def test_junos_backups_plans_errors_and_verify(tmp_path: Path, emulators) -> Non
     with pytest.raises(ModelError, match="has no such port"):
         ghost = on_junos(None, **{"ge-0/0/40": {"network": "lab"}})  # type: ignore[arg-type]
         apply_switch(write_lab(root, {"sw1": sw1.port}, ghost), "sw1")
+    # Someone else holds the candidate: refused, nothing done.
+    with open_netconf(switch_target(lab, "sw1")) as session:
+        session.lock("candidate")
+        with pytest.raises(CandidateBusyError, match="cannot be locked") as busy:
+            apply_switch(
+                write_lab(root, {"sw1": sw1.port}, on_junos(model, ge_0_0_8={"network": "lab"})), "sw1"
+            )
+        assert busy.value.exit_code == 3
+        session.unlock("candidate")
     # A wrong password: refused login, named, exit 4, never printed.
     bad = run_elenta("net", "apply", "--lab", str(root), env={"ELENTA_SW1_PASSWORD": "wrong-pw"})
     assert bad.returncode == 4 and "login refused" in bad.stderr and "wrong-pw" not in bad.stderr
