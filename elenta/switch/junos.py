@@ -76,21 +76,30 @@ def _leaves(lines: Iterable[Words]) -> set[Words]:
 
 
 def _local(element: _Element) -> str:
+    """An element's tag without namespace; "" for comments, and for Junos's own annotations
+    (`<junos:comment>`…), which are not configuration."""
     tag = element.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    if not isinstance(tag, str) or "xml.juniper.net/junos/" in tag:
+        return ""
+    return tag.rsplit("}", 1)[-1]
 
 
 def config_lines(configuration: _Element) -> str:
-    """The `set` lines of a `<configuration>` element, in its order (the backup's text)."""
+    """The `set` lines of a `<configuration>` element, in its order (the backup's text).
+
+    An element with a `<name>` is a list entry: `<interfaces><interface><name>ge-0/0/1` reads
+    `interfaces ge-0/0/1` (the entry's tag is dropped under its plural), `<unit><name>0` reads
+    `unit 0`, `<user><name>admin` reads `user admin`.
+    """
     lines: list[Words] = []
 
     def walk(element: _Element, prefix: Words, parent: str) -> None:
         tag = _local(element)
         children = [c for c in element if _local(c)]
         key = next((c for c in children if _local(c) == "name"), None)
-        if tag in ("interface", "vlan", "unit") and key is not None:
+        if key is not None and tag != "name":
             name = (key.text or "").strip()
-            prefix = (*prefix, name) if parent in ("interfaces", "vlans") else (*prefix, tag, name)
+            prefix = (*prefix, name) if parent == f"{tag}s" else (*prefix, tag, name)
             children = [c for c in children if c is not key]
         elif tag == "ieee-802.3ad":
             prefix = (*prefix, "802.3ad")

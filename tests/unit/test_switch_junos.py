@@ -27,6 +27,9 @@ RUNNING_XML = """<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><dat
     </interface>
   </interfaces>
   <protocols><rstp><interface><name>ge-0/0/1</name><edge/></interface></rstp></protocols>
+  <system xmlns:junos="http://xml.juniper.net/junos/*/junos"><junos:comment>/* by hand */</junos:comment>
+    <login><user><name>admin</name><uid>2000</uid><authentication>
+      <encrypted-password>$6$secret</encrypted-password></authentication></user></login></system>
   <vlans><vlan><name>lab</name><vlan-id>10</vlan-id></vlan>
          <vlan><name>mgmt-by-hand</name><vlan-id>99</vlan-id></vlan></vlans>
 </configuration></data></rpc-reply>"""
@@ -45,6 +48,8 @@ def test_configuration_xml_reads_as_junos_set_lines() -> None:
         "set interfaces ge-0/0/9 ether-options 802.3ad ae1",
         "set interfaces ae1 aggregated-ether-options lacp active",
         "set protocols rstp interface ge-0/0/1 edge",
+        "set system login user admin uid 2000",
+        'set system login user admin authentication encrypted-password "$6$secret"',
         "set vlans lab vlan-id 10",
         "set vlans mgmt-by-hand vlan-id 99",
     ]
@@ -52,6 +57,9 @@ def test_configuration_xml_reads_as_junos_set_lines() -> None:
         ("set", ("interfaces", "x", "description", 'a "b"'))
     ]
     assert junos.quote('a "b"') == '"a \\"b\\""' and junos.vlans_of(running()) == {10, 99}
+    assert "set system login user admin authentication encrypted-password <secret removed>" in scrub(
+        running()
+    )
 
 
 def test_a_change_stays_in_scope_and_replaces_the_switching_on_a_mode_change() -> None:
