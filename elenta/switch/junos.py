@@ -230,7 +230,7 @@ def _section_lines(
     """The set/delete lines taking one section's managed leaves from `running` to `target`."""
     deletes: list[Words] = []
     sets: list[Words] = []
-    for prefix in {w[:2] for w in running if w[0] in ("interfaces", "vlans")}:
+    for prefix in sorted({w[:2] for w in running if w[0] in ("interfaces", "vlans")}):
         mine = {w for w in everything if w[:2] == prefix}
         if not any(w[:2] == prefix for w in target) and (prefix[0] == "vlans" or mine <= running):
             deletes.append(prefix)  # a VLAN, or a port holding only what elenta manages: deleted whole

@@ -195,7 +195,8 @@ def test_junos_commit_confirmed_reverts_a_change_that_cuts_the_session(tmp_path:
 def test_junos_backups_plans_errors_and_verify(tmp_path: Path, emulators) -> None:
     model = "juniper_ex2300_24t"
     macs = (("ge-0/0/1", "52:54:00:00:01:02"), ("ge-0/0/9", "52:54:00:00:01:03"))
-    sw1 = emulators("sw1", model=model, behaviour=Behaviour(macs=macs))
+    lldp = (("ge-0/0/4", "archimedes:eno1"),)
+    sw1 = emulators("sw1", model=model, behaviour=Behaviour(macs=macs, lldp=lldp))
     root = tmp_path / "lab"
     lab = write_lab(root, {"sw1": sw1.port}, on_junos(model))
     env = {"ELENTA_SW1_PASSWORD": PASSWORD}
@@ -215,6 +216,7 @@ def test_junos_backups_plans_errors_and_verify(tmp_path: Path, emulators) -> Non
     report = verify_switch(lab, "sw1")
     texts = [f.text() for f in report.findings]
     assert "ge-0/0/2: nancy:enp3s0 (52:54:00:00:01:03) is on ge-0/0/9" in texts
+    assert "ge-0/0/4: LLDP neighbour is archimedes, the cadaster says ifrit:lan0" in texts
     assert not any(t.startswith("ge-0/0/1:") for t in texts)
     # A port the switch does not have is refused before anything is sent.
     with pytest.raises(ModelError, match="has no such port"):
