@@ -24,6 +24,10 @@ a program:
     python -m elenta.lab.switch_emulator --host 127.0.0.1 --port 2222 --password s3cret
 
 or from Python: `with SwitchEmulator(password="s3cret") as sw: ...` (a free port on loopback).
+
+`--model arista_7048t` plays an Arista EOS switch (`fake_arista.py`); `--model juniper_ex2200_24t`
+or `juniper_ex2300_24t` a Junos switch over NETCONF (`fake_juniper.py`), where `--reject` and
+`--cut` match the XML of an `edit-config`.
 """
 
 from __future__ import annotations
