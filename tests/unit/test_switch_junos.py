@@ -159,3 +159,17 @@ def test_junos_facts_and_secrets() -> None:
         "set snmp community <secret removed> authorization read-only\n"
     )
     assert scrub("set vlans community vlan-id 5\n") == "set vlans community vlan-id 5\n"
+
+
+def test_a_port_name_that_is_no_interface_name_is_refused() -> None:
+    from elenta.model.cadaster import Switch
+    from elenta.switch.check import switch_table_faults
+
+    ports = {"ge-0/0/1 disable": {}, "ge-0/0/2": {}}
+    faults = switch_table_faults(Switch(platform="juniper_junos", ports=ports))  # type: ignore[arg-type]
+    assert faults == [
+        (
+            ("ports", "ge-0/0/1 disable"),
+            "'ge-0/0/1 disable' is not an interface name (letters, digits, '/', '.', ':', '-')",
+        )
+    ]
