@@ -37,6 +37,7 @@ SINGLE = {"description", "vlan-id", "port-mode", "interface-mode", "native-vlan-
 VALUED = {"description", "vlan-id", "port-mode", "interface-mode", "native-vlan-id", "members"}
 SWITCHING = ("unit", "0", "family", "ethernet-switching")
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:/@+,=-]+$")
+_TAG = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")  # a word that can be an XML element
 
 
 def quote(word: str) -> str:
@@ -137,8 +138,8 @@ def _steps(words: Words) -> list[tuple[str, str | None, str | None]]:
             if more:
                 steps.append(("bundle", None, words[i + 1]))
             i += 2
-        elif word in VALUED and more:
-            steps.append((word, None, words[i + 1]))
+        elif more and (word in VALUED or (i + 2 == len(words) and not _TAG.match(words[i + 1]))):
+            steps.append((word, None, words[i + 1]))  # a leaf and its value (`mtu 9000`)
             i += 2
         else:
             steps.append((word, None, None))

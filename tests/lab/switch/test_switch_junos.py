@@ -96,6 +96,7 @@ def test_junos_apply_no_op_move_and_rollback(tmp_path: Path, emulators, model: s
     assert running(lab) == config
     # A hand-added VLAN (and a port elenta does not own) survive apply and rollback.
     hand = ["set vlans mgmt-by-hand vlan-id 99", f"set interfaces ge-0/0/20 {switching} vlan members 99"]
+    hand.append("set interfaces ge-0/0/3 mtu 9000")  # on a port elenta owns: a line it does not manage
     by_hand(lab, hand)
     assert apply_switch(lab, "sw1").change.empty
     # Moving toto from ge-0/0/1 to ge-0/0/7: the old port is reset, the new one configured.
@@ -128,6 +129,7 @@ def test_junos_apply_no_op_move_and_rollback(tmp_path: Path, emulators, model: s
     assert "vlans lab " not in config and "interfaces ae7 " not in config and "ge-0/0/2 " not in config
     assert "set vlans mgmt-by-hand vlan-id 99" in config
     assert f"set interfaces ge-0/0/20 {switching} vlan members 99" in config
+    assert lines_of(config, "set interfaces ge-0/0/3") == ["set interfaces ge-0/0/3 mtu 9000"]
 
 
 def test_a_refused_change_leaves_the_junos_switch_as_it_was(tmp_path: Path, emulators) -> None:
