@@ -212,6 +212,8 @@ def test_junos_backups_plans_errors_and_verify(tmp_path: Path, emulators) -> Non
     assert "confirmed" in done.stdout
     again = run_elenta("net", "plan", "--lab", str(root), env=env)
     assert "sw1: no change" in again.stdout
+    history = run_elenta("net", "history", "--lab", str(root), env=env)
+    assert "sw1: after-apply" in history.stdout and "+set vlans lab vlan-id 10" in history.stdout
     kept = backup_switch(lab, "sw1")
     saved = repository(lab.state_dir) / "sw1.cfg"
     assert saved.stat().st_mode & 0o777 == 0o600 and kept.read_text() == running(lab)
