@@ -14,8 +14,10 @@ from paramiko.ssh_exception import SSHException
 from elenta.exitcodes import UNREACHABLE
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
+from elenta.switch import host_keys
 from elenta.switch.credentials import SwitchCredentials, load_credentials
 from elenta.switch.drivers import SwitchDriver
+from elenta.switch.host_keys import TrustedKeys, netmiko_refusal
 from elenta.switch.plan import switch_table
 
 
@@ -37,6 +39,7 @@ class SwitchTarget:
     shutdown_unused: bool
     timeout: float = 15.0  # seconds for the connection, the login and each reply
     revert_minutes: int = 0  # self-revert timer around a push (0: none)
+    trusted: TrustedKeys = host_keys.NO_KEYS  # its SSH host keys (none: every key is refused)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.host}:{self.port})"
@@ -71,6 +74,7 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
         switch.shutdown_unused,
         switch.timeout,
         switch.revert_minutes if (driver.revert_schedule or driver.revert_session or driver.netconf) else 0,
+        host_keys.trusted_keys(lab, name, str(iface.ip), machine.ssh.port),
     )
 
 
@@ -93,10 +97,12 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
     """An enabled netmiko session, closed on exit: `with open_session(target) as conn: ...`.
 
     Every wait is bounded by `target.timeout` (the cadaster's `switch.timeout`): a switch that
-    accepts the connection but never answers fails within about that time.
+    accepts the connection but never answers fails within about that time. The switch's host key
+    must be one of `target.trusted` (else SwitchHostKeyError, before the password is sent).
     """
     probe(target)
     timeout = target.timeout
+    checked = host_keys.netmiko_options(target)
     try:
         connection = ConnectHandler(
             device_type=target.driver.netmiko_device_type,
@@ -113,15 +119,18 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
             read_timeout_override=timeout,
             use_keys=False,
             allow_agent=False,
+            **checked,
         )
     except NetmikoAuthenticationException:
         raise SwitchConnectionError(
             f"switch {target}: login refused for user {target.credentials.username!r}"
         ) from None
     except (NetmikoTimeoutException, SSHException, OSError, EOFError) as exc:
-        raise SwitchConnectionError(
+        raise netmiko_refusal(target, exc) or SwitchConnectionError(
             f"switch {target}: no SSH session within {timeout:g} s ({type(exc).__name__})"
         ) from None
+    finally:
+        host_keys.forget_options(checked)
     try:
         try:
             connection.enable()
