@@ -48,12 +48,36 @@ class SwitchTarget:
 def switch_target(lab: Lab, name: str) -> SwitchTarget:
     """The management address, SSH port, driver and credentials of switch `name` in the lab.
 
-    The address is the switch's interface on `switch.management_network`, else its primary one.
+    The address is `management_address(lab, name)`.
     """
     switch, driver = switch_table(lab, name)
     machine = lab.cadaster.machines[name]
+    host = management_address(lab, name)
+    credentials = load_credentials(
+        switch.credentials, f"{lab.cadaster_file}: machines.{name}.switch.credentials", lab.root
+    )
+    return SwitchTarget(
+        name,
+        host,
+        machine.ssh.port,
+        driver,
+        credentials,
+        switch.shutdown_unused,
+        switch.timeout,
+        switch.revert_minutes if (driver.revert_schedule or driver.revert_session or driver.netconf) else 0,
+        host_keys.trusted_keys(lab, name, host, machine.ssh.port),
+    )
+
+
+def management_address(lab: Lab, name: str) -> str:
+    """The address elenta reaches switch `name` at: `management_address(lab, "sw1") == "127.0.1.250"`.
+
+    Its interface on `switch.management_network`, else its primary one.
+    """
+    switch = lab.cadaster.machines[name].switch
+    machine = lab.cadaster.machines[name]
     iface = None
-    if switch.management_network:
+    if switch is not None and switch.management_network:
         iface = next((i for i in machine.interfaces.values() if i.network == switch.management_network), None)
     if iface is None:
         primary = machine.primary_interface()
@@ -62,20 +86,7 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
         raise ModelError.one(
             lab.cadaster_file, ("machines", name, "interfaces"), "a switch needs a management IP"
         )
-    credentials = load_credentials(
-        switch.credentials, f"{lab.cadaster_file}: machines.{name}.switch.credentials", lab.root
-    )
-    return SwitchTarget(
-        name,
-        str(iface.ip),
-        machine.ssh.port,
-        driver,
-        credentials,
-        switch.shutdown_unused,
-        switch.timeout,
-        switch.revert_minutes if (driver.revert_schedule or driver.revert_session or driver.netconf) else 0,
-        host_keys.trusted_keys(lab, name, str(iface.ip), machine.ssh.port),
-    )
+    return str(iface.ip)
 
 
 def probe(target: SwitchTarget) -> None:
