@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from elenta.lab.state import HostRecord, LabState
+    from elenta.model.lab import Lab
 
 
 def generate_key(path: Path, comment: str) -> None:
@@ -47,6 +48,21 @@ def ensure_switch_key(state: LabState, switch: str) -> Path:
         key.parent.mkdir(parents=True, exist_ok=True)
         generate_key(key, f"elenta-switch-{switch}")
     return key
+
+
+def ensure_switch_keys(lab: Lab) -> dict[str, Path]:
+    """The host key of every switch of the cadaster, made once in the lab state (`elenta lab up`).
+
+    `ensure_switch_keys(lab)["sw1"]` -> `<state>/lab/switches/sw1_ed25519_key`
+    """
+    from elenta.lab.state import lab_state
+
+    state = lab_state(lab)
+    return {
+        name: ensure_switch_key(state, name)
+        for name, machine in lab.cadaster.machines.items()
+        if machine.switch is not None
+    }
 
 
 def switch_public_key(state: LabState, switch: str) -> str | None:

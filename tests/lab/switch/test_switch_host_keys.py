@@ -7,16 +7,23 @@ log proves that the password never reached it (it logs every password check).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import paramiko
 import pytest
 
-from elenta.lab.keys import ensure_switch_key, switch_public_key
+from elenta.lab import switch_emulator
+from elenta.lab.hosts import free_port
+from elenta.lab.keys import ensure_switch_key, ensure_switch_keys, switch_public_key
 from elenta.lab.state import lab_state_of
 from elenta.lab.switch_emulator import SwitchEmulator
+from elenta.model.lab import load_lab
 from tests.cli import run_elenta
-from tests.lab.switch.helpers import ADDRESSES, write_lab
+from tests.lab.switch.helpers import ADDRESSES, PASSWORD, write_lab
 from tests.lab.switch.test_switch_junos import on_junos
 from tests.lab.switch.test_switch_trust import arista
 
@@ -149,3 +156,26 @@ def test_hostkeys_scan_prints_the_switch_key_to_pin(tmp_path: Path, emulators, m
     assert "[machines.sw1]" in result.stdout
     assert f'ssh.host_key = "{sw.public_key}"' in result.stdout
     assert logins(tmp_path / "sw1.log") == 0  # read without logging in
+
+
+def test_the_demo_way_lab_keys_then_the_emulator_program_with_host_key(tmp_path: Path) -> None:
+    """As scripts/demo.sh: the lab makes sw1's key (`lab up` does), the emulator program serves it."""
+    port = free_port(ADDRESSES["sw1"])
+    root = tmp_path / "lab"
+    keys = ensure_switch_keys(write_lab(root, {"sw1": port}))
+    assert keys == {"sw1": lab_state_of(root).switch_key("sw1")}
+    command = [sys.executable, switch_emulator.__file__, "--host", ADDRESSES["sw1"], "--port", str(port)]
+    command += ["--host-key", str(keys["sw1"])]
+    env = dict(os.environ, ELENTA_FAKE_SWITCH_PASSWORD=PASSWORD)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            code, out = read_live(root)
+            if "connection refused" not in out:
+                break
+            time.sleep(0.2)
+        assert code == 0, out
+        assert load_lab(root).cadaster.machines["sw1"].ssh.host_key is None  # trusted through the lab state
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
