@@ -175,6 +175,22 @@ def require_known(target: SwitchTarget) -> None:
         raise unknown_key(str(target), target.trusted, seen)
 
 
+def check_offered_key(target: SwitchTarget) -> None:
+    """Refuse now a switch whose key is not trusted: one SSH handshake, no login (exit 3).
+
+    `check_offered_key(switch_target(lab, "sw1"))` before any switch is touched; a switch that
+    cannot be reached is left to its session, which says so. The session checks again.
+    """
+    wanted = target.trusted.preferred().split()[0] if target.trusted.keys else ""
+    seen = offered_key(target.host, target.port, target.timeout, wanted)
+    if not seen:
+        return
+    if not target.trusted.keys:
+        raise unknown_key(str(target), target.trusted, seen)
+    if seen not in target.trusted.keys:
+        raise changed_key(str(target), target.trusted, seen, target.trusted.preferred())
+
+
 def netmiko_options(target: SwitchTarget) -> dict[str, object]:
     """netmiko's options that check the switch's key against the trusted ones, before the login.
 

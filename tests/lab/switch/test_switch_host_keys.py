@@ -22,6 +22,8 @@ from elenta.lab.keys import ensure_switch_key, ensure_switch_keys, switch_public
 from elenta.lab.state import lab_state_of
 from elenta.lab.switch_emulator import SwitchEmulator
 from elenta.model.lab import load_lab
+from elenta.switch.deploy_step import check_switches
+from elenta.switch.host_keys import SwitchHostKeyError
 from tests.cli import run_elenta
 from tests.lab.switch.helpers import ADDRESSES, PASSWORD, write_lab
 from tests.lab.switch.test_switch_junos import on_junos
@@ -179,3 +181,22 @@ def test_the_demo_way_lab_keys_then_the_emulator_program_with_host_key(tmp_path:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_one_untrusted_switch_refuses_the_run_before_any_switch_is_touched(tmp_path: Path, emulators) -> None:
+    sw1, sw2 = emulators("sw1"), emulators("sw2")  # both serve the lab's keys…
+    root = tmp_path / "lab"
+
+    def pin_sw2(data: dict) -> None:  # …but the cadaster pins another key for sw2
+        data["machines"]["sw2"]["ssh"]["host_key"] = other_key(tmp_path)
+
+    lab = write_lab(root, {"sw1": sw1.port, "sw2": sw2.port}, pin_sw2)
+    result = run_elenta("net", "apply", "--lab", str(root), timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode == 3, out
+    assert "switch sw2" in out and "host key CHANGED" in out and "sw1" not in out.replace("sw1.", "")
+    assert logins(tmp_path / "sw1.log") == 0  # sw1 was not logged into, let alone changed
+    assert logins(tmp_path / "sw2.log") == 0
+    # The deploy's switch step checks the same before any host is touched.
+    with pytest.raises(SwitchHostKeyError, match="switch sw2"):
+        check_switches(lab, ["sw1", "sw2"])
