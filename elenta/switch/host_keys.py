@@ -53,6 +53,8 @@ class TrustedKeys:
         return self.keys[0]
 
 
+OPENSSH_USER_FILES = "~/.ssh/known_hosts ~/.ssh/known_hosts2"
+OPENSSH_GLOBAL_FILES = "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2"
 NO_KEYS = TrustedKeys()  # a switch with no trusted key: every key it offers is refused
 
 
@@ -92,7 +94,10 @@ def _from_known_hosts(lab: Lab, host: str, port: int, hint: str) -> TrustedKeys:
     from elenta.pipeline.ssh_resolve import SshPins, expand, ssh_g
 
     config = settings_path(lab.root, lab.settings.ssh.config) if lab.settings.ssh.config else ""
-    got = ssh_g(SshPins(destination=host, config=config, port=port))
+    try:
+        got = ssh_g(SshPins(destination=host, config=config, port=port))
+    except FileNotFoundError:  # no OpenSSH client installed: the files it would read by default
+        got = {"userknownhostsfile": [OPENSSH_USER_FILES], "globalknownhostsfile": [OPENSSH_GLOBAL_FILES]}
     fill = {"hostname": host, "port": port, "alias": host}
     files = " ".join(got.get("userknownhostsfile", []) + got.get("globalknownhostsfile", []))
     paths = [expand(p, **fill) for p in files.split() if p != "none"]
