@@ -48,6 +48,7 @@ def check_switches(lab: Lab, names: list[str]) -> None:
     for name in names:
         check_switch(lab, name)
     check_host_keys(lab, names)  # an untrusted switch key refuses the deploy before any host
+    # (a switch that cannot be reached now is reported by its push, after the hosts)
 
 
 def push_switches(

@@ -125,25 +125,31 @@ def offered_key(host: str, port: int, timeout: float, key_type: str = "") -> str
     One SSH handshake, no authentication: `offered_key("127.0.1.250", 2222, 10)` ->
     `"ssh-ed25519 AAAA…"`; "" when it cannot be read.
     """
+    try:
+        return read_offered_key(host, port, timeout, key_type)
+    except (OSError, EOFError, ValueError):
+        return ""
+
+
+def read_offered_key(host: str, port: int, timeout: float, key_type: str = "") -> str:
+    """As `offered_key`, raising OSError (or paramiko's SSHException) when the key cannot be read."""
     import socket
 
     import paramiko
 
     from elenta.pipeline.ssh_client import public_key_line
 
-    try:
-        sock = socket.create_connection((host, port), timeout=timeout)
-    except OSError:
-        return ""
+    sock = socket.create_connection((host, port), timeout=timeout)
     transport = paramiko.Transport(sock)
+    transport.banner_timeout = timeout
     try:
         options = transport.get_security_options()
         if key_type in options.key_types:
             options.key_types = [key_type, *(t for t in options.key_types if t != key_type)]
         transport.start_client(timeout=timeout)
         return public_key_line(transport.get_remote_server_key())
-    except (paramiko.SSHException, OSError, EOFError):
-        return ""
+    except EOFError as exc:
+        raise OSError(f"the switch closed the connection ({exc or 'EOF'})") from None
     finally:
         transport.close()
 
@@ -181,15 +187,26 @@ def require_known(target: SwitchTarget) -> None:
 
 
 def check_offered_key(target: SwitchTarget) -> None:
-    """Refuse now a switch whose key is not trusted: one SSH handshake, no login (exit 3).
+    """Refuse now a switch whose key is not trusted: one SSH handshake, no login.
 
-    `check_offered_key(switch_target(lab, "sw1"))` before any switch is touched; a switch that
-    cannot be reached is left to its session, which says so. The session checks again.
+    `check_offered_key(switch_target(lab, "sw1"))` before any switch is touched: raises
+    SwitchHostKeyError (exit 3) for an unknown or changed key, SwitchConnectionError (exit 4)
+    when the switch cannot be reached or does not answer within `target.timeout`.
+    The session checks the key again.
     """
+    import paramiko
+
+    from elenta.switch.session import SwitchConnectionError, probe
+
+    probe(target)
     wanted = target.trusted.preferred().split()[0] if target.trusted.keys else ""
-    seen = offered_key(target.host, target.port, target.timeout, wanted)
-    if not seen:
-        return
+    try:
+        seen = read_offered_key(target.host, target.port, target.timeout, wanted)
+    except (OSError, paramiko.SSHException) as exc:
+        raise SwitchConnectionError(
+            f"switch {target}: no SSH session within {target.timeout:g} s "
+            f"(the handshake did not complete: {exc or type(exc).__name__})"
+        ) from None
     if not target.trusted.keys:
         raise unknown_key(str(target), target.trusted, seen)
     if seen not in target.trusted.keys:

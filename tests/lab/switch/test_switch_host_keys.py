@@ -8,6 +8,7 @@ log proves that the password never reached it (it logs every password check).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -200,3 +201,22 @@ def test_one_untrusted_switch_refuses_the_run_before_any_switch_is_touched(tmp_p
     # The deploy's switch step checks the same before any host is touched.
     with pytest.raises(SwitchHostKeyError, match="switch sw2"):
         check_switches(lab, ["sw1", "sw2"])
+
+
+def test_a_frozen_switch_fails_once_within_its_timeout_and_the_others_are_applied(
+    tmp_path: Path, emulators
+) -> None:
+    """The key check before the run does not make a frozen switch wait twice (check, then session)."""
+    sw1, sw2 = emulators("sw1"), emulators("sw2")
+    write_lab(tmp_path / "lab", {"sw1": sw1.port, "sw2": sw2.port})  # timeout = 10 s for sw1
+    os.kill(sw1.process.pid, signal.SIGSTOP)  # frozen: the kernel still accepts the connection
+    try:
+        started = time.monotonic()
+        result = run_elenta("net", "apply", "--lab", str(tmp_path / "lab"), timeout=120)
+        took = time.monotonic() - started
+    finally:
+        os.kill(sw1.process.pid, signal.SIGCONT)
+    out = result.stdout + result.stderr
+    assert result.returncode == 4, out
+    assert "switch sw1" in out and "no SSH session within 10 s" in out and took < 20, (took, out)
+    assert logins(tmp_path / "sw2.log") >= 1  # the reachable switch was applied
