@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import subprocess
+import time
 from pathlib import Path
 
 SYSTEMD = Path("/lib/systemd/systemd")
@@ -73,6 +75,14 @@ def systemd_unavailable() -> str | None:
     for hierarchy in hierarchies:
         if not os.access(hierarchy, os.W_OK):
             return f"cgroup hierarchy {hierarchy} is read-only here: systemd cannot make its own cgroups"
+    probe = subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount", "--mount-proc", "true"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return f"cannot make a PID namespace here: {probe.stderr.strip()[:200]}"
     return None
 
 
@@ -138,13 +148,17 @@ def boot_lines(machine: str) -> list[str]:
     ]
 
 
-def remove_cgroups(host_dir: Path) -> None:
-    """Remove the host's (empty, once its processes are gone) cgroups, deepest first."""
+def remove_cgroups(host_dir: Path, timeout: float = 5) -> None:
+    """Remove the host's cgroups, deepest first, once its last processes have left them (the
+    namespace's first process may still be exiting when the host counts as stopped)."""
+    deadline = time.monotonic() + timeout
     for cgroup in host_cgroups(host_dir):
-        if not cgroup.exists():
-            continue
-        for folder, _, _ in sorted(os.walk(cgroup), key=lambda entry: -len(entry[0])):
-            with contextlib.suppress(OSError):
-                os.rmdir(folder)
+        while cgroup.exists():
+            for folder, _, _ in sorted(os.walk(cgroup), key=lambda entry: -len(entry[0])):
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
+            if not cgroup.exists() or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         with contextlib.suppress(OSError):
             cgroup.parent.rmdir()  # other labs' hosts may still be there
