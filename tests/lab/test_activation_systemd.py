@@ -17,12 +17,15 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from elenta.inventory import Selection
-from elenta.lab import LabHost
+from elenta.lab import LabHost, lab_down, lab_up
+from elenta.lab.state import lab_state
+from elenta.lab.systemd_init import host_cgroups
 from tests.lab.deploylab import DeployLab, results
 from tests.lab.test_deploy_faults import deploy_state, knobs, start_cli, wait_for_event
 
@@ -54,6 +57,21 @@ def wait_collected(host: LabHost, unit: str, timeout: float = 30) -> None:
     while load_state(host, unit) != "not-found":
         assert time.monotonic() < deadline, host.ssh(f"systemctl status --no-pager {unit}.service; true")
         time.sleep(0.2)
+
+
+@contextmanager
+def refused_units(host: LabHost, prefix: str) -> Iterator[None]:
+    """Make systemd fail every unit named `<prefix>*` at start (a drop-in naming a user that does
+    not exist) for the block: `with refused_units(toto, "elenta-rollback-"): ...`."""
+    dropin = f"/run/elenta-lab/units/{prefix}.service.d"
+    host.ssh(
+        f"mkdir -p {dropin} && printf '[Service]\\nUser=elenta-nobody\\n' > {dropin}/user.conf && "
+        "systemctl daemon-reload"
+    )
+    try:
+        yield
+    finally:
+        host.ssh(f"rm -rf {dropin} && systemctl daemon-reload")
 
 
 def failed_units(host: LabHost) -> str:
@@ -163,6 +181,8 @@ def test_a_failing_health_check_rolls_back_in_a_unit_of_its_own(systemd_lab: Dep
     assert "health check failed" in report.results[0].detail
     assert systemd_lab.facts("toto")["current"] == before
     assert deploy_state(systemd_lab, "toto", report.deploy_id)["deploy"] == "rolled-back"
+    # the activation's watchdog (20 s) ends with the decision, and its unit with it
+    wait_collected(toto, f"elenta-activate-{report.deploy_id}", timeout=10)
     logged = journal(toto, f"elenta-rollback-{report.deploy_id}")
     assert f"Started elenta-rollback-{report.deploy_id}.service" in logged, logged
     assert "Deactivated successfully" in logged, logged
@@ -178,11 +198,12 @@ def test_a_hanging_activation_unit_is_stopped_and_rolled_back_in_a_unit(systemd_
     assert results(report) == {"toto.canon": "rolled-back"}, report.table()
     assert "activation did not finish within 3 s" in report.results[0].detail
     assert systemd_lab.facts("toto")["current"] == before
-    # stopped by SIGTERM to its process group: a clean end for systemd (SuccessExitStatus)
-    activation = journal(toto, f"elenta-activate-{report.deploy_id}")
-    assert "Deactivated successfully" in activation, activation
-    assert "Deactivated successfully" in journal(toto, f"elenta-rollback-{report.deploy_id}")
-    assert toto.ssh("systemctl list-units 'elenta-*' --plain --no-legend").strip() == ""
+    for unit in (f"elenta-activate-{report.deploy_id}", f"elenta-rollback-{report.deploy_id}"):
+        wait_collected(toto, unit)
+        # the activation was stopped by SIGTERM to its process group: a clean end for systemd
+        assert "Deactivated successfully" in journal(toto, unit), unit
+    units = "'elenta-activate-*' 'elenta-rollback-*'"
+    assert toto.ssh(f"systemctl list-units {units} --plain --no-legend").strip() == ""
     assert toto.ssh("pgrep -f '[s]witch-to-configuration' || echo none").strip() == "none"
     assert failed_units(toto) == ""
 
@@ -221,3 +242,65 @@ def test_a_deployer_killed_mid_activation_leaves_the_unit_to_finish_and_roll_bac
     assert re.search(rf"deploy {first} \(pid {proc.pid}\) ended without finishing", text), text
     assert results(report)["toto.canon"] in ("changed", "unchanged"), report.table()
     assert failed_units(toto) == ""
+
+
+def test_a_unit_systemd_refuses_to_start_fails_at_once_naming_why(systemd_lab: DeployLab) -> None:
+    """`systemd-run` itself fails (here: a drop-in for every `elenta-activate-*` unit names a user
+    that does not exist): nothing was activated, the report says so with systemd's words."""
+    systemd_lab.deploy("test", selection=TOTO)
+    toto = systemd_lab.hosts()["toto"]
+    before = systemd_lab.facts("toto")["current"]
+    with refused_units(toto, "elenta-activate-"):
+        started = time.monotonic()
+        report = systemd_lab.deploy("test", selection=TOTO, config=".#web")
+        seconds = time.monotonic() - started
+    assert results(report) == {"toto.canon": "failed"}, report.table()
+    detail = report.results[0].detail
+    assert detail.startswith("activation not started: elenta-activate-"), detail
+    assert "Failed to determine user credentials" in detail, detail  # the why, from the journal
+    assert systemd_lab.facts("toto")["current"] == before
+    assert deploy_state(systemd_lab, "toto", report.deploy_id)["deploy"] is None
+    assert "status=217/USER" in journal(toto, f"elenta-activate-{report.deploy_id}")
+    assert failed_units(toto) == ""
+    assert seconds < 30, seconds  # not "activating" until the launch grace (30 s) runs out
+
+
+def test_a_rollback_systemd_refuses_to_start_still_runs(systemd_lab: DeployLab) -> None:
+    """A rollback must happen: when systemd refuses its unit, it runs in its own session instead."""
+    systemd_lab.deploy("test", selection=TOTO)
+    toto = systemd_lab.hosts()["toto"]
+    before = systemd_lab.facts("toto")["current"]
+    path = systemd_lab.path / "constellations" / "homelab.toml"
+    original = path.read_text()
+    systemd_lab.edit("constellations/homelab.toml", HEALTH, 'health = [{ command = "false" }]\nbackup')
+    try:
+        with refused_units(toto, "elenta-rollback-"):
+            report = systemd_lab.deploy("test", selection=TOTO, config=".#web", confirm_timeout=20)
+    finally:
+        path.write_text(original)
+    assert results(report) == {"toto.canon": "rolled-back"}, report.table()
+    assert "health check failed" in report.results[0].detail
+    assert systemd_lab.facts("toto")["current"] == before
+    assert deploy_state(systemd_lab, "toto", report.deploy_id)["deploy"] == "rolled-back"
+    assert "Failed at step USER" in journal(toto, f"elenta-rollback-{report.deploy_id}")
+    assert failed_units(toto) == ""
+
+
+def in_namespace(pid: str, mnt_ns: str) -> bool:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/mnt") == mnt_ns
+    except OSError:  # gone, or a zombie
+        return False
+
+
+def test_a_stopped_systemd_host_leaves_no_process_nor_cgroup(systemd_lab: DeployLab) -> None:
+    lab = systemd_lab.lab
+    state = lab_state(lab)
+    record = state.records()["nancy"]
+    cgroups = host_cgroups(state.host_dir("nancy"))
+    assert record.init == "systemd" and cgroups and all(c.is_dir() for c in cgroups)
+    assert lab_down(lab, ["nancy"]) == ["nancy"]
+    assert not any(in_namespace(pid, record.mnt_ns) for pid in os.listdir("/proc") if pid.isdigit())
+    assert [c for c in cgroups if c.exists()] == []
+    again = lab_up(lab, ["nancy"], init="systemd")["nancy"]  # boots again, as after a reboot
+    assert again.ssh("hostname; systemctl is-system-running").split() == ["nancy", "running"]
