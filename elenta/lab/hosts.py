@@ -241,8 +241,16 @@ def _alive(record: HostRecord) -> bool:
         return False
 
 
-def lab_unavailable() -> str | None:
-    """Why lab hosts cannot run here (not root, a tool missing), or None: `if lab_unavailable(): ...`."""
+def _refused(argv: list[str], what: str) -> str | None:
+    probe = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return None if probe.returncode == 0 else f"cannot make {what} here: {probe.stderr.strip()[:200]}"
+
+
+def lab_unavailable(init: str = "sh") -> str | None:
+    """Why lab hosts cannot run here (not root, a tool missing), or None: `if lab_unavailable(): ...`.
+
+    `init="systemd"`: why hosts booted by systemd cannot (`systemd_init.systemd_unavailable`).
+    """
     if os.geteuid() != 0:
         return "lab hosts need root (mount namespaces, sshd)"
     for tool in ("unshare", "ssh", "ssh-keygen"):
@@ -250,15 +258,12 @@ def lab_unavailable() -> str | None:
             return f"{tool} is not installed"
     if not Path("/usr/sbin/sshd").exists():
         return "sshd (openssh-server) is not installed"
-    probe = subprocess.run(
-        ["unshare", "--mount", "--uts", "sh", "-c", "mount -t tmpfs elenta-probe /mnt"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if probe.returncode != 0:
-        return f"cannot make a mount namespace here: {probe.stderr.strip()[:200]}"
-    return None
+    mount = ["unshare", "--mount", "--uts", "sh", "-c", "mount -t tmpfs elenta-probe /mnt"]
+    reason = _refused(mount, "a mount namespace")
+    if reason or init != "systemd":
+        return reason
+    pid = ["unshare", "--pid", "--fork", "--mount", "--mount-proc", "true"]
+    return systemd_init.systemd_unavailable() or _refused(pid, "a PID namespace")
 
 
 def lab_machines(lab: Lab) -> list[str]:
@@ -274,7 +279,7 @@ def lab_up(lab: Lab, machines: list[str] | None = None, *, init: str = "sh") -> 
     """
     if init not in systemd_init.INITS:
         raise LabError(f"unknown init {init!r} (one of {', '.join(systemd_init.INITS)})")
-    reason = lab_unavailable() or (systemd_init.systemd_unavailable() if init == "systemd" else None)
+    reason = lab_unavailable(init)
     if reason:
         raise LabError(f"cannot start lab hosts: {reason}")
     state = lab_state(lab)

@@ -68,11 +68,9 @@ def running_copy(
     `lab up` (e.g. `git init`); the hosts are stopped and purged afterwards. `machines` and `init`
     go to `lab_up` (`init="systemd"` also skips where systemd cannot boot a host).
     """
-    from elenta.lab.systemd_init import systemd_unavailable
     from elenta.nix import nix_available
 
-    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
-    reason = reason or (systemd_unavailable() if init == "systemd" else None)
+    reason = lab_unavailable(init) or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
     if reason:
         pytest.skip(reason)
     with pytest.MonkeyPatch.context() as mp:

@@ -74,6 +74,18 @@ def refused_units(host: LabHost, prefix: str) -> Iterator[None]:
         host.ssh(f"rm -rf {dropin} && systemctl daemon-reload")
 
 
+@contextmanager
+def failing_health(lab: DeployLab) -> Iterator[None]:
+    """toto's role gets a health check that fails, for the block."""
+    path = lab.path / "constellations" / "homelab.toml"
+    original = path.read_text()
+    lab.edit("constellations/homelab.toml", HEALTH, 'health = [{ command = "false" }]\nbackup')
+    try:
+        yield
+    finally:
+        path.write_text(original)
+
+
 def failed_units(host: LabHost) -> str:
     return host.ssh("systemctl list-units --failed --all --plain --no-legend").strip()
 
@@ -170,13 +182,8 @@ def test_a_failing_health_check_rolls_back_in_a_unit_of_its_own(systemd_lab: Dep
     systemd_lab.deploy("test", selection=TOTO)
     toto = systemd_lab.hosts()["toto"]
     before = systemd_lab.facts("toto")["current"]
-    path = systemd_lab.path / "constellations" / "homelab.toml"
-    original = path.read_text()
-    systemd_lab.edit("constellations/homelab.toml", HEALTH, 'health = [{ command = "false" }]\nbackup')
-    try:
+    with failing_health(systemd_lab):
         report = systemd_lab.deploy("test", selection=TOTO, config=".#web", confirm_timeout=20)
-    finally:
-        path.write_text(original)
     assert results(report) == {"toto.canon": "rolled-back"}, report.table()
     assert "health check failed" in report.results[0].detail
     assert systemd_lab.facts("toto")["current"] == before
@@ -270,14 +277,8 @@ def test_a_rollback_systemd_refuses_to_start_still_runs(systemd_lab: DeployLab) 
     systemd_lab.deploy("test", selection=TOTO)
     toto = systemd_lab.hosts()["toto"]
     before = systemd_lab.facts("toto")["current"]
-    path = systemd_lab.path / "constellations" / "homelab.toml"
-    original = path.read_text()
-    systemd_lab.edit("constellations/homelab.toml", HEALTH, 'health = [{ command = "false" }]\nbackup')
-    try:
-        with refused_units(toto, "elenta-rollback-"):
-            report = systemd_lab.deploy("test", selection=TOTO, config=".#web", confirm_timeout=20)
-    finally:
-        path.write_text(original)
+    with failing_health(systemd_lab), refused_units(toto, "elenta-rollback-"):
+        report = systemd_lab.deploy("test", selection=TOTO, config=".#web", confirm_timeout=20)
     assert results(report) == {"toto.canon": "rolled-back"}, report.table()
     assert "health check failed" in report.results[0].detail
     assert systemd_lab.facts("toto")["current"] == before
