@@ -92,7 +92,7 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
     cut_pattern = re.compile(behaviour.cut) if behaviour.cut else None
     ignore_pattern = re.compile(behaviour.ignore) if behaviour.ignore else None
     minute = behaviour.minute
-    macs = dict(behaviour.macs)
+    macs = sorted(set(behaviour.macs))  # (port, MAC) rows: an uplink learns several MACs
     extra_lines = re.compile(
         r"^(spanning-tree (portfast|bpduguard|bpdufilter|guard|cost|port-priority)|switchport voice vlan "
         r"|switchport nonegotiate|storm-control )"
@@ -209,7 +209,7 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
             self.write_line("")
             self.write_line("Vlan    Mac Address       Type        Ports")
             self.write_line("----    -----------       --------    -----")
-            for port_name, mac in sorted(macs.items()):
+            for port_name, mac in macs:
                 port = conf.get_port_by_partial_name(port_name)
                 vlan = (port.access_vlan if port is not None else None) or 1
                 short = port.get_subname(length=2) if port is not None else port_name
