@@ -162,6 +162,28 @@ def test_an_activation_that_restarts_sshd_runs_as_a_unit_and_ends_confirmed(syst
     assert failed_units(toto) == ""
 
 
+def test_a_switch_and_its_rollback_by_hand_run_as_units(systemd_lab: DeployLab) -> None:
+    systemd_lab.deploy("switch", selection=TOTO)
+    toto = systemd_lab.hosts()["toto"]
+    dns, web = systemd_lab.desired("toto"), systemd_lab.desired("toto", ".#web")
+    generation = systemd_lab.facts("toto")["profile_generation"]
+    switched = systemd_lab.deploy("switch", selection=TOTO, config=".#web")
+    assert results(switched) == {"toto.canon": "changed"}, switched.table()
+    facts = systemd_lab.facts("toto")
+    assert (facts["current"], facts["profile_system"], facts["next_boot"]) == (web, web, web)
+    back = systemd_lab.deploy("rollback", selection=TOTO)  # `elenta rollback --canon toto.canon`
+    assert results(back) == {"toto.canon": "changed"}, back.table()
+    facts = systemd_lab.facts("toto")
+    assert (facts["current"], facts["profile_system"], facts["next_boot"]) == (dns, dns, dns)
+    assert facts["profile_generation"] == generation
+    for report in (switched, back):
+        unit = f"elenta-activate-{report.deploy_id}"
+        wait_collected(toto, unit)
+        logged = journal(toto, unit)
+        assert f"Started {unit}.service" in logged and "Deactivated successfully" in logged, logged
+    assert failed_units(toto) == ""
+
+
 def test_a_failed_activation_is_rolled_back_and_its_failed_unit_collected(systemd_lab: DeployLab) -> None:
     systemd_lab.deploy("test", selection=TOTO)
     toto = systemd_lab.hosts()["toto"]
