@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import logging
 import os
 import socket
 from typing import Any
@@ -196,6 +197,16 @@ def connect(target: SshTarget, timeout: float = 10) -> tuple[paramiko.SSHClient 
     return None, why
 
 
+@functools.cache
+def quiet_log() -> str:
+    """A logger for handshakes expected to fail (paramiko logs them as errors with a traceback)."""
+    name = "elenta.ssh.scan"
+    logger = logging.getLogger(name)
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+    return name
+
+
 def scan_host_keys(target: SshTarget, timeout: float = 10) -> list[str]:
     """The host keys a host offers (`"ssh-ed25519 AAAA…"`, one per key type), without logging in.
 
@@ -206,6 +217,7 @@ def scan_host_keys(target: SshTarget, timeout: float = 10) -> list[str]:
     for key_type in KEY_TYPES:
         hops: list[paramiko.SSHClient] = []
         transport = paramiko.Transport(_sock(target, timeout, hops))
+        transport.set_log_channel(quiet_log())  # a key type the host lacks is no error to print
         try:
             transport.get_security_options().key_types = [key_type]
             transport.start_client(timeout=timeout)

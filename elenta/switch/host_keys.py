@@ -137,10 +137,11 @@ def read_offered_key(host: str, port: int, timeout: float, key_type: str = "") -
 
     import paramiko
 
-    from elenta.pipeline.ssh_client import public_key_line
+    from elenta.pipeline.ssh_client import public_key_line, quiet_log
 
     sock = socket.create_connection((host, port), timeout=timeout)
     transport = paramiko.Transport(sock)
+    transport.set_log_channel(quiet_log())  # the failure is reported by the caller
     transport.banner_timeout = timeout
     try:
         options = transport.get_security_options()

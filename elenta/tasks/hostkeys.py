@@ -30,35 +30,32 @@ def hostkeys(c, action, canon=None, no_dns=False, lab=""):
     from elenta.inventory import Selection, inventory_groups
     from elenta.pipeline.ssh import SshTarget
     from elenta.pipeline.ssh_client import scan_host_keys
+    from elenta.subsystem import registered
 
     if action != "scan":
         raise Exit(f"error: unknown action {action!r} (scan)", code=2)
     opened = open_lab(lab)
-    switches = [n for n, m in opened.cadaster.machines.items() if m.switch is not None]
+    endpoints = {e[0]: e for s in registered() for e in s.ssh_endpoints(opened)}
 
-    def switch_named(name: str) -> str | None:
+    def endpoint_named(name: str) -> str | None:
         try:
             short = opened.machine_name(name)
         except KeyError:
             return None  # not a name of the cadaster: the machine selection reports it
-        return short if short in switches else None
+        return short if short in endpoints else None
 
-    named_switches = [s for s in map(switch_named, canon) if s] if canon else switches
-    machines = [c for c in canon or () if switch_named(c) is None]
-    scans: list[tuple[str, SshTarget, str]] = []  # (cadaster name, target, what it is)
+    named = [e for e in map(endpoint_named, canon) if e] if canon else list(endpoints)
+    machines = [c for c in canon or () if endpoint_named(c) is None]
+    scans: list[tuple[str, SshTarget, str]] = []  # (cadaster name, target, what to compare with)
     if machines or not canon:
         for name, data in inventory_groups(opened, no_dns=no_dns, select=Selection(tuple(machines)))["all"]:
             scans.append(
                 (data["elenta_machine"], SshTarget.from_data(data, name), "/etc/ssh/ssh_host_*_key.pub")
             )
-    from elenta.switch.session import management_address
-
-    for name in named_switches:
-        port = opened.cadaster.machines[name].ssh.port
-        target = SshTarget(
-            name=opened.canon(name), hostname=management_address(opened, name), port=port, user=""
-        )
-        scans.append((name, target, "the switch's own key on its console (switch)"))
+    for name in named:
+        _, address, port = endpoints[name]
+        target = SshTarget(name=opened.canon(name), hostname=address, port=port, user="")
+        scans.append((name, target, "the key shown on the device's own console"))
     failed = []
     for machine, target, compare in scans:
         via = f" via {target.proxy_command}" if target.proxy_command else ""

@@ -159,6 +159,7 @@ def test_hostkeys_scan_prints_the_switch_key_to_pin(tmp_path: Path, emulators, m
     assert "[machines.sw1]" in result.stdout
     assert f'ssh.host_key = "{sw.public_key}"' in result.stdout
     assert logins(tmp_path / "sw1.log") == 0  # read without logging in
+    assert "Traceback" not in result.stderr and "Exception" not in result.stderr, result.stderr
 
 
 def test_the_demo_way_lab_keys_then_the_emulator_program_with_host_key(tmp_path: Path) -> None:
