@@ -223,7 +223,28 @@ def netmiko_options(target: SwitchTarget) -> dict[str, object]:
     """
     require_known(target)
     path = known_hosts_file(target.trusted, target.host, target.port)
-    return {"ssh_strict": True, "system_host_keys": False, "alt_host_keys": True, "alt_key_file": path}
+    return {
+        "ssh_strict": True,
+        "system_host_keys": False,
+        "alt_host_keys": True,
+        "alt_key_file": path,
+        "disabled_algorithms": {"keys": refused_key_types(target.trusted)},
+    }
+
+
+def refused_key_types(trusted: TrustedKeys) -> list[str]:
+    """The host key algorithms the client must not negotiate: those no trusted key can verify.
+
+    An RSA key is verified with any RSA signature (`rsa-sha2-512`, `rsa-sha2-256`, `ssh-rsa`), so
+    a switch that no longer signs with SHA-1 is not taken for a changed one:
+    `refused_key_types(TrustedKeys(("ssh-rsa AAAA…",)))` -> `["ssh-ed25519", "ecdsa-sha2-nistp256", …]`.
+    """
+    import paramiko
+
+    allowed = {key.split()[0] for key in trusted.keys}
+    if "ssh-rsa" in allowed:
+        allowed |= {"rsa-sha2-512", "rsa-sha2-256"}
+    return [name for name in paramiko.Transport._preferred_keys if name not in allowed]
 
 
 def forget_options(options: dict[str, object]) -> None:
@@ -244,6 +265,21 @@ def netmiko_refusal(target: SwitchTarget, exc: BaseException) -> SwitchHostKeyEr
         return changed_key(str(target), target.trusted, seen, expected)
     if isinstance(cause, paramiko.SSHException) and "not found in known_hosts" in str(cause):
         return unknown_key(str(target), target.trusted, offered_key(target.host, target.port, target.timeout))
+    if isinstance(cause, paramiko.ssh_exception.IncompatiblePeer):
+        return key_mismatch(target)  # no trusted key type on offer: the switch has another key
+    return None
+
+
+def key_mismatch(target: SwitchTarget) -> SwitchHostKeyError | None:
+    """After a failed handshake: the refusal when the switch offers an untrusted key, else None.
+
+    One more handshake, no login: `raise key_mismatch(target) or SwitchConnectionError(...)`.
+    """
+    seen = offered_key(target.host, target.port, target.timeout)
+    if seen and seen not in target.trusted.keys:
+        if not target.trusted.keys:
+            return unknown_key(str(target), target.trusted, seen)
+        return changed_key(str(target), target.trusted, seen, target.trusted.preferred())
     return None
 
 

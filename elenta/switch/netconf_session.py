@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from elenta.exitcodes import FAILED
 from elenta.model.errors import ElentaError
-from elenta.switch.host_keys import ncclient_options, ncclient_refusal
+from elenta.switch.host_keys import key_mismatch, ncclient_options, ncclient_refusal
 from elenta.switch.session import SwitchConnectionError, SwitchTarget, probe
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def open_netconf(target: SwitchTarget) -> Iterator[Manager]:
             f"switch {target}: login refused for user {target.credentials.username!r}"
         ) from None
     except session_errors() as exc:
-        raise SwitchConnectionError(
+        raise key_mismatch(target) or SwitchConnectionError(
             f"switch {target}: no NETCONF session within {target.timeout:g} s ({type(exc).__name__})"
         ) from None
     session.timeout = target.timeout

@@ -23,6 +23,7 @@ from elenta.lab.keys import ensure_switch_key, ensure_switch_keys, switch_public
 from elenta.lab.state import lab_state_of
 from elenta.lab.switch_emulator import SwitchEmulator
 from elenta.model.lab import load_lab
+from elenta.operations.switch import plan_switch
 from elenta.switch.deploy_step import check_switches
 from elenta.switch.host_keys import SwitchHostKeyError
 from tests.cli import run_elenta
@@ -221,3 +222,15 @@ def test_a_frozen_switch_fails_once_within_its_timeout_and_the_others_are_applie
     assert result.returncode == 4, out
     assert "switch sw1" in out and "no SSH session within 10 s" in out and took < 20, (took, out)
     assert logins(tmp_path / "sw2.log") >= 1  # the reachable switch was applied
+
+
+@pytest.mark.parametrize("model", ["cisco_2960_24TT_L", "juniper_ex2300_24t"])
+def test_a_pin_of_another_key_type_is_a_changed_key(tmp_path: Path, emulators, model: str) -> None:
+    """Only the pinned key's type is negotiated; a switch without it offers a changed key."""
+    sw = emulators("sw1", model=model, lab_root=tmp_path / "elsewhere")  # serves ed25519 only
+    rsa = paramiko.RSAKey.generate(2048)
+    root = user_lab(tmp_path, sw, model, host_key=f"ssh-rsa {rsa.get_base64()}")
+    with pytest.raises(SwitchHostKeyError, match="host key CHANGED") as err:
+        plan_switch(load_lab(root), "sw1", live=True)  # the session alone, no check before it
+    assert f'host_key = "{sw.public_key}"' in str(err.value)
+    assert logins(tmp_path / "sw1.log") == 0
