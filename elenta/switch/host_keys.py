@@ -200,18 +200,29 @@ def check_offered_key(target: SwitchTarget) -> None:
     from elenta.switch.session import SwitchConnectionError, probe
 
     probe(target)
-    wanted = target.trusted.preferred().split()[0] if target.trusted.keys else ""
     try:
-        seen = read_offered_key(target.host, target.port, target.timeout, wanted)
+        seen = read_offered_key(target.host, target.port, target.timeout, _preferred_type(target))
     except (OSError, paramiko.SSHException) as exc:
         raise SwitchConnectionError(
             f"switch {target}: no SSH session within {target.timeout:g} s "
             f"(the handshake did not complete: {exc or type(exc).__name__})"
         ) from None
+    refusal = _judge(target, seen)
+    if refusal is not None:
+        raise refusal
+
+
+def _judge(target: SwitchTarget, seen: str) -> SwitchHostKeyError | None:
+    """The refusal of the key `seen` (unknown or changed), None when it is a trusted one."""
     if not target.trusted.keys:
-        raise unknown_key(str(target), target.trusted, seen)
+        return unknown_key(str(target), target.trusted, seen)
     if seen not in target.trusted.keys:
-        raise changed_key(str(target), target.trusted, seen, target.trusted.preferred())
+        return changed_key(str(target), target.trusted, seen, target.trusted.preferred())
+    return None
+
+
+def _preferred_type(target: SwitchTarget) -> str:
+    return target.trusted.preferred().split()[0] if target.trusted.keys else ""
 
 
 def netmiko_options(target: SwitchTarget) -> dict[str, object]:
@@ -275,12 +286,8 @@ def key_mismatch(target: SwitchTarget) -> SwitchHostKeyError | None:
 
     One more handshake, no login: `raise key_mismatch(target) or SwitchConnectionError(...)`.
     """
-    seen = offered_key(target.host, target.port, target.timeout)
-    if seen and seen not in target.trusted.keys:
-        if not target.trusted.keys:
-            return unknown_key(str(target), target.trusted, seen)
-        return changed_key(str(target), target.trusted, seen, target.trusted.preferred())
-    return None
+    seen = offered_key(target.host, target.port, target.timeout, _preferred_type(target))
+    return _judge(target, seen) if seen else None
 
 
 def ncclient_options(target: SwitchTarget) -> dict[str, object]:
@@ -296,5 +303,4 @@ def ncclient_options(target: SwitchTarget) -> dict[str, object]:
 def ncclient_refusal(target: SwitchTarget) -> SwitchHostKeyError:
     """The refusal of a NETCONF switch whose key is not the trusted one (the key it offers read again)."""
     expected = target.trusted.preferred()
-    seen = offered_key(target.host, target.port, target.timeout, expected.split()[0])
-    return changed_key(str(target), target.trusted, seen, expected)
+    return key_mismatch(target) or changed_key(str(target), target.trusted, "", expected)

@@ -67,7 +67,9 @@ def open_netconf(target: SwitchTarget) -> Iterator[Manager]:
             f"switch {target}: login refused for user {target.credentials.username!r}"
         ) from None
     except session_errors() as exc:
-        raise key_mismatch(target) or SwitchConnectionError(
+        # A key exchange that failed may be a switch without the trusted key type (never a timeout).
+        refusal = key_mismatch(target) if str(exc).startswith("Negotiation failed") else None
+        raise refusal or SwitchConnectionError(
             f"switch {target}: no NETCONF session within {target.timeout:g} s ({type(exc).__name__})"
         ) from None
     session.timeout = target.timeout
