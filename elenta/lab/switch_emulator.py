@@ -69,8 +69,12 @@ class Behaviour:
         return out + [f"--mac={port}={mac}" for port, mac in self.macs]
 
 
-MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L", "arista_7048t")
+MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L", "arista_7048t", "dell_n4032")
 ARISTA_PORTS = {"arista_7048t": [f"Ethernet{n}" for n in range(1, 53)]}
+DELL_PORTS = {  # fake-switches' `dell10g_generic` (DNOS 6 CLI) with a Dell N4032's ports
+    "dell_n4032": [f"tengigabitethernet 1/0/{n}" for n in range(1, 25)]
+    + [f"fortygigabitethernet 1/1/{n}" for n in range(1, 3)],
+}
 
 
 def _core_class(model: str, behaviour: Behaviour) -> type:
@@ -302,6 +306,12 @@ def serve(
         else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
             from fake_arista import arista_core  # type: ignore[no-redef]
         core_class = arista_core(ARISTA_PORTS[model], behaviour, _save, _state_of_saved, _state_of)
+    elif model in DELL_PORTS:
+        if __package__:
+            from .fake_dell import dell_core
+        else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
+            from fake_dell import dell_core  # type: ignore[no-redef]
+        core_class = dell_core(DELL_PORTS[model], behaviour, _save, _state_of_saved)
     else:
         core_class = _core_class(model, behaviour)
     configuration = switch_configuration.SwitchConfiguration(

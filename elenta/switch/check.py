@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from elenta.model.errors import Fault, ModelError
 from elenta.switch.hardware import MODEL_PLATFORM, MODELS, PLATFORMS, model_ports
 from elenta.switch.naming import canonical_interface, expand_ports
+from elenta.switch.platforms import DRIVERS
 
 if TYPE_CHECKING:
     from elenta.model.cadaster import Network, Switch
@@ -83,6 +84,8 @@ def switch_table_faults(switch: Switch) -> list[tuple[Key, str]]:
             )
         if port.voice is not None and switch.platform != "cisco_ios":
             faults.append((("ports", name, "voice"), f"a voice VLAN is not supported on {switch.platform}"))
+        if (port_faults := DRIVERS[switch.platform].port_faults) is not None:
+            faults += [(("ports", name, *key), message) for key, message in port_faults(port)]
         canonical = canonical_interface(name, switch.platform)
         if canonical in seen:
             faults.append(

@@ -114,6 +114,11 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
             use_keys=False,
             allow_agent=False,
         )
+    except ValueError:  # netmiko enables while preparing the session (Dell DNOS 6)
+        raise SwitchConnectionError(
+            f"switch {target}: enable refused (wrong enable secret? "
+            f"machines.{target.name}.switch.credentials)"
+        ) from None
     except NetmikoAuthenticationException:
         raise SwitchConnectionError(
             f"switch {target}: login refused for user {target.credentials.username!r}"
