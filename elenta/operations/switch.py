@@ -140,7 +140,7 @@ def _leave_config(connection: BaseConnection, driver: SwitchDriver) -> None:
     if driver.config_prompt is None:
         if connection.check_config_mode():
             connection.exit_config_mode()
-    elif connection.check_config_mode(check_string=driver.config_prompt):
+    elif connection.check_config_mode(check_string=driver.config_prompt, pattern=r"[>#]"):
         connection.send_command("end", expect_string=rf"{re.escape(connection.base_prompt)}#")
 
 

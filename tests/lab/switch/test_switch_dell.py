@@ -21,7 +21,13 @@ from tests.cli import run_elenta
 from tests.lab.switch.helpers import PASSWORD, configure, running, write_lab
 
 MODEL = "dell_n4032"
-HAND_MADE = ["vlan 99", "name mgmt-by-hand", "exit", "interface vlan 99", "ip address 127.0.99.1 255.255.255.0"]
+HAND_MADE = [
+    "vlan 99",
+    "name mgmt-by-hand",
+    "exit",
+    "interface vlan 99",
+    "ip address 127.0.99.1 255.255.255.0",
+]
 
 
 def dell(data: dict) -> None:
@@ -170,7 +176,8 @@ def test_check_refuses_what_the_model_or_dnos6_cannot_do(tmp_path: Path) -> None
     checked = run_elenta("check", str(tmp_path / "lab"))
     assert checked.returncode == 2 and "Traceback" not in checked.stderr
     assert "model dell_n4032 has no port tengigabitethernet 1/0/30" in checked.stderr
-    assert 'machines.sw1.switch.ports."Te1/0/3".bpduguard: DNOS 6 has no per-port BPDU guard' in checked.stderr
+    fault = 'machines.sw1.switch.ports."Te1/0/3".bpduguard: DNOS 6 has no per-port BPDU guard'
+    assert fault in checked.stderr
     write_lab(tmp_path / "lab", {"sw1": 1}, dell)
     assert run_elenta("check", str(tmp_path / "lab")).returncode == 0
     planned = run_elenta("net", "plan", "--lab", str(tmp_path / "lab"))
