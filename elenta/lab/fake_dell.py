@@ -21,9 +21,9 @@ import re
 from typing import Any
 
 if __package__:
-    from .fake_common import dotted_mac, keep_extra
+    from .fake_common import Faults, keep_extra, mac_rows, negation, saved_state
 else:  # imported by switch_emulator.py run as a file: this folder is on sys.path
-    from fake_common import dotted_mac, keep_extra  # type: ignore[no-redef]
+    from fake_common import Faults, keep_extra, mac_rows, negation, saved_state  # type: ignore[no-redef]
 
 EXTRA_LINES = re.compile(r"^storm-control ")
 
@@ -44,9 +44,6 @@ def dell_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) -> t
     from fake_switches.switch_configuration import AggregatedPort, Port, VlanPort
     from fake_switches.terminal import LoggingTerminalController
 
-    reject = re.compile(behaviour.reject) if behaviour.reject else None
-    cut = re.compile(behaviour.cut) if behaviour.cut else None
-    ignore = re.compile(behaviour.ignore) if behaviour.ignore else None
     macs = dict(behaviour.macs)
 
     class Enabled(Dell10GEnabledCommandProcessor):
@@ -70,23 +67,16 @@ def dell_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) -> t
         def do_show(self, *args: str) -> None:
             """`show startup-config`, `show mac address-table`, else as fake-switches."""
             if args[:1] and "startup-config".startswith(args[0]) and args[0].startswith("st"):
-                conf = self.switch_configuration
-                now = (conf.vlans[:], conf.ports[:])
-                conf.vlans[:], conf.ports[:] = saved(conf)
-                try:
+                with saved_state(self.switch_configuration, saved):
                     super().do_show("running-config")
-                finally:
-                    conf.vlans[:], conf.ports[:] = now
             elif args[:2] == ("mac", "address-table"):
                 self.write_line("")
                 self.write_line("Aging time is 300 Sec")
                 self.write_line("")
                 self.write_line("Vlan     Mac Address           Type        Port")
                 self.write_line("-------- --------------------- ----------- ---------------------")
-                for port_name, mac in sorted(macs.items()):
-                    port = self.switch_configuration.get_port_by_partial_name(port_name)
-                    vlan = (port.access_vlan if port is not None else None) or 1
-                    self.write_line(f"{vlan:<8} {dotted_mac(mac).upper():<21} {'Dynamic':<11} {port_name}")
+                for vlan, mac, port_name in mac_rows(self.switch_configuration, macs):
+                    self.write_line(f"{vlan:<8} {mac.upper():<21} {'Dynamic':<11} {port_name}")
                 self.write_line("")
             else:
                 super().do_show(*args)
@@ -109,9 +99,7 @@ def dell_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) -> t
 
         def parse_and_execute_command(self, line: str) -> bool:
             """The lines fake-switches lacks; others as before."""
-            text = " ".join(line.split())
-            negated = text.startswith("no ")
-            body = text[3:] if negated else text
+            body, negated = negation(line)
             words = body.split()
             port = self.port
             if EXTRA_LINES.match(body):
@@ -140,35 +128,14 @@ def dell_core(port_names: list[str], behaviour: Any, save: Any, saved: Any) -> t
                 return super().parse_and_execute_command(line)
             return True
 
-    def in_config(processor: Any) -> bool:
-        while processor.sub_processor is not None:
-            processor = processor.sub_processor
-            if isinstance(processor, Config):
-                return True
-        return False
+    faults = Faults(behaviour, Config, ("          ^", "% Invalid input detected at '^' marker.", ""))
 
     class Session(DellShellSession):
-        """Answers a configuration line matching the reject pattern as DNOS does an unknown command."""
+        """A DNOS session answering the faults first."""
 
         def receive(self, line: str) -> bool:
             """One typed line: refused, ignored or cut when it matches in configuration mode."""
-            processor = self.command_processor
-            configuring = in_config(processor)
-            while processor.sub_processor is not None:
-                processor = processor.sub_processor
-            if ignore is not None and configuring and ignore.search(line):
-                processor.show_prompt()
-                return True
-            if reject is not None and configuring and reject.search(line):
-                processor.write_line("          ^")
-                processor.write_line("% Invalid input detected at '^' marker.")
-                processor.write_line("")
-                processor.show_prompt()
-                return True
-            still = super().receive(line)
-            if cut is not None and configuring and cut.search(line):
-                return False  # the change cut the session it came on
-            return still
+            return faults.receive(self, line, super().receive)
 
     class Core(Dell10GSwitchCore):
         """fake-switches' Dell 10G core with the completed command tree and the model's ports."""

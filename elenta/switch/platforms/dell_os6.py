@@ -20,6 +20,7 @@ per-port BPDU guard (DNOS 6 has the global `spanning-tree bpdu-protection`) nor 
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from elenta.switch.platform import HardwareModel, SwitchDriver
@@ -76,12 +77,13 @@ def dnos6_indented(text: str) -> str:
             text_ = quoted["text"]
             line = f'description "{text_}"' if quoted["head"] == "description" else f"name {text_}"
         elif (allowed := _ALLOWED.match(line)) is not None and not allowed["add"]:
-            vlans = [
-                n
-                for part in allowed["list"].split(",")
-                for n in range(int(part.split("-")[0]), int(part.split("-")[-1]) + 1)
-            ]
-            line = f"switchport {allowed[1]} allowed vlan {vlan_ranges(vlans)}"
+            with suppress(ValueError):  # not a list of VLANs: left as it is
+                vlans = [
+                    n
+                    for part in allowed["list"].split(",")
+                    for n in range(int(part.split("-")[0]), int(part.split("-")[-1]) + 1)
+                ]
+                line = f"switchport {allowed[1]} allowed vlan {vlan_ranges(vlans)}"
         out.append(f" {line}")
     return "".join(f"{line}\n" for line in out)
 

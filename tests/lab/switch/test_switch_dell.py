@@ -12,8 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from elenta.lab.switch_emulator import Behaviour
 from elenta.model.errors import ModelError
-from elenta.operations.switch import SwitchPushError, apply_switch, plan_switch, rollback_switch
+from elenta.operations.switch import (
+    SwitchPushError,
+    apply_switch,
+    plan_switch,
+    rollback_switch,
+    verify_switch,
+)
 from elenta.switch.ownership import load_ownership
 from elenta.switch.plan import planned_switch
 from elenta.switch.session import SwitchConnectionError
@@ -180,18 +187,32 @@ def test_check_refuses_what_the_model_or_dnos6_cannot_do(tmp_path: Path) -> None
     assert fault in checked.stderr
     write_lab(tmp_path / "lab", {"sw1": 1}, dell)
     assert run_elenta("check", str(tmp_path / "lab")).returncode == 0
+    assert run_elenta("plan", "--lab", str(tmp_path / "lab")).returncode == 0
     planned = run_elenta("net", "plan", "--lab", str(tmp_path / "lab"))
     assert planned.returncode == 0, planned.stderr
     assert "interface tengigabitethernet 1/0/5" in planned.stdout
 
 
-def test_wrong_enable_secret_is_refused_naming_the_switch(tmp_path: Path, emulators, monkeypatch) -> None:
+def test_wrong_password_or_enable_secret_is_refused_naming_the_switch(
+    tmp_path: Path, emulators, monkeypatch
+) -> None:
     sw1 = emulators("sw1", model=MODEL)
+
+    def enable(data: dict) -> None:
+        dell(data)
+        data["machines"]["sw1"]["switch"]["credentials"]["enable_env"] = "ELENTA_SW1_ENABLE"
+
+    write_lab(tmp_path / "lab", {"sw1": sw1.port}, enable)
+    done = run_elenta(
+        "net", "apply", "--lab", str(tmp_path / "lab"), env=dict(_env(), ELENTA_SW1_ENABLE="bad-en")
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "bad-en" not in done.stdout + done.stderr
+    assert "switch sw1 (127.0.1.250:" in done.stderr and "enable refused" in done.stderr
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, dell)
     monkeypatch.setenv("ELENTA_SW1_PASSWORD", "wrong")
-    with pytest.raises(SwitchConnectionError) as err:
+    with pytest.raises(SwitchConnectionError, match=r"sw1 .*login refused"):
         apply_switch(lab, "sw1")
-    assert "sw1" in str(err.value)
 
 
 def test_planned_text_is_the_switch_s_own_syntax(tmp_path: Path) -> None:
@@ -206,3 +227,31 @@ def test_planned_text_is_the_switch_s_own_syntax(tmp_path: Path) -> None:
 
     with pytest.raises(ModelError, match="no quotes"):
         planned_switch(write_lab(tmp_path / "lab", {"sw1": 1}, quoted), "sw1")
+
+
+def test_a_lost_session_is_not_reverted_by_the_switch_and_net_rollback_undoes_it(
+    tmp_path: Path, emulators
+) -> None:
+    sw1 = emulators("sw1", model=MODEL, behaviour=Behaviour(cut="^switchport trunk native vlan"))
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, dell)
+    with pytest.raises(SwitchPushError) as err:
+        apply_switch(lab, "sw1")
+    assert not err.value.restored and "NOT rolled back" in str(err.value)
+    assert "reload" not in str(err.value)  # DNOS 6 has no timer to promise
+    assert "toto" in running(lab, "sw1", "show running-config")
+    assert "toto" not in running(lab, "sw1", "show startup-config")  # nothing saved
+    assert rollback_switch(lab, "sw1").pushed
+    config = running(lab, "sw1", "show running-config")
+    assert "interface tengigabitethernet" not in config and "vlan 10\n" not in config
+
+
+def test_verify_reads_the_dell_mac_table(tmp_path: Path, emulators) -> None:
+    macs = (("Te1/0/1", "52:54:00:00:01:02"), ("Te1/0/7", "52:54:00:00:01:03"))
+    sw1 = emulators("sw1", model=MODEL, behaviour=Behaviour(macs=macs))
+    lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, dell)
+    report = verify_switch(lab, "sw1")
+    texts = [f.text() for f in report.findings]
+    assert (
+        "tengigabitethernet 1/0/2: nancy:enp3s0 (52:54:00:00:01:03) is on tengigabitethernet 1/0/7" in texts
+    )
+    assert not any(t.startswith("tengigabitethernet 1/0/1:") for t in texts)

@@ -69,6 +69,8 @@ def test_flat_sections_become_indented_with_one_spelling() -> None:
         "interface vlan 99",
         " ip address 127.0.99.1 255.255.255.0",
     ]
+    odd = dnos6_indented("interface Te1/0/2\nswitchport trunk allowed vlan 10--,\nexit\n")
+    assert odd.splitlines()[1] == " switchport trunk allowed vlan 10--,"  # left as it is, no crash
     # Indented text (a backup in hier-config's form) is taken as it is.
     indented = dnos6_indented(SHOWN)
     assert dnos6_indented(indented) == indented
@@ -123,3 +125,10 @@ def test_restoring_a_port_missing_from_the_backup_empties_it() -> None:
     )
     lines = restore_lines(after, SHOWN, DELL, {"interface tengigabitethernet 1/0/6", "vlan 99"})
     assert [line.strip() for line in lines] == ["interface tengigabitethernet 1/0/6", "no description"]
+
+
+def test_an_owned_range_shuts_down_ports_the_switch_does_not_show() -> None:
+    scope = Scope(frozenset({10}), frozenset({"tengigabitethernet 1/0/1", "tengigabitethernet 1/0/2"}))
+    only_toto = DESIRED.split("interface tengigabitethernet 1/0/7")[0]
+    change = plan_change(SHOWN, only_toto, DELL, scope, shutdown_unused=True)
+    assert [line.strip() for line in change.remediation] == ["interface tengigabitethernet 1/0/2", "shutdown"]
