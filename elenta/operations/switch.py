@@ -135,15 +135,6 @@ def push_lines(lines: Iterable[str], section_exit: str | None = None) -> list[st
     return out
 
 
-def _leave_config(connection: BaseConnection, driver: SwitchDriver) -> None:
-    """Back at the enabled prompt from configuration mode, whichever sub-mode a refusal left."""
-    if driver.config_prompt is None:
-        if connection.check_config_mode():
-            connection.exit_config_mode()
-    elif connection.check_config_mode(check_string=driver.config_prompt, pattern=r"[>#]"):
-        connection.send_command("end", expect_string=rf"{re.escape(connection.base_prompt)}#")
-
-
 def desired_text(lab: Lab, name: str) -> str:
     """The rendered desired configuration of switch `name`: `desired_text(lab, "sw1")`."""
     return render_switch(desired_switch(lab.cadaster, name, lab.cadaster_file))
@@ -193,7 +184,8 @@ def _push(
             read_timeout=max(target.timeout, 0.2 * len(lines)),
             **extra,
         )
-    _leave_config(connection, driver)
+    if connection.check_config_mode():
+        connection.exit_config_mode()
 
 
 def _refusal(exc: ConfigInvalidException) -> tuple[str, str]:
@@ -210,7 +202,8 @@ def _restore(
 ) -> tuple[str, ...]:
     """Bring `sections` back to `backup_text` (every line sent); the lines that still remain."""
     sections = tuple(sections)
-    _leave_config(connection, target.driver)
+    if connection.check_config_mode():
+        connection.exit_config_mode()
     lines = restore_lines(_read(connection, target), backup_text, target.driver, sections)
     _push(connection, target, push_lines(lines, target.driver.section_exit), stop=False)
     return restore_lines(_read(connection, target), backup_text, target.driver, sections)

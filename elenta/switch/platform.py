@@ -132,8 +132,9 @@ class SwitchDriver:
     # Turns the configuration text (as read, or as rendered) into hier-config's indented form.
     config_preprocessor: Callable[[str], str] | None = None
     section_exit: str | None = None  # sent after a section's lines ("exit")
-    config_prompt: str | None = None  # prompt text of every configuration sub-mode, when
-    # netmiko's own check sees only the top one (then `end` leaves them all)
+    # Prompt text of every configuration sub-mode, where netmiko's driver checks for the top one
+    # only, and by waiting for silence (its Dell driver): then checked by this text, at once.
+    config_prompt: str | None = None
     lists_default_ports: bool = True  # whether a port at its defaults shows in the configuration
     bare_negations: tuple[str, ...] = ()  # port lines negated without their value
     # Faults of a cadaster port the platform cannot configure: (key under the port, message).
