@@ -85,6 +85,7 @@ class HardwareModel:
 
     ports: tuple[str, ...]
     trunk_encapsulation: bool = False  # `switchport trunk encapsulation dot1q` before `mode trunk`
+    dialect: str = ""  # a flavour of the platform's syntax, for its template (Junos: "ex" or ELS)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ class SwitchDriver:
     bare_negations: tuple[str, ...] = ()  # port lines negated without their value
     # Faults of a cadaster port the platform cannot configure: (key under the port, message).
     port_faults: Callable[[SwitchPort], list[tuple[tuple[str, ...], str]]] | None = None
+    # NETCONF instead of a CLI (Junos): the configuration is read as XML and compared and shown
+    # as `set` lines (`elenta.switch.junos`), changed in the candidate and committed.
+    netconf: bool = False
 
     def hier_driver(self) -> HConfigDriverBase:
         """The hier-config driver for this platform, with VLAN settings replaced in place."""

@@ -72,7 +72,7 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
         credentials,
         switch.shutdown_unused,
         switch.timeout,
-        switch.revert_minutes if (driver.revert_schedule or driver.revert_session) else 0,
+        switch.revert_minutes if (driver.revert_schedule or driver.revert_session or driver.netconf) else 0,
     )
 
 
@@ -90,7 +90,6 @@ def probe(target: SwitchTarget) -> None:
     raise SwitchConnectionError(f"switch {target}: {reason}")
 
 
-@cache
 def _connection_class(driver: SwitchDriver) -> type[BaseConnection]:
     """netmiko's class for the platform (as `ConnectHandler` picks it).
 
@@ -98,8 +97,12 @@ def _connection_class(driver: SwitchDriver) -> type[BaseConnection]:
     configuration mode is checked by that prompt, from any sub-mode, instead of netmiko's wait
     for two seconds of silence (its Dell DNOS 6 driver): `_connection_class(DELL)(host=…)`.
     """
-    base: type[BaseConnection] = ssh_dispatcher(driver.netmiko_device_type)
-    prompt = driver.config_prompt
+    return _prompt_checked(driver.netmiko_device_type, driver.config_prompt)
+
+
+@cache
+def _prompt_checked(device_type: str, prompt: str | None) -> type[BaseConnection]:
+    base: type[BaseConnection] = ssh_dispatcher(device_type)
     if prompt is None:
         return base
 
