@@ -132,3 +132,16 @@ def test_an_owned_range_shuts_down_ports_the_switch_does_not_show() -> None:
     only_toto = DESIRED.split("interface tengigabitethernet 1/0/7")[0]
     change = plan_change(SHOWN, only_toto, DELL, scope, shutdown_unused=True)
     assert [line.strip() for line in change.remediation] == ["interface tengigabitethernet 1/0/2", "shutdown"]
+
+
+def test_a_port_name_may_carry_the_separator_only_between_kind_and_number() -> None:
+    from elenta.model.cadaster import Switch
+    from elenta.switch.check import switch_table_faults
+
+    good = Switch(platform="dell_os6", model="dell_n4032", ports={"Te1/0/1": {}, "Fo1/1/2": {}})
+    assert switch_table_faults(good) == []
+    bad = Switch(platform="dell_os6", ports={"Te1/0/1 x": {}, "Te1/0/2\nexit": {}})
+    assert [key for key, _ in switch_table_faults(bad)] == [
+        ("ports", "Te1/0/1 x"),
+        ("ports", "Te1/0/2\nexit"),
+    ]
