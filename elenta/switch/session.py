@@ -90,18 +90,14 @@ def probe(target: SwitchTarget) -> None:
     raise SwitchConnectionError(f"switch {target}: {reason}")
 
 
-def _connection_class(driver: SwitchDriver) -> type[BaseConnection]:
+@cache
+def _connection_class(device_type: str, prompt: str | None) -> type[BaseConnection]:
     """netmiko's class for the platform (as `ConnectHandler` picks it).
 
     Where the platform names the prompt of its configuration sub-modes (`config_prompt`), the
     configuration mode is checked by that prompt, from any sub-mode, instead of netmiko's wait
-    for two seconds of silence (its Dell DNOS 6 driver): `_connection_class(DELL)(host=…)`.
+    for two seconds of silence (its Dell DNOS 6 driver): `_connection_class("dell_os6", ")#")`.
     """
-    return _prompt_checked(driver.netmiko_device_type, driver.config_prompt)
-
-
-@cache
-def _prompt_checked(device_type: str, prompt: str | None) -> type[BaseConnection]:
     base: type[BaseConnection] = ssh_dispatcher(device_type)
     if prompt is None:
         return base
@@ -125,7 +121,7 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
     probe(target)
     timeout = target.timeout
     try:
-        connection = _connection_class(target.driver)(
+        connection = _connection_class(target.driver.netmiko_device_type, target.driver.config_prompt)(
             device_type=target.driver.netmiko_device_type,
             host=target.host,
             port=target.port,
