@@ -52,8 +52,8 @@ def nixos_system_command(desired: str | None = None, deploy_id: str | None = Non
         f"c=$(readlink {CURRENT} 2>/dev/null); echo current=$c",
         # booted, the profile and each generation's link, named, in one program started
         f"find {BOOTED} {PROFILES} -maxdepth 1 -type l \\( -path {BOOTED} -printf 'booted=%l\\n' "
-        f"-o -path {PROFILE} -printf 'profile_link=%l\\n' -o -name 'system-*-link' -printf 'link=%f %l\\n' \\) "
-        "2>/dev/null",
+        f"-o -path {PROFILE} -printf 'profile_link=%l\\n' "
+        "-o -name 'system-*-link' -printf 'link=%f %l\\n' \\) 2>/dev/null",
         f"echo next_boot=$({BOOT_ENTRY_SYSTEM})",
         f'v=; {{ read -r v < "{REVISIONS}/${{c##*/}}"; }} 2>/dev/null; echo "deployed_revision=$v"',
         # what NixOS itself records, asked only when no deploy of elenta recorded the revision
