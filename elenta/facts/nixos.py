@@ -46,7 +46,7 @@ def nixos_system_command(desired: str | None = None, deploy_id: str | None = Non
         d = shlex.quote(deploy_id)
         lines += [
             f"if [ -e {RUN_DIR}/{d}.activate ]; then echo deploy=$(st {d}); fi",
-            f"r=; {{ read -r r < {RUN_DIR}/{d}.reason; }} 2>/dev/null; echo \"reason=$r\"",
+            f'r=; {{ read -r r < {RUN_DIR}/{d}.reason; }} 2>/dev/null; echo "reason=$r"',
         ]
     lines += [
         f"c=$(readlink {CURRENT} 2>/dev/null); echo current=$c",
