@@ -20,6 +20,7 @@ from elenta.nixos.build import BuiltSystem, build_systems
 from elenta.nixos.settle import read_settled, truthful, wait_for_leftovers
 from elenta.nixos.status import read_status
 from elenta.pipeline.run import HostResult
+from elenta.pipeline.ssh import load_ssh_client_in_background
 from elenta.subsystem import DeployRun
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def prepare(run: DeployRun) -> None:
         run.canons = with_config(run)
     if run.action == "rollback":
         return
+    load_ssh_client_in_background()  # loaded while Nix builds, used by the fact reads after
     precheck_step(run, build_step(run), nixos_only)
 
 
