@@ -134,6 +134,9 @@ class Subsystem:
     role_flag: ClassVar[str | None] = None
     drift_module: ClassVar[str | None] = None
     steps: ClassVar[str | None] = None
+    check_waits: ClassVar[bool] = False
+    """Its `check` mostly waits for other programs (`named-checkzone`): `validate_lab` starts it
+    first, on a thread of its own, and checks the other subsystems meanwhile."""
 
     # -- the model and the plan -----------------------------------------------------------
 
