@@ -63,7 +63,8 @@ def test_no_op_deploy_path_loads_no_pyinfra_and_ssh_only_when_connecting() -> No
     assert "elenta.nixos.status" in before
     assert not HEAVY & top_level(before)
     connecting = loaded_by(
-        "from elenta.pipeline.ssh import load_ssh_client_in_background\nload_ssh_client_in_background().join()"
+        "from elenta.pipeline.ssh import load_ssh_client_in_background\n"
+        "load_ssh_client_in_background().join()"
     )
     assert SSH - {"bcrypt"} <= top_level(connecting)
     assert not {"pyinfra", "gevent"} & top_level(connecting)
