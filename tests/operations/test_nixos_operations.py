@@ -145,6 +145,7 @@ def test_boot_entry_system_reads_the_default_entry_with_builtins(tmp_path: Path,
     (loader / "loader.conf").write_text("timeout 5\ndefault nixos-generation-3.conf\n")
     assert read() == "[]"
     (loader / "entries" / "nixos-generation-3.conf").write_text(
-        "title NixOS\nlinux /x\noptions init=/nix/store/abc-nixos-system-dns/init loglevel=4"  # no last newline
+        # no newline at the end
+        "title NixOS\nlinux /x\noptions init=/nix/store/abc-nixos-system-dns/init loglevel=4"
     )
     assert read() == "[/nix/store/abc-nixos-system-dns]"
