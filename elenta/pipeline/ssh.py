@@ -14,10 +14,8 @@ confirmation after an activation must prove that a NEW connection still works.
 
 from __future__ import annotations
 
-import importlib
 import shlex
 import subprocess
-import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -140,23 +138,6 @@ def run_ssh(target: SshTarget, command: str, *, timeout: float = 60) -> subproce
         return subprocess.CompletedProcess(argv, 255, "", f"ssh timed out after {timeout} s")
 
 
-def load_ssh_client_in_background() -> threading.Thread:
-    """Import the in-process SSH client (paramiko, cryptography) on a thread of its own, while this
-    one waits for something else (a `nix build`): `load_ssh_client_in_background()`.
-
-    The first `run_paramiko` then finds it loaded, or waits for the import to end (Python's import
-    lock); nothing else changes.
-    """
-    thread = threading.Thread(
-        target=importlib.import_module,
-        args=("elenta.pipeline.ssh_client",),
-        name="ssh-client-import",
-        daemon=True,
-    )
-    thread.start()
-    return thread
-
-
 def run_paramiko(target: SshTarget, command: str, *, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     """Run `command` over a new in-process SSH connection (paramiko); never raises on failure.
 
@@ -165,8 +146,18 @@ def run_paramiko(target: SshTarget, command: str, *, timeout: float = 30) -> sub
     """
     from elenta.pipeline.ssh_client import connect
 
-    argv = ["paramiko", target.destination, command]
     client, error = connect(target, timeout)
+    return run_on_client(target, client, error, command, timeout=timeout)
+
+
+def run_on_client(
+    target: SshTarget, client: Any, error: str, command: str, *, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` on a connection `connect` opened (or report its `error`), then close it.
+
+    `run_on_client(target, *connect(target), "hostname")`; never raises.
+    """
+    argv = ["paramiko", target.destination, command]
     if client is None:
         return subprocess.CompletedProcess(argv, 255, "", error)
     try:

@@ -55,16 +55,13 @@ def test_a_command_help_loads_no_model_and_no_ssh() -> None:
 def test_no_op_deploy_path_loads_no_pyinfra_and_ssh_only_when_connecting() -> None:
     """What `elenta deploy` runs in its own process before any host is connected to: the model, the
     plan, the checks, the pipeline and the NixOS status read. pyinfra runs in the child process
-    (only for hosts out of compliance); paramiko is loaded once a connection is made."""
+    (only for hosts out of compliance); paramiko is loaded once connections are opened."""
     before = loaded_by(
         "import elenta.tasks, elenta.compile.rollout, elenta.pipeline.run\n"
-        "import elenta.nixos.deploy_step, elenta.nixos.status"
+        "import elenta.nixos.deploy_step, elenta.nixos.status, elenta.pipeline.ssh_ahead"
     )
     assert "elenta.nixos.status" in before
     assert not HEAVY & top_level(before)
-    connecting = loaded_by(
-        "from elenta.pipeline.ssh import load_ssh_client_in_background\n"
-        "load_ssh_client_in_background().join()"
-    )
+    connecting = loaded_by("import elenta.pipeline.ssh_ahead, elenta.pipeline.ssh_client")
     assert SSH - {"bcrypt"} <= top_level(connecting)
     assert not {"pyinfra", "gevent"} & top_level(connecting)
