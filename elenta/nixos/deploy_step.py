@@ -2,9 +2,10 @@
 
 Before pyinfra runs: one `nix build` for every selected machine with a host configuration (the
 systems go to `<deploy>/systems.json` for the deploy on each host), then the `NixosSystem` fact
-of every host in parallel: an unreachable host is reported and skipped, and in a NixOS-only
-deploy a host already running its system is `unchanged` and never handed to pyinfra; a deploy
-an earlier (killed) run left undecided on a host is reported and waited for.
+of every host in parallel (each host connected to while Nix builds): an unreachable host is
+reported and skipped, and in a NixOS-only deploy a host already running its system is
+`unchanged` and never handed to pyinfra; a deploy an earlier (killed) run left undecided on a
+host is reported and waited for.
 
 After pyinfra (`finish`): every touched host's state is read again, the same one round trip, and
 the table says what the hosts say (`elenta.nixos.settle`).

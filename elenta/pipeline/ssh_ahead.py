@@ -31,7 +31,6 @@ class ConnectionsAhead:
 
     def __init__(self, targets: dict[str, SshTarget], *, parallel: int = 64, timeout: float = 30) -> None:
         self.targets = {target.name: target for target in targets.values()}
-        self.timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))))
         self._opening: dict[str, Future[tuple[Any, str]]] = {
             name: self._pool.submit(_connect, target, timeout) for name, target in self.targets.items()
