@@ -70,16 +70,23 @@ def flake_source(lab: Lab) -> Iterator[Path]:
 _NIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_'-]*$")
 
 
+def nix_list(names: list[str]) -> str:
+    """Names as a Nix list for an `--apply` expression: `nix_list(["toto"]) == '[ "toto" ]'`.
+
+    Raises BuildError for a name that is not a plain attribute name (never Nix source from the lab).
+    """
+    for name in names:
+        if not _NIX_NAME.match(name):
+            raise BuildError(f"{name!r} is not a name elenta can look up in a flake")
+    return "[ " + " ".join(json.dumps(n) for n in names) + " ]"
+
+
 def drv_expression(names: list[str]) -> str:
     """The `--apply` function giving each named configuration's toplevel derivation, in order.
 
     `drv_expression(["toto"])` -> `'set: map (n: set.${n}.config.system.build.toplevel.drvPath) [ "toto" ]'`
     """
-    for name in names:
-        if not _NIX_NAME.match(name):
-            raise BuildError(f"{name!r} is not a name elenta can look up in a flake")
-    quoted = " ".join(json.dumps(n) for n in names)
-    return f"set: map (n: set.${{n}}.config.system.build.toplevel.drvPath) [ {quoted} ]"
+    return f"set: map (n: set.${{n}}.config.system.build.toplevel.drvPath) {nix_list(names)}"
 
 
 def _run_nix(lab: Lab, args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""The switch subsystem: managed switches configured from the cadaster, through netmiko."""
+"""The switch subsystem: managed switches configured from the cadaster (netmiko, or NETCONF for Junos)."""
 
 from __future__ import annotations
 
