@@ -6,8 +6,9 @@ in-process SSH connection and one command per host).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -81,11 +82,16 @@ def read_status(
     With `deploy_id`, each host's facts also say where that deploy stands on it (`facts["deploy"]`);
     with `ahead`, on the connections it opened (while the systems were built).
     """
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))) as pool:
+    with contextlib.ExitStack() as stack:
+        # The threads that opened the connections ahead read on them; else threads of our own.
+        pool = ahead.pool if ahead is not None else None
+        if pool is None:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))))
         futures = {
             canon: pool.submit(read_fact, target, desired[canon].path, deploy_id, ahead)
             for canon, target in targets.items()
         }
+        wait(futures.values())
     out = {}
     for canon, future in futures.items():
         facts, error, seconds = future.result()

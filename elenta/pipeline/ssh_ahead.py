@@ -31,9 +31,11 @@ class ConnectionsAhead:
 
     def __init__(self, targets: dict[str, SshTarget], *, parallel: int = 64, timeout: float = 30) -> None:
         self.targets = {target.name: target for target in targets.values()}
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))))
+        self.pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets))))
+        """The threads opening the connections: free once they are open, for work on them (a
+        task queued here after the connections never waits for a thread a connection needs)."""
         self._opening: dict[str, Future[tuple[Any, str]]] = {
-            name: self._pool.submit(_connect, target, timeout) for name, target in self.targets.items()
+            name: self.pool.submit(_connect, target, timeout) for name, target in self.targets.items()
         }
 
     def run(self, name: str, command: str, *, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -54,7 +56,7 @@ class ConnectionsAhead:
         for opening in self._opening.values():
             opening.add_done_callback(_close_client)
         self._opening.clear()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> ConnectionsAhead:
         return self
