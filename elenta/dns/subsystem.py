@@ -21,6 +21,7 @@ class Dns(Subsystem):
     render = "elenta.dns.render:dns_artifacts"
     role_flag = "dns"
     steps = "elenta.dns.deploy_step"
+    check_waits = True  # named-checkzone, one process per zone
 
     def check(self, lab: Lab) -> list[Fault]:
         """The rendered zones, then each zone through `named-checkzone` (where it is installed)."""

@@ -1,4 +1,4 @@
-"""Switch SSH host keys, against the emulators (Cisco IOS, Arista EOS, Junos over NETCONF).
+"""Switch SSH host keys, against the emulators (Cisco IOS, Arista EOS, Dell DNOS 6, Junos/NETCONF).
 
 A key pinned in the cadaster or found in the user's known_hosts is trusted; an unknown or changed
 key is refused with exit 3, naming the switch, the key seen and the line to pin, and the emulator's
@@ -28,12 +28,14 @@ from elenta.switch.deploy_step import check_switches
 from elenta.switch.host_keys import SwitchHostKeyError
 from tests.cli import run_elenta
 from tests.lab.switch.helpers import ADDRESSES, PASSWORD, write_lab
+from tests.lab.switch.test_switch_dell import dell
 from tests.lab.switch.test_switch_junos import on_junos
 from tests.lab.switch.test_switch_trust import arista
 
 PLATFORMS = {
     "cisco_2960_24TT_L": None,
     "arista_7048t": arista,
+    "dell_n4032": dell,
     "juniper_ex2300_24t": on_junos("juniper_ex2300_24t"),
 }
 LOGIN = "login attempt for user"
