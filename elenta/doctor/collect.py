@@ -17,12 +17,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from elenta.dhcp.leases import parse_leases
 from elenta.doctor.findings import LiveInterface, Neighbour, Observed
+from elenta.doctor.leases import parse_leases
 from elenta.model.lab import Lab
 from elenta.model.names import normalise_mac
-
-LEASE_FILES = {"kea": "/var/lib/kea/kea-leases4.csv", "dnsmasq": "/var/lib/misc/dnsmasq.leases"}
 
 
 def read_lease_files(observed: Observed, paths: list[str]) -> None:
@@ -70,19 +68,20 @@ def _over_ssh(lab: Lab, machines: list[str], command: str, observed: Observed) -
 
 
 def leases_over_ssh(lab: Lab, observed: Observed) -> None:
-    """Each DHCP server's lease file, read over SSH."""
-    from elenta.dhcp.scopes import dhcp_services
+    """Each DHCP server's lease file, read over SSH (where the DHCP subsystem says it keeps them)."""
     from elenta.inventory import inventory_machines
+    from elenta.subsystem import provided
 
     reachable = set(inventory_machines(lab))
-    servers = [s for s in dhcp_services(lab) if s.machine in reachable]
     now = time.time()
-    for server in servers:
-        path = LEASE_FILES[server.kind]
-        texts = _over_ssh(lab, [server.machine], f"cat {path} 2>/dev/null; true", observed)
-        for machine, text in texts.items():
-            where = f"{lab.canon(machine)}:{path}"
-            observed.leases += [(lease, where) for lease in parse_leases(text, now)]
+    for server, paths in provided(lab, "dhcp_lease_files", {}).items():
+        if server not in reachable:
+            continue
+        for path in paths:
+            texts = _over_ssh(lab, [server], f"cat {path} 2>/dev/null; true", observed)
+            for machine, text in texts.items():
+                where = f"{lab.canon(machine)}:{path}"
+                observed.leases += [(lease, where) for lease in parse_leases(text, now)]
 
 
 def parse_ip_neigh(text: str, source: str) -> list[Neighbour]:

@@ -17,7 +17,7 @@ from html import escape
 
 from elenta.inventory import machine_subsystems
 from elenta.model.lab import Lab
-from elenta.topology.ports import port_map, switched_networks
+from elenta.subsystem import provided
 
 FONT = "Helvetica"
 KIND_COLOURS = {
@@ -98,7 +98,7 @@ def topology_dot(lab: Lab) -> str:
         lines.append(
             f'  {node} [shape=ellipse, style=filled, fillcolor="#dbeafe", label={_network_label(lab, name)}];'
         )
-    rows = port_map(lab)
+    rows = provided(lab, "switch_ports", [])  # the switch subsystem's port map, if registered
     machine_ids = {short: f"m{i}" for i, short in enumerate(cad.machines)}
     iface_ports: dict[str, dict[str, str]] = {}
     for short, node in machine_ids.items():
@@ -114,14 +114,14 @@ def topology_dot(lab: Lab) -> str:
         here = f"{machine_ids[j_row.machine]}:{iface_ports[j_row.machine][j_row.interface]}:e"
         lines.append(f'  {here} -- {machine_ids[j_row.switch]}:p{j}:w [penwidth=2.5, color="#333333"];')
         cabled.add((j_row.machine, j_row.interface))
-    for network, carriers in switched_networks(lab).items():
+    for network, carriers in provided(lab, "switched_networks", {}).items():
         if network not in net_ids:
             continue
         vlan = cad.networks[network].vlan
         for switch in carriers:
             label = f'label="VLAN {vlan}", ' if vlan else ""
             lines.append(f'  {machine_ids[switch]} -- {net_ids[network]} [{label}color="#888888"];')
-    switched = switched_networks(lab)
+    switched = provided(lab, "switched_networks", {})
     for short, spec in cad.machines.items():
         for if_name, iface in spec.interfaces.items():
             if (short, if_name) in cabled or iface.network not in net_ids:

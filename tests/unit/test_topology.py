@@ -10,7 +10,7 @@ import pytest
 
 from elenta.compile.plan import build_plan
 from elenta.model.lab import load_lab
-from elenta.topology.ports import port_map, unplugged
+from elenta.switch.ports import port_map, unplugged
 from tests.cli import run_elenta
 from tests.conftest import EXAMPLE_LAB, REPO
 
