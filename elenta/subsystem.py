@@ -22,9 +22,11 @@ registered by one line in pyproject.toml (an entry point, so a separate distribu
     nfs = "elenta.nfs.subsystem:subsystem"
 
 or, without packaging (tests, a subsystem in progress), by naming its module in `ELENTA_PLUGINS`
-(comma-separated, `module` or `module:attribute`; the attribute defaults to `subsystem`):
+(comma-separated, `module` or `module:attribute`; the attribute defaults to `subsystem`); a word
+`-name` leaves a registered subsystem out (its artifacts and its parts of the others with it):
 
     ELENTA_PLUGINS=tests.plugins.motd.subsystem elenta plan
+    ELENTA_PLUGINS=-dns,-dhcp elenta plan
 
 `registered()` gives them in deploy order. A subsystem module imports nothing heavy at its top:
 `elenta --help` imports it to list the subsystem's tasks, and nothing else of the subsystem.
@@ -252,12 +254,18 @@ def _registry(extra: str) -> tuple[Subsystem, ...]:
             "elenta's own subsystems are not registered: its installation predates pyproject.toml's "
             "entry points (run `bash scripts/setup.sh`, or `pip install -e .` in the repository)"
         )
-    references += [x for x in extra.split(",") if x.strip()]
+    words = [x.strip() for x in extra.split(",") if x.strip()]
+    references += [x for x in words if not x.startswith("-")]
     for reference in references:
         subsystem = _load(reference)
         if subsystem.name in found and found[subsystem.name] is not subsystem:
             raise SubsystemError(f"two subsystems are named {subsystem.name!r} ({reference!r})")
         found[subsystem.name] = subsystem
+    for word in words:
+        if word.startswith("-") and found.pop(word[1:].strip(), None) is None:
+            raise SubsystemError(
+                f"{word!r}: no subsystem is named {word[1:].strip()!r} (registered: {', '.join(found)})"
+            )
     return tuple(sorted(found.values(), key=lambda s: (s.order, s.name)))
 
 
