@@ -139,6 +139,7 @@ def _on_interrupt(run: ChildRun, proc: subprocess.Popen, folder: Path) -> Callab
 
 # pyinfra's summaries, which say that something failed but not what: never a host's reason.
 _SUMMARY = re.compile(r"executed \d+ commands|commands? failed|Error in operation|PyinfraError")
+_PROGRESS = re.compile(r"(Connected|Ready:|Success|No changes|Loading|Starting)\b")
 _CALLBACK = re.compile(r"Unexpected error in Python callback: \w+\((['\"])(.*)\1,?\)\s*$")
 
 
@@ -229,6 +230,10 @@ def _pyinfra_error(log: Path, canon: str) -> str:
     general = [line for line in general if not _SUMMARY.search(line)]
     if general:
         return general[-1]
+    # What the failing command wrote in its own words (`exportfs: /srv/x is not a directory`).
+    said = [line for line in mine if not _PROGRESS.match(line) and not _SUMMARY.search(line)]
+    if said and operation:
+        return f"{operation}: {said[-1]}"
     # Progress lines ("Connected", "Success") are no reason: say the run stopped, and where to look.
     return f"{operation or 'pyinfra'} stopped without an error message (see {log})"
 

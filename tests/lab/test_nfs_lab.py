@@ -106,7 +106,10 @@ def test_nfs_apply_runs_through_the_deploy_pipeline(lab_hosts):
         failed = run_elenta(*command, timeout=300)
         assert failed.returncode == 1, failed.stdout + failed.stderr
         assert "Traceback" not in failed.stderr
-        assert "nancy.canon failed" in failed.stderr  # the error names the host and why
+        assert (
+            "nancy.canon failed: Install and load NFS exports: exportfs: /srv/backup is not a directory"
+            in (failed.stderr)
+        )  # the error names the host and why, in the failing command's words
         assert "nancy.canon  switch  failed" in failed.stderr  # the table, on stderr
         assert loaded(nancy) == []
     finally:
