@@ -266,6 +266,11 @@ def _registry(extra: str) -> tuple[Subsystem, ...]:
             raise SubsystemError(
                 f"{word!r}: no subsystem is named {word[1:].strip()!r} (registered: {', '.join(found)})"
             )
+    providers: dict[str, str] = {}
+    for subsystem in found.values():
+        for fact in subsystem.provides:
+            if providers.setdefault(fact, subsystem.name) != subsystem.name:
+                raise SubsystemError(f"two subsystems provide {fact!r}: {providers[fact]}, {subsystem.name}")
     return tuple(sorted(found.values(), key=lambda s: (s.order, s.name)))
 
 
@@ -315,8 +320,14 @@ def host_entries(lab: Lab) -> dict[str, dict[str, Any]]:
 
     def collect() -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
+        given: dict[tuple[str, str], str] = {}
         for subsystem in registered():
             for machine, keys in subsystem.host_entries(lab).items():
+                for key in keys:
+                    if given.setdefault((machine, key), subsystem.name) != subsystem.name:
+                        raise SubsystemError(
+                            f"{given[machine, key]} and {subsystem.name} both give {machine}'s {key!r}"
+                        )
                 out.setdefault(machine, {}).update(keys)
         return out
 

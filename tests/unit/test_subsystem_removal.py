@@ -72,3 +72,12 @@ def test_leaving_out_an_unknown_subsystem_is_refused(monkeypatch):
     env = {**os.environ, ENV_PLUGINS: "-nosuch"}
     result = run_elenta("check", str(EXAMPLE_LAB), cwd=REPO, env=env, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_another_subsystem_may_provide_a_fact_in_place_of_the_first(tmp_path, monkeypatch):
+    rival = "tests.plugins.rival.subsystem"
+    monkeypatch.setenv(ENV_PLUGINS, rival)
+    with pytest.raises(SubsystemError, match="two subsystems provide 'dns_servers': dns, rival"):
+        registered()
+    kea = plan(tmp_path / "rival", f"-dns,{rival}")["dhcp/machines/ifrit/dhcp/ifrit/kea-dhcp4.conf"]
+    assert b'"data": "127.0.1.5",\n            "name": "domain-name-servers"' in kea

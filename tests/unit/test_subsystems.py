@@ -126,6 +126,13 @@ def test_elenta_plan_holds_the_plugin_artifacts_and_diffs_them(example_lab_copy,
     diff = elenta("diff", str(tmp_path / "one"), str(tmp_path / "two"), "--lab", str(example_lab_copy))
     assert diff.returncode == 0, diff.stderr
     assert "motd" in diff.stdout and "+hello" in diff.stdout
+    # Its part of toto's NixOS module, through the registry (no core edit, no import of it).
+    module = json.loads((tmp_path / "two/artifacts/nixos/machines/toto/module.json").read_text())
+    assert module["config"]["users"]["motd"] == "hello"
+    assert (
+        "users"
+        not in json.loads((tmp_path / "one/artifacts/nixos/machines/toto/module.json").read_text())["config"]
+    )
 
 
 def test_the_plugin_tasks_are_elenta_tasks():
