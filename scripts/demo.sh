@@ -37,9 +37,11 @@ for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.1.250/2222) 2>/dev/null && break;
 step "elenta plan   (checks, artifacts, content hash; the diff against the last applied plan)"
 elenta plan | tail -n 25
 step "elenta nixos show archimedes   (the container and the VM its constellation declares, as NixOS options)"
-elenta nixos show archimedes --only containers
-elenta nixos show archimedes --only microvm.vms
-elenta nixos show toto --only networking.firewall
+elenta nixos show archimedes --attr containers
+elenta nixos show archimedes --attr microvm.vms
+elenta nixos show toto --attr networking.firewall
+step "elenta firewall check   (the firewall of the system each machine will really run, per interface)"
+elenta firewall check
 step "elenta net plan --live   (what the switch step will push, read from the switch)"
 elenta net plan --live >"$ELENTA_STATE_DIR/net-plan.txt"   # whole, then shortened (no pipe closed under it)
 head -n 20 "$ELENTA_STATE_DIR/net-plan.txt"

@@ -6,7 +6,9 @@
 - ARP: with `--interface IF`, a probe of every cadaster address on that interface's network;
 - interfaces: `ip -j addr` read over SSH from every machine deployed over SSH;
 - DNS: every cadaster name asked of the lab's DNS servers (`[dns] servers`, never the system
-  resolver).
+  resolver);
+- switch ports: each managed switch's MAC table and LLDP neighbours, read and compared as
+  `elenta net verify` does (`verify_switch`); a switch that cannot be read is a note, not a finding.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from elenta.doctor.findings import LiveInterface, Neighbour, Observed
+from elenta.doctor.findings import LiveInterface, Neighbour, Observed, PortSeen
 from elenta.doctor.leases import parse_leases
 from elenta.model.lab import Lab
 from elenta.model.names import normalise_mac
@@ -171,3 +173,41 @@ def dns_answers(lab: Lab, observed: Observed, servers: list[str] | None = None) 
             else:
                 observed.unreachable[f"DNS {', '.join(servers)}"] = str(exc)
                 return
+
+
+def switch_ports(lab: Lab, observed: Observed) -> None:
+    """Every managed switch's MAC table against the cadaster's ports, as `elenta net verify` reads it.
+
+    A switch that cannot be read (down, refused, no password) is noted in `observed.skipped`; when
+    none can, the whole check is noted as skipped.
+    """
+    from elenta.subsystem import provided
+
+    readers = provided(lab, "switch_port_readers", {})  # the switch subsystem's, one per switch
+    names = list(readers)
+    if not names:
+        return
+
+    def one(name: str):  # type: ignore[no-untyped-def]
+        try:
+            return name, readers[name](), None
+        except Exception as exc:  # a switch that cannot be read is a note, never a traceback
+            return name, None, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(one, names))
+    failed = {name: why for name, report, why in outcomes if report is None}
+    if len(failed) == len(names):
+        reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        observed.skipped["switch ports"] = f"no switch could be read ({reasons})"
+        return
+    for name, why in failed.items():
+        observed.skipped[f"switch {name}"] = f"its ports were not checked ({why})"
+    for _name, report, _why in outcomes:
+        if report is None:
+            continue
+        observed.switch_ports += report.checked
+        observed.ports += [
+            PortSeen(report.name, f.port, f.listed, f.machine, f.interface, f.mac, f.seen, f.neighbour)
+            for f in report.findings
+        ]

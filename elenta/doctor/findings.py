@@ -13,7 +13,10 @@ problem, each saying what to do:
 - `interface-mismatch`: a machine's interface, read over SSH, lacks its cadaster MAC or address;
 - `unreachable`: a machine (or a DNS server) could not be asked;
 - `dns-mismatch`: the lab's DNS server answers a cadaster name with other addresses (A, and
-  AAAA for names with an IPv6 address).
+  AAAA for names with an IPv6 address);
+- `switch-port`: a switch learned a machine's MAC on another port than the cadaster's, or on
+  none, or its LLDP neighbour on that port is another machine; or a machine the cadaster puts on
+  no port is alone on an edge port (read as `elenta net verify` does).
 """
 
 from __future__ import annotations
@@ -33,12 +36,18 @@ class Finding:
     subject: str
     message: str
     fix: str
+    details: tuple[tuple[str, object], ...] = ()  # both sides as data, for `--json` (switch-port)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject}: {self.message}; {self.fix}"
 
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        """The finding for `--json`: kind, subject, message, fix (and details when it has them)."""
+        out: dict[str, object] = asdict(self)
+        out.pop("details")
+        if self.details:
+            out["details"] = dict(self.details)
+        return out
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,25 @@ class LiveInterface:
     addresses: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class PortSeen:
+    """A cadaster switch port whose machine the switch sees elsewhere (or not at all).
+
+    `PortSeen("sw1", "FastEthernet0/2", "Fa0/2", "nancy", "enp3s0", "52:54:00:00:01:03",
+    ("FastEthernet0/7",))`: the cadaster plugs nancy:enp3s0 into sw1's `Fa0/2`, the switch learned
+    its MAC on FastEthernet0/7 only.
+    """
+
+    switch: str
+    port: str  # the switch's own name for the port
+    listed: str  # the port as the cadaster writes it
+    machine: str
+    interface: str
+    mac: str | None
+    seen: tuple[str, ...]  # ports where the switch learned the MAC (empty: nowhere)
+    neighbour: str | None = None  # the LLDP neighbour on the port, when it is another machine
+
+
 @dataclass
 class Observed:
     """Everything `elenta doctor` collected; each part may be empty when not collected."""
@@ -70,6 +98,9 @@ class Observed:
     unreachable: dict[str, str] = field(default_factory=dict)  # what -> why
     # "toto.canon" (A) or "toto.canon AAAA" -> (server asked, addresses it answered)
     dns: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    ports: list[PortSeen] = field(default_factory=list)  # switch ports not as the cadaster says
+    switch_ports: int = 0  # cadaster switch ports checked against the switches' MAC tables
+    skipped: dict[str, str] = field(default_factory=dict)  # check left out -> why (a note, no finding)
 
     def counts(self) -> dict[str, int]:
         """How much was looked at: `{"leases": 3, "neighbours": 5, …}`."""
@@ -79,6 +110,7 @@ class Observed:
             "probed_addresses": len(self.probes),
             "machines_over_ssh": len(self.interfaces),
             "dns_names": len(self.dns),
+            "switch_ports": self.switch_ports,
         }
 
 
@@ -265,6 +297,45 @@ def _dns_findings(lab: Lab, observed: Observed) -> list[Finding]:
     return out
 
 
+def _port_findings(lab: Lab, observed: Observed) -> list[Finding]:
+    out = []
+    for p in observed.ports:
+        key = f"machines.{p.switch}.switch.ports.{p.listed}"
+        plugged = f"{p.machine}:{p.interface}" + (f" ({p.mac})" if p.mac else "")
+        cadaster = f"{lab.cadaster_file} ({key}) plugs {plugged} there"
+        if not p.listed:
+            key = f"machines.{p.machine}.interfaces.{p.interface}"
+            cadaster = f"{lab.cadaster_file} ({key}) puts {plugged} on no switch port"
+            seen = f"{p.switch} sees {p.mac} on {p.port}, alone"
+            fix = (
+                f'write it in the cadaster: machines.{p.switch}.switch.ports."{p.port}" = '
+                f'{{ machine = "{p.machine}", interface = "{p.interface}" }}'
+            )
+        elif p.neighbour is not None:
+            seen = f"{p.switch}'s LLDP neighbour on it is {p.neighbour}"
+            fix = f"plug {p.machine} back into {p.port}, or write the port each machine is on in the cadaster"
+        elif p.seen:
+            seen = f"{p.switch} sees {p.mac} on {', '.join(p.seen)}"
+            fix = (
+                f"move the cable back to {p.port}, or write the port it is on in the cadaster "
+                f"(machines.{p.switch}.switch.ports)"
+            )
+        else:
+            seen = f"{p.switch} sees {p.mac} on no port"
+            fix = (
+                f"check that {p.machine} is up and cabled to {p.port} (a switch learns a MAC from its "
+                f"traffic), or fix {key}"
+            )
+        sides = (
+            ("cadaster", {"file": lab.cadaster_file, "key": key, "machine": p.machine,
+                          "interface": p.interface, "mac": p.mac}),
+            ("switch", {"name": p.switch, "port": p.port, "mac_seen_on": list(p.seen),
+                        "lldp_neighbour": p.neighbour}),
+        )  # fmt: skip
+        out.append(Finding("switch-port", f"{p.switch}:{p.port}", f"{cadaster}; {seen}", fix, sides))
+    return out
+
+
 def find_problems(lab: Lab, observed: Observed) -> list[Finding]:
     """Every finding, one per problem, sorted by kind then subject: `find_problems(lab, observed)`."""
     by_ip, by_mac = cadaster_index(lab)
@@ -274,6 +345,7 @@ def find_problems(lab: Lab, observed: Observed) -> list[Finding]:
         *_probe_findings(observed, by_ip),
         *_interface_findings(lab, observed),
         *_dns_findings(lab, observed),
+        *_port_findings(lab, observed),
     ]
     for what, why in sorted(observed.unreachable.items()):
         found.append(Finding("unreachable", what, why, "check that it is up and reachable, or skip it"))

@@ -24,6 +24,10 @@ a program:
     python -m elenta.lab.switch_emulator --host 127.0.0.1 --port 2222 --password s3cret
 
 or from Python: `with SwitchEmulator(password="s3cret") as sw: ...` (a free port on loopback).
+
+`--model arista_7048t` plays an Arista EOS switch (`fake_arista.py`); `--model juniper_ex2200_24t`
+or `juniper_ex2300_24t` a Junos switch over NETCONF (`fake_juniper.py`), where `--reject` and
+`--cut` match the XML of an `edit-config`.
 """
 
 from __future__ import annotations
@@ -69,7 +73,8 @@ class Behaviour:
         return out + [f"--mac={port}={mac}" for port, mac in self.macs]
 
 
-MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L", "arista_7048t")
+JUNIPER_MODELS = ("juniper_ex2200_24t", "juniper_ex2300_24t")  # NETCONF over SSH, see fake_juniper.py
+MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L", "arista_7048t", *JUNIPER_MODELS)
 ARISTA_PORTS = {"arista_7048t": [f"Ethernet{n}" for n in range(1, 53)]}
 
 
@@ -92,7 +97,7 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
     cut_pattern = re.compile(behaviour.cut) if behaviour.cut else None
     ignore_pattern = re.compile(behaviour.ignore) if behaviour.ignore else None
     minute = behaviour.minute
-    macs = dict(behaviour.macs)
+    macs = sorted(set(behaviour.macs))  # (port, MAC) rows: an uplink learns several MACs
     extra_lines = re.compile(
         r"^(spanning-tree (portfast|bpduguard|bpdufilter|guard|cost|port-priority)|switchport voice vlan "
         r"|switchport nonegotiate|storm-control )"
@@ -209,7 +214,7 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
             self.write_line("")
             self.write_line("Vlan    Mac Address       Type        Ports")
             self.write_line("----    -----------       --------    -----")
-            for port_name, mac in sorted(macs.items()):
+            for port_name, mac in macs:
                 port = conf.get_port_by_partial_name(port_name)
                 vlan = (port.access_vlan if port is not None else None) or 1
                 short = port.get_subname(length=2) if port is not None else port_name
@@ -296,6 +301,20 @@ def serve(
     from fake_switches.transports.ssh_service import SwitchSshService
     from twisted.internet import reactor
 
+    if model in JUNIPER_MODELS:
+        if __package__:
+            from .fake_juniper import PORTS, juniper_configuration, juniper_core
+        else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
+            from fake_juniper import PORTS, juniper_configuration, juniper_core  # type: ignore[no-redef]
+        core_class = juniper_core(model, behaviour)
+        configuration = juniper_configuration("127.0.0.1", hostname, password, PORTS[model])
+        service = SwitchSshService(
+            ip=host, port=port, switch_core=core_class(configuration), users={username: password.encode()}
+        )
+        service.hook_to_reactor(reactor)
+        print(f"fake switch {hostname} ({model}, NETCONF) listening on {host}:{port}", flush=True)
+        reactor.run()  # type: ignore[attr-defined]
+        return
     if model in ARISTA_PORTS:
         if __package__:
             from .fake_arista import arista_core

@@ -251,7 +251,7 @@ class SwitchPort(StrictModel):
 
 
 class Switch(StrictModel):
-    """A managed switch: platform (a netmiko device type), credentials and ports."""
+    """A managed switch: platform (cisco_ios, arista_eos, juniper_junos), credentials and ports."""
 
     platform: str = "cisco_ios"
     model: str | None = None  # hardware model: its port list (`elenta check` refuses other ports)

@@ -269,6 +269,10 @@ def plan_switch(lab: Lab, name: str, live: bool = False) -> SwitchResult:
     if not live:
         return offline_plan(lab, name)
     context = _context(lab, name)
+    if context.target.driver.netconf:
+        from elenta.operations import switch_netconf
+
+        return switch_netconf.plan_switch(lab, context)
     with open_session(context.target) as connection:
         running = _read(connection, context.target)
     return SwitchResult(name, checked_change(lab, context.planned, running), pushed=False)
@@ -280,22 +284,17 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
     `apply_switch(lab, "sw1")`; a switch already as desired is not touched.
     """
     context = _context(lab, name)
+    if context.target.driver.netconf:
+        from elenta.operations import switch_netconf
+
+        return switch_netconf.apply_switch(lab, context)
     target, driver = context.target, context.target.driver
     with open_session(target) as connection:
         running = _read(connection, target)
         change = checked_change(lab, context.planned, running)
         if change.empty:
             return SwitchResult(name, change, pushed=False)
-        backup = save_backup(lab.state_dir, name, running, "before-apply")
-        owned = context.planned.ownership
-        last = LastApply(
-            backup.commit,
-            tuple(sorted(change.sections)),
-            tuple(sorted(owned.vlans)),
-            tuple(sorted(owned.ports)),
-        )
-        # Recorded before the push: whatever happens next, `net rollback` undoes this apply.
-        save_ownership(lab.state_dir, name, replace(owned, last_apply=last))
+        backup, last = record_apply(lab, context, running, change)
         session = _arm_revert(connection, target)
         try:
             after = _push_confirm_save(connection, context, running, change, backup, session)
@@ -304,9 +303,30 @@ def apply_switch(lab: Lab, name: str) -> SwitchResult:
                 name, None, f"{type(exc).__name__}: {exc}", None, backup, _pending(target, session)
             ) from None
     before_vlans = {v for c in running.splitlines() if (v := driver.vlan_of_section(c)) is not None}
-    save_ownership(lab.state_dir, name, after_apply(context.planned.state, before_vlans, owned, last))
-    save_backup(lab.state_dir, name, after, "after-apply")
+    record_applied(lab, context, before_vlans, last, after)
     return SwitchResult(name, change, pushed=True, backup=backup)
+
+
+def record_apply(lab: Lab, context: _Context, running: str, change: SwitchChange) -> tuple[Backup, LastApply]:
+    """Before a push: back up `running` and record the apply, so that `net rollback` undoes it
+    whatever happens next."""
+    name, owned = context.target.name, context.planned.ownership
+    backup = save_backup(lab.state_dir, name, running, "before-apply")
+    last = LastApply(
+        backup.commit,
+        tuple(sorted(change.sections)),
+        tuple(sorted(owned.vlans)),
+        tuple(sorted(owned.ports)),
+    )
+    save_ownership(lab.state_dir, name, replace(owned, last_apply=last))
+    return backup, last
+
+
+def record_applied(lab: Lab, context: _Context, vlans_before: set[int], last: LastApply, after: str) -> None:
+    """After a confirmed push: what elenta now owns (VLANs it created, ports), and the backup."""
+    name, owned = context.target.name, context.planned.ownership
+    save_ownership(lab.state_dir, name, after_apply(context.planned.state, vlans_before, owned, last))
+    save_backup(lab.state_dir, name, after, "after-apply")
 
 
 def _push_confirm_save(
@@ -351,8 +371,13 @@ def _push_confirm_save(
 def backup_switch(lab: Lab, name: str) -> Backup:
     """Save switch `name`'s running configuration in the lab's history: `backup_switch(lab, "sw1")`."""
     target = switch_target(lab, name)
-    with open_session(target) as connection:
-        running = _read(connection, target)
+    if target.driver.netconf:
+        from elenta.operations import switch_netconf
+
+        running = switch_netconf.read_running(target)
+    else:
+        with open_session(target) as connection:
+            running = _read(connection, target)
     return save_backup(lab.state_dir, name, running, "backup")
 
 
@@ -364,21 +389,16 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
     are computed from the running configuration and nothing is sent.
     """
     context = _context(lab, name)
+    if context.target.driver.netconf:
+        from elenta.operations import switch_netconf
+
+        return switch_netconf.rollback_switch(lab, context, to, dry_run)
     target, driver = context.target, context.target.driver
     owned = context.planned.ownership
-    if to is None:
-        if owned.last_apply is None:  # elenta never changed it: nothing to undo
-            return SwitchResult(name, SwitchChange((), ()), pushed=False, baseline="no apply to undo")
-        source = find_backup(lab.state_dir, name, owned.last_apply.backup)
-        sections = set(owned.last_apply.sections)
-        backup_text = source.read_text()
-    else:
-        path = Path(to)
-        source = None if path.is_file() else find_backup(lab.state_dir, name, str(to))
-        backup_text = path.read_text() if source is None else source.read_text()
-        sections = context.planned.scope().sections(driver) | set(
-            owned.last_apply.sections if owned.last_apply else ()
-        )
+    chosen = rollback_source(lab, context, to)
+    if chosen is None:  # elenta never changed it: nothing to undo
+        return SwitchResult(name, SwitchChange((), ()), pushed=False, baseline="no apply to undo")
+    source, backup_text, sections = chosen
     with open_session(target) as connection:
         running = _read(connection, target)
         lines = restore_lines(running, backup_text, driver, sections)
@@ -412,6 +432,35 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
         _cancel_revert(connection, target, session)
         connection.save_config(cmd=driver.save_command)
         after = _read(connection, target)
+    after_rollback(lab, name, owned, to, after)
+    return SwitchResult(name, change, pushed=True, backup=source)
+
+
+def rollback_source(
+    lab: Lab, context: _Context, to: str | Path | None
+) -> tuple[Backup | None, str, set[str]] | None:
+    """What a rollback restores: the backup (None for a file), its text, the sections; None: nothing.
+
+    Without `to`, the sections the last apply touched, from the backup taken before it; with
+    `to` (a backup commit or a file), every section elenta owns plus those.
+    """
+    owned = context.planned.ownership
+    if to is None:
+        if owned.last_apply is None:
+            return None
+        source = find_backup(lab.state_dir, context.target.name, owned.last_apply.backup)
+        return source, source.read_text(), set(owned.last_apply.sections)
+    path = Path(to)
+    source = None if path.is_file() else find_backup(lab.state_dir, context.target.name, str(to))
+    backup_text = path.read_text() if source is None else source.read_text()
+    sections = context.planned.scope().sections(context.target.driver) | set(
+        owned.last_apply.sections if owned.last_apply else ()
+    )
+    return source, backup_text, sections
+
+
+def after_rollback(lab: Lab, name: str, owned: Ownership, to: str | Path | None, after: str) -> None:
+    """Once a rollback is confirmed: undoing the last apply restores the record before it; backup."""
     if to is None and owned.last_apply is not None:
         previous = Ownership(
             frozenset(owned.last_apply.vlans_before),
@@ -420,7 +469,6 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
         )
         save_ownership(lab.state_dir, name, previous)
     save_backup(lab.state_dir, name, after, "after-rollback")
-    return SwitchResult(name, change, pushed=True, backup=source)
 
 
 def check_switch(lab: Lab, name: str) -> None:
@@ -470,6 +518,11 @@ def apply_switches(lab: Lab, names: Sequence[str] | None = None, parallel: bool 
 def verify_switch(lab: Lab, name: str) -> VerifyReport:
     """Read the MAC table and compare it with the cadaster's ports: `verify_switch(lab, "sw1").ok`."""
     target = switch_target(lab, name)
+    if target.driver.netconf:
+        from elenta.operations import switch_netconf
+
+        rows, neighbours = switch_netconf.read_tables(target)
+        return compare_macs(lab.cadaster, name, rows, target.driver, neighbours)
     with open_session(target) as connection:
         rows = read_fact(connection, MacTable(target.driver))
         neighbours = read_fact(connection, LldpNeighbors(target.driver))

@@ -99,7 +99,7 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
         "sudo": ("run as root through sudo (default: when the user is not root)", "true"),
     },
     "Switch": {
-        "platform": ("a netmiko device type", '"cisco_ios"'),
+        "platform": ("cisco_ios, arista_eos (CLI over SSH) or juniper_junos (NETCONF)", '"cisco_ios"'),
         "credentials": (
             "where the login comes from (never the secret itself)",
             '{ username = "root", password_env = "SW1_PASSWORD" }',

@@ -35,6 +35,12 @@ _SECRET_LINES = (
     re.compile(r"^(\s*key(?:-string)?(?: \d+)? )(\S+)"),
     re.compile(r"^(\s*(?:password|secret)(?: \d+)? )(\S+)"),
     re.compile(r"^(\s*(?:pre-shared-key|authentication-key|md5 authentication-key)(?: \d+)? )(\S+)"),
+    # Junos `set` lines (not a VLAN's, named after a network): the word after a secret's keyword.
+    re.compile(
+        r"^(set (?!vlans )(?:(?:\"(?:[^\"\\]|\\.)*\"|[^\s\"]+) )*?(?:encrypted-password|secret"
+        r"|authentication-key|ascii-text|hexadecimal|simple-password|community|pre-shared-key) )"
+        r"(\"(?:[^\"\\]|\\.)*\"|\S+)"
+    ),
 )
 SCRUBBED = "<secret removed>"
 
@@ -50,6 +56,8 @@ def scrub(config: str) -> str:
 
     >>> scrub("enable secret 5 $1$abc\\nhostname sw1\\n")
     'enable secret 5 <secret removed>\\nhostname sw1\\n'
+    >>> scrub('set system login user admin authentication encrypted-password "$6$x.y"\\n')
+    'set system login user admin authentication encrypted-password <secret removed>\\n'
     """
     out = []
     for line in config.splitlines(keepends=True):

@@ -39,6 +39,9 @@ def switch_faults(lab: Lab) -> list[Fault]:
 
 
 Key = tuple[str | int, ...]
+# An interface name as every platform writes it (`FastEthernet0/1`, `Ethernet3`, `ge-0/0/1`, `ae7`):
+# it reaches configuration lines and Junos `set` lines unquoted.
+PORT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9/.:-]{0,63}$")
 MAX_DESCRIPTION = 200  # IOS-XE's limit, the smallest of the platforms
 # What a switch CLI takes as one description: printable ASCII, no line break, not blank at the ends.
 DESCRIPTION = re.compile(rf"^[!-~](?:[ -~]{{0,{MAX_DESCRIPTION - 2}}}[!-~])?$")
@@ -84,6 +87,11 @@ def switch_table_faults(switch: Switch) -> list[tuple[Key, str]]:
         if port.voice is not None and switch.platform != "cisco_ios":
             faults.append((("ports", name, "voice"), f"a voice VLAN is not supported on {switch.platform}"))
         canonical = canonical_interface(name, switch.platform)
+        if not PORT_NAME.match(canonical):
+            faults.append(
+                (("ports", name), f"{name!r} is not an interface name (letters, digits, '/', '.', ':', '-')")
+            )
+            continue
         if canonical in seen:
             faults.append(
                 (("ports", name), f"{name!r} is the same port as {seen[canonical]!r} ({canonical})")

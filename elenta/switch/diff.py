@@ -116,6 +116,10 @@ def plan_change(
     `plan_change(show_run_output, render_switch(state), driver_for("cisco_ios"), scope).remediation`;
     an owned port that the desired text does not configure is reset (or shut down).
     """
+    if driver.netconf:  # Junos: `set` lines, compared by `elenta.switch.junos`
+        from elenta.switch import junos
+
+        return junos.plan_change(running_text, desired_text, driver, scope, shutdown_unused)
     scope = scope or default_scope(desired_text, driver)
     running = get_hconfig(driver.hier_driver(), running_text)
     desired = get_hconfig(driver.hier_driver(), desired_text)
@@ -147,6 +151,10 @@ def restore_lines(
     `restore_lines(now, before, CISCO_IOS, change.sections)`: a VLAN or SVI added by hand
     outside `sections` is never touched.
     """
+    if driver.netconf:
+        from elenta.switch import junos
+
+        return junos.restore_lines(current_text, backup_text, driver, sections)
     wanted = set(sections)
     current = get_hconfig(driver.hier_driver(), current_text)
     backup = get_hconfig(driver.hier_driver(), backup_text)

@@ -76,7 +76,11 @@ def planned_switch(lab: Lab, name: str) -> PlannedSwitch:
 
 def checked_change(lab: Lab, planned: PlannedSwitch, running: str) -> SwitchChange:
     """The change, or a cadaster error naming a listed port the switch does not have."""
-    change = planned.change(running)
+    return refuse_unknown_ports(lab, planned, planned.change(running))
+
+
+def refuse_unknown_ports(lab: Lab, planned: PlannedSwitch, change: SwitchChange) -> SwitchChange:
+    """`change` itself, or a cadaster error naming the first of its `unknown_ports`."""
     if change.unknown_ports:
         listed = {planned.driver.canonical(p): p for p in planned.switch.ports}
         first = change.unknown_ports[0]

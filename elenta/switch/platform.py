@@ -67,6 +67,7 @@ class HardwareModel:
 
     ports: tuple[str, ...]
     trunk_encapsulation: bool = False  # `switchport trunk encapsulation dot1q` before `mode trunk`
+    dialect: str = ""  # a flavour of the platform's syntax, for its template (Junos: "ex" or ELS)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class SwitchDriver:
     # Short forms of interface names, lower-case, by long form: {"FastEthernet": ("fa", …)}.
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     models: dict[str, HardwareModel] = field(default_factory=dict)  # hardware models, by name
+    # NETCONF instead of a CLI (Junos): the configuration is read as XML and compared and shown
+    # as `set` lines (`elenta.switch.junos`), changed in the candidate and committed.
+    netconf: bool = False
 
     def hier_driver(self) -> HConfigDriverBase:
         """The hier-config driver for this platform, with VLAN settings replaced in place."""

@@ -20,6 +20,7 @@ from elenta.model.errors import FaultCollector, ModelError
 from elenta.model.lab import Lab
 from elenta.switch.check import switch_table_faults, vlan_name_faults
 from elenta.switch.hardware import MODELS, PLATFORMS
+from elenta.switch.junos import quote
 from elenta.switch.naming import canonical_interface
 from elenta.switch.platforms import DRIVERS
 
@@ -63,6 +64,7 @@ class SwitchState:
     ports: tuple[PortSpec, ...]
     shutdown_unused: bool = False
     channels: tuple[PortSpec, ...] = ()  # one port-channel per bond, members in `ports`
+    dialect: str = ""  # the model's flavour of the platform's syntax (Junos: "ex" or ELS)
 
 
 def switches(cadaster: Cadaster) -> list[str]:
@@ -116,7 +118,8 @@ def desired_switch(cadaster: Cadaster, name: str, file: str = "cadaster") -> Swi
             ports.append(spec)
     channels = _channels(name, switch, ports, faults)
     faults.raise_if_any()
-    return SwitchState(name, switch.platform, vlans, tuple(ports), switch.shutdown_unused, channels)
+    dialect = hardware.dialect if hardware is not None else ""
+    return SwitchState(name, switch.platform, vlans, tuple(ports), switch.shutdown_unused, channels, dialect)
 
 
 def _channels(
@@ -233,6 +236,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["vlan_ranges"] = vlan_ranges
+    env.filters["junos_quote"] = quote
     return env
 
 

@@ -70,7 +70,7 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
         credentials,
         switch.shutdown_unused,
         switch.timeout,
-        switch.revert_minutes if (driver.revert_schedule or driver.revert_session) else 0,
+        switch.revert_minutes if (driver.revert_schedule or driver.revert_session or driver.netconf) else 0,
     )
 
 

@@ -1,4 +1,4 @@
-"""The switch subsystem: managed switches configured from the cadaster, through netmiko."""
+"""The switch subsystem: managed switches configured from the cadaster (netmiko, or NETCONF for Junos)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ class Switch(Subsystem):
     render = "elenta.switch.render:switch_artifacts"
     steps = "elenta.switch.deploy_step"
     host_part = "elenta.switch.bonds:bond_entries"  # `bonds` of the machines on a port-channel
-    provides = {  # what the topology draws
-        "switch_ports": "elenta.switch.ports:port_map",
+    provides = {
+        "switch_ports": "elenta.switch.ports:port_map",  # what the topology draws
         "switched_networks": "elenta.switch.ports:switched_networks",
+        "switch_port_readers": "elenta.switch.verify:port_readers",  # what `elenta doctor` reads
     }
 
     def check(self, lab: Lab) -> list[Fault]:

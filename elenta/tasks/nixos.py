@@ -68,13 +68,18 @@ def status_json(statuses: dict[str, HostStatus]) -> list[dict[str, Any]]:
     help={
         "action": "show: the machine's module as JSON (NixOS option values, guests, elenta.*)",
         "machine": "the machine (short or canon name)",
-        "only": "print only this option path, e.g. `containers` or `networking.firewall`",
+        "attr": "print only the value at this attribute path of the module, e.g. `containers` or "
+        "`networking.firewall`",
         "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
     },
 )
 @reports_errors
-def nixos(c, action, machine, only="", lab=""):
-    """The NixOS module of one machine: `elenta nixos show archimedes --only containers`."""
+@command(
+    choices={"action": ("show",)},
+    examples=["elenta nixos show toto", "elenta nixos show archimedes --attr containers"],
+)
+def nixos(c, action, machine, attr="", lab=""):
+    """The NixOS module of one machine: `elenta nixos show archimedes --attr containers`."""
     import json
     import warnings
 
@@ -96,11 +101,11 @@ def nixos(c, action, machine, only="", lab=""):
         warnings.simplefilter("ignore")
         module = machine_module(loaded, short)
     value: object = module
-    if only:
+    if attr:
         value = _with_guests(module)
-        for part in only.split("."):
+        for part in attr.split("."):
             if not isinstance(value, dict) or part not in value:
-                raise Exit(f"error: {short}'s module sets nothing at {only!r}", code=2)
+                raise Exit(f"error: {short}'s module sets nothing at {attr!r}", code=2)
             value = value[part]
     print(json.dumps(value, indent=2, sort_keys=True))
 

@@ -11,8 +11,8 @@ from elenta.tasks._common import open_lab, reports_errors
 
 @task(
     help={
-        "out": "write the picture here; the suffix picks the format (.svg, .png, .dot); "
-        "default: print the DOT text",
+        "out": "write the picture here; the suffix picks the format: .svg (elenta's drawing, as in the "
+        "plan), .png (Graphviz), .dot; default: print the DOT text",
         "lab": "the lab folder (default: $ELENTA_LAB or examples/lab)",
     },
 )
@@ -22,8 +22,8 @@ def topology(c: Context, out: str = "", lab: str = "") -> None:
     from elenta.topology.draw import draw
     from elenta.topology.graph import topology_dot
 
-    text = topology_dot(open_lab(lab or None))
+    loaded = open_lab(lab or None)
     if not out:
-        print(text, end="")
+        print(topology_dot(loaded), end="")
         return
-    print(f"wrote {draw(text, Path(out))}")
+    print(f"wrote {draw(loaded, Path(out))}")

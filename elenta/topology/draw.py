@@ -1,4 +1,8 @@
-"""DOT text -> SVG or PNG with Graphviz's `dot`: `draw(dot_text, Path("lab.svg"))`."""
+"""The lab's picture to a file: `draw(lab, Path("lab.svg"))`.
+
+`.svg` is elenta's own drawing (`elenta.topology.svg`, the plan's `topology/lab.svg`, byte for
+byte); `.dot`/`.gv` the Graphviz text; `.png` that text laid out by Graphviz's `dot`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from elenta.model.errors import ElentaError
+from elenta.model.lab import Lab
 
 FORMATS = {".svg": "svg", ".png": "png", ".dot": None, ".gv": None}
 
@@ -28,13 +33,21 @@ def render_bytes(dot_text: str, fmt: str) -> bytes:
     return proc.stdout
 
 
-def draw(dot_text: str, out: Path) -> Path:
+def draw(lab: Lab, out: Path) -> Path:
     """Write the picture to `out`, its format chosen by the suffix (.svg, .png, .dot)."""
+    from elenta.topology.graph import topology_dot
+    from elenta.topology.svg import topology_svg
+
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise TopologyError(f"{out}: unknown picture format {suffix or '(none)'} (use .svg, .png or .dot)")
     fmt = FORMATS[suffix]
-    data = dot_text.encode() if fmt is None else render_bytes(dot_text, fmt)
+    if fmt == "svg":
+        data = topology_svg(lab).encode()
+    elif fmt is None:
+        data = topology_dot(lab).encode()
+    else:
+        data = render_bytes(topology_dot(lab), fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     return out

@@ -13,74 +13,103 @@ generated (`m0`, `n0`), never taken from the model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
-from elenta.inventory import machine_subsystems
 from elenta.model.lab import Lab
 from elenta.subsystem import provided
+from elenta.topology.cards import MachineCard, machine_card, network_lines
 
 FONT = "Helvetica"
-KIND_COLOURS = {
-    "nixos": "#e0ecff",
-    "router": "#ffe8cc",
-    "switch": "#e5e5e5",
-    "modem": "#f3e0ff",
-    "other": "#f5f5f5",
-}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the picture: `kind` is cable (interface to switch port), vlan (switch carrying a
+    network) or link (interface on a network with no known port)."""
+
+    kind: str
+    machine: str
+    interface: str | None  # cable, link: the machine's interface; vlan: None
+    target: str  # cable: the switch; vlan, link: the network
+    port: str | None = None  # cable: the switch port
+    label: str = ""  # vlan: "VLAN 10"
+
+
+def lines_of(lab: Lab) -> list[Line]:
+    """Every line of the picture, in drawing order: cables, then VLANs, then links."""
+    cad = lab.cadaster
+    rows = provided(lab, "switch_ports", [])  # the switch subsystem's port map, if registered
+    out: list[Line] = []
+    cabled: set[tuple[str, str]] = set()
+    for row in rows:
+        if not row.machine or row.interface not in cad.machines[row.machine].interfaces:
+            continue
+        out.append(Line("cable", row.machine, row.interface, row.switch, row.port))
+        cabled.add((row.machine, row.interface))
+    switched = provided(lab, "switched_networks", {})
+    for network, carriers in switched.items():
+        if network not in cad.networks:
+            continue
+        vlan = cad.networks[network].vlan
+        out += [Line("vlan", s, None, network, label=f"VLAN {vlan}" if vlan else "") for s in carriers]
+    for short, spec in cad.machines.items():
+        for if_name, iface in spec.interfaces.items():
+            if (short, if_name) in cabled or iface.network not in cad.networks:
+                continue
+            if spec.switch is not None and iface.network in switched:
+                continue  # the switch's management interface: drawn as the VLAN it carries
+            out.append(Line("link", short, if_name, iface.network))
+    return out
+
+
+def cards_of(lab: Lab) -> dict[str, MachineCard]:
+    """Every machine's card, in cadaster order."""
+    rows = provided(lab, "switch_ports", [])  # the switch subsystem's port map, if registered
+    return {
+        short: machine_card(lab, short, [r for r in rows if r.switch == short])
+        for short in lab.cadaster.machines
+    }
 
 
 def _html(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _machine_label(lab: Lab, short: str, ports: dict[str, str], switch_rows: list) -> str:
-    spec = lab.cadaster.machines[short]
-    colour = KIND_COLOURS.get(spec.kind, "#f5f5f5")
-    roles = lab.roles_of(short)
-    served = [s for s in machine_subsystems(lab, short) if s != "nixos" and s not in roles]
-    summary = " · ".join([spec.kind] + ([", ".join(roles)] if roles else []))
-    if served:
-        summary += f" · serves {', '.join(served)}"
-    guests = []
-    for hp in lab.placements.get(short, []):
-        guests += [f"vm {n}" for n in hp.placement.vms] + [f"container {n}" for n in hp.placement.containers]
+def _machine_label(card: MachineCard) -> str:
     rows = [
-        f'<TR><TD COLSPAN="2" BGCOLOR="{colour}"><B>{_html(lab.canon(short))}</B></TD></TR>',
-        f'<TR><TD COLSPAN="2"><I>{_html(summary)}</I></TD></TR>',
+        f'<TR><TD COLSPAN="2" BGCOLOR="{card.colour}"><B>{_html(card.title)}</B></TD></TR>',
+        f'<TR><TD COLSPAN="2"><I>{_html(card.summary)}</I></TD></TR>',
     ]
-    if guests:
-        rows.append(f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="9">{_html(", ".join(guests))}</FONT></TD></TR>')
-    for i, (if_name, iface) in enumerate(spec.interfaces.items()):
-        net = lab.cadaster.networks.get(iface.network)
-        addresses = [str(iface.ip)]
-        ip6 = iface.address6(net)
-        if ip6 is not None:
-            addresses.append(str(ip6))
-        ports[if_name] = f"i{i}"
+    if card.guests:
+        rows.append(f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="9">{_html(card.guests)}</FONT></TD></TR>')
+    for row in card.interfaces:
+        if row.interface is None:  # an alias, under its interface
+            name, value = _html(row.name), _html(row.values[0])
+            rows.append(f'<TR><TD ALIGN="LEFT">  {name}</TD><TD ALIGN="LEFT">{value}</TD></TR>')
+            continue
         rows.append(
-            f'<TR><TD ALIGN="LEFT">{_html(if_name)}</TD>'
-            f'<TD ALIGN="LEFT" PORT="i{i}">{"<BR/>".join(_html(a) for a in addresses)}</TD></TR>'
+            f'<TR><TD ALIGN="LEFT">{_html(row.name)}</TD><TD ALIGN="LEFT" PORT="{_port_id(card, row.name)}">'
+            f"{'<BR/>'.join(_html(a) for a in row.values)}</TD></TR>"
         )
-        for alias_name, alias in iface.aliases.items():
-            rows.append(
-                f'<TR><TD ALIGN="LEFT">  {_html(alias_name)}</TD><TD ALIGN="LEFT">{_html(alias.ip)}</TD></TR>'
-            )
-    for j, row in enumerate(switch_rows):
+    for j, row in enumerate(card.ports):
         rows.append(
-            f'<TR><TD ALIGN="LEFT" PORT="p{j}" BGCOLOR="#f0f0f0">{_html(row.port)}</TD>'
-            f'<TD ALIGN="LEFT" BGCOLOR="#f0f0f0">{_html(row.vlan)}</TD></TR>'
+            f'<TR><TD ALIGN="LEFT" PORT="p{j}" BGCOLOR="#f0f0f0">{_html(row.name)}</TD>'
+            f'<TD ALIGN="LEFT" BGCOLOR="#f0f0f0">{_html(row.values[0])}</TD></TR>'
         )
     body = "".join(rows)
     return f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">{body}</TABLE>>'
 
 
+def _port_id(card: MachineCard, interface: str) -> str:
+    """The DOT port of an interface row: `i0`, `i1`, … in interface order (never a model string)."""
+    names = [r.interface for r in card.interfaces if r.interface is not None]
+    return f"i{names.index(interface)}"
+
+
 def _network_label(lab: Lab, name: str) -> str:
-    net = lab.cadaster.networks[name]
-    lines = [f"<B>{_html(name)}</B>", _html(net.cidr)]
-    if net.prefix6 is not None:
-        lines.append(_html(net.prefix6))
-    lines.append(_html(f"VLAN {net.vlan} · {net.link}" if net.vlan else net.link))
-    return "<" + "<BR/>".join(lines) + ">"
+    lines = network_lines(lab, name)
+    return "<" + "<BR/>".join([f"<B>{_html(lines[0])}</B>", *(_html(x) for x in lines[1:])]) + ">"
 
 
 def topology_dot(lab: Lab) -> str:
@@ -98,37 +127,21 @@ def topology_dot(lab: Lab) -> str:
         lines.append(
             f'  {node} [shape=ellipse, style=filled, fillcolor="#dbeafe", label={_network_label(lab, name)}];'
         )
-    rows = provided(lab, "switch_ports", [])  # the switch subsystem's port map, if registered
+    cards = cards_of(lab)
     machine_ids = {short: f"m{i}" for i, short in enumerate(cad.machines)}
-    iface_ports: dict[str, dict[str, str]] = {}
     for short, node in machine_ids.items():
-        own_rows = [r for r in rows if r.switch == short]
-        iface_ports[short] = {}
-        label = _machine_label(lab, short, iface_ports[short], own_rows)
-        lines.append(f"  {node} [shape=plain, label={label}];")
-    cabled: set[tuple[str, str]] = set()
-    for j_row in rows:
-        if not j_row.machine or j_row.interface not in iface_ports.get(j_row.machine, {}):
-            continue
-        j = [r for r in rows if r.switch == j_row.switch].index(j_row)
-        here = f"{machine_ids[j_row.machine]}:{iface_ports[j_row.machine][j_row.interface]}:e"
-        lines.append(f'  {here} -- {machine_ids[j_row.switch]}:p{j}:w [penwidth=2.5, color="#333333"];')
-        cabled.add((j_row.machine, j_row.interface))
-    for network, carriers in provided(lab, "switched_networks", {}).items():
-        if network not in net_ids:
-            continue
-        vlan = cad.networks[network].vlan
-        for switch in carriers:
-            label = f'label="VLAN {vlan}", ' if vlan else ""
-            lines.append(f'  {machine_ids[switch]} -- {net_ids[network]} [{label}color="#888888"];')
-    switched = provided(lab, "switched_networks", {})
-    for short, spec in cad.machines.items():
-        for if_name, iface in spec.interfaces.items():
-            if (short, if_name) in cabled or iface.network not in net_ids:
-                continue
-            if spec.switch is not None and iface.network in switched:
-                continue  # the switch's management interface: drawn as the VLAN it carries
-            here = f"{machine_ids[short]}:{iface_ports[short][if_name]}:e"
-            lines.append(f'  {here} -- {net_ids[iface.network]} [style=dashed, color="#4a78c2"];')
+        lines.append(f"  {node} [shape=plain, label={_machine_label(cards[short])}];")
+    for line in lines_of(lab):
+        node = machine_ids[line.machine]
+        if line.kind == "cable":
+            here = f"{node}:{_port_id(cards[line.machine], line.interface or '')}:e"
+            j = [r.port for r in cards[line.target].ports].index(line.port)
+            lines.append(f'  {here} -- {machine_ids[line.target]}:p{j}:w [penwidth=2.5, color="#333333"];')
+        elif line.kind == "vlan":
+            label = f'label="{line.label}", ' if line.label else ""
+            lines.append(f'  {node} -- {net_ids[line.target]} [{label}color="#888888"];')
+        else:
+            here = f"{node}:{_port_id(cards[line.machine], line.interface or '')}:e"
+            lines.append(f'  {here} -- {net_ids[line.target]} [style=dashed, color="#4a78c2"];')
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -66,11 +66,24 @@
         args = [ "-e" ./nix/build-system.sh ];
       };
 
+      # The stand-in's option merge, enough to read option values back (`elenta firewall check`
+      # reads `config.networking.firewall`): attribute sets merge key by key, lists concatenate
+      # (as NixOS merges `listOf` options), any other later definition wins.
+      mergeConfig = a: b:
+        if builtins.isAttrs a && builtins.isAttrs b && !(a ? outPath) && !(b ? outPath)
+        then a // builtins.mapAttrs (k: v: if a ? ${k} then mergeConfig a.${k} v else v) b
+        else if builtins.isList a && builtins.isList b then a ++ b
+        else b;
+      moduleConfig = module:
+        let value = if builtins.isFunction module then module { lib = standInLib; config = { }; pkgs = { }; } else module;
+        in value.config or value;
+
       mkConfiguration = role: spec: base:
         let toplevel = mkToplevel role spec base;
         in {
-          config.system.build = { inherit toplevel; } // buildExtras { inherit role toplevel system; };
-          config.networking.hostName = role;
+          config = builtins.foldl' mergeConfig { networking.hostName = role; } (map moduleConfig base) // {
+            system.build = { inherit toplevel; } // buildExtras { inherit role toplevel system; };
+          };
           extendModules = { modules ? [ ] }: mkConfiguration role spec (base ++ modules);
         };
 

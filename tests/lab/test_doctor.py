@@ -179,7 +179,8 @@ def test_clean_lab_reports_nothing(lab_dir: Path, tmp_path: Path) -> None:
         assert report == {
             "findings": [],
             "checked": {"leases": 0, "neighbours": report["checked"]["neighbours"], "probed_addresses": 4,
-                        "machines_over_ssh": 2, "dns_names": 14},
+                        "machines_over_ssh": 2, "dns_names": 14, "switch_ports": 0},
+            "skipped": {},  # the lab has no switch
         }  # fmt: skip
 
 

@@ -30,6 +30,30 @@ def test_every_short_flag_means_one_option_across_every_command() -> None:
     assert meaning["-l"] == {"--lab"} and meaning["-h"] == {"--help"}
 
 
+def test_only_names_subsystems_on_every_command_that_takes_it() -> None:
+    """`--only` is a subsystem filter wherever it appears; other selections get names of their own."""
+    takers = []
+    for name, parser in subcommand_parsers(build_parser(namespace)).items():
+        for action in _options(parser):
+            if "--only" in action.option_strings:
+                takers.append(name)
+                assert "subsystems" in (action.help or ""), f"elenta {name} --only: {action.help}"
+    assert {"deploy", "switch", "boot", "apply"} <= set(takers) and "nixos" not in takers
+
+
+def test_nixos_show_selects_an_attribute_path_with_attr() -> None:
+    import json
+
+    lab = ("--lab", "examples/lab")
+    shown = run_elenta("nixos", "show", "archimedes", "--attr", "containers", *lab, cwd=REPO)
+    assert shown.returncode == 0, shown.stderr
+    assert "autoStart" in json.dumps(json.loads(shown.stdout))
+    old = run_elenta("nixos", "show", "archimedes", "--only", "containers", *lab, cwd=REPO)
+    assert old.returncode == 2 and "unrecognized arguments: --only containers" in old.stderr
+    nothing = run_elenta("nixos", "show", "toto", "--attr", "no.such", *lab, cwd=REPO)
+    assert nothing.returncode == 2 and "toto's module sets nothing at 'no.such'" in nothing.stderr
+
+
 def test_invoke_gives_no_short_flag_of_its_own() -> None:
     """`inv` runs the same tasks: it must not give `-l` or `-o` a meaning of its own either."""
     for name in namespace.task_names:

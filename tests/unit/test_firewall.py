@@ -167,27 +167,90 @@ FLAKE = """
 """
 
 
-@pytest.mark.skipif(shutil.which("nix") is None, reason="needs nix (nix-bin)")
-def test_evaluated_host_configuration_opening_an_alias_is_found(tmp_path):
-    from elenta.firewall.evaluate import configuration_warnings, evaluated_interfaces
+needs_nix = pytest.mark.skipif(shutil.which("nix") is None, reason="needs nix (nix-bin)")
+
+
+def _check(lab: Path, *args: str):  # type: ignore[no-untyped-def]
+    from tests.cli import run_elenta
+
+    done = run_elenta("firewall", "check", "--lab", str(lab), *args, cwd=REPO)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@needs_nix
+def test_check_reads_the_role_configuration_of_a_flake_without_elenta_hosts(tmp_path):
+    """A flake that has not adopted elenta's module deploys `nixosConfigurations.<hostConfig>` as it is."""
+    from elenta.firewall.evaluate import evaluated_firewalls, firewall_findings
 
     lab = make_lab(tmp_path, '[machines.toto]\nhostConfig = ".#dns"\n')
     (tmp_path / "flake.nix").write_text(FLAKE)
-    assert evaluated_interfaces(lab, ".#plain") == {}
-    found = configuration_warnings(lab)
-    assert len(found) == 1
-    assert found[0].file == str(tmp_path / "flake.nix")
-    assert found[0].key == "nixosConfigurations.dns.config.networking.firewall.interfaces.enp2s0_dns"
-    assert "never matches" in found[0].message and "'enp2s0'" in found[0].message
+    (toto,) = evaluated_firewalls(lab, ["toto"]).values()
+    assert toto.source == "nixosConfigurations.dns" and toto.enable
+    assert [str(f) for f in firewall_findings(lab, toto)] == [
+        "alias: toto: enp2s0_dns: 53/udp: opened on alias 'enp2s0_dns', which never matches: packets for "
+        "its address arrive on 'enp2s0'; open it on 'enp2s0' (nixosConfigurations.dns)"
+    ]
+    done = _check(tmp_path)
+    assert done.returncode == 1 and done.stdout.startswith("alias: toto: enp2s0_dns: 53/udp: ")
 
-    from invoke import Context
-    from invoke.exceptions import Exit
 
-    from elenta.tasks.firewall import firewall
+@needs_nix
+def test_the_example_lab_machines_run_what_their_roles_open(example_lab_copy):
+    import json
 
-    with pytest.raises(Exit) as caught:
-        firewall(Context(), "check", lab=str(tmp_path))
-    assert caught.value.code == 1
+    done = _check(example_lab_copy, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["findings"] == []
+    assert report["machines"]["toto"] == "elentaHosts.toto" and set(report["machines"]) == {
+        "toto", "nancy", "archimedes", "ifrit", "hermes"
+    }  # fmt: skip
+    assert _check(example_lab_copy).stdout.startswith("ok: the firewall of 5 machine(s) opens what")
+
+
+@needs_nix
+def test_check_names_machine_interface_and_port_of_what_each_machine_will_run(example_lab_copy):
+    """The role's own configuration opens ports on toto's alias and on an interface it lacks, and
+    nancy's system is built without elenta's module: each is named, per machine and interface."""
+    import json
+
+    flake = example_lab_copy / "flake.nix"
+    text = flake.read_text()
+    text = text.replace(
+        'dns = { description = "authoritative DNS for the lab"; };',
+        'dns = { description = "authoritative DNS for the lab"; modules = [ {\n'
+        "          networking.firewall.interfaces.enp2s0_dns.allowedTCPPorts = [ 853 ];\n"
+        "          networking.firewall.interfaces.wg0.allowedUDPPortRanges =\n"
+        "            [ { from = 51820; to = 51821; } ];\n"
+        "        } ]; };",
+    )
+    text = text.replace(
+        "nixosConfigurations = builtins.mapAttrs (role: spec: mkConfiguration role spec [ ]) roles;",
+        "nixosConfigurations = builtins.mapAttrs\n"
+        "        (role: spec: mkConfiguration role spec (spec.modules or [ ])) roles;",
+    )
+    text = text.replace(
+        "elentaHosts = elenta.mkHosts { inherit nixosSystem; microvmHost = { }; };",
+        "elentaHosts = elenta.mkHosts { inherit nixosSystem; microvmHost = { }; }\n"
+        "        // { nancy = self.nixosConfigurations.nfs; };  # nancy built without elenta's module",
+    )
+    flake.write_text(text)
+    done = _check(example_lab_copy)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "alias: toto: enp2s0_dns: 853/tcp: opened on alias 'enp2s0_dns', which never matches: packets for "
+        "its address arrive on 'enp2s0'; open it on 'enp2s0' (elentaHosts.toto)",
+        "unlisted: toto: wg0: 51820-51821/udp: opened on an interface the cadaster does not list for toto "
+        "(it lists: enp2s0); a virtual interface, or a name that matches nothing (elentaHosts.toto)",
+        "closed: nancy: *: 2049/tcp: its roles open it on any interface (elenta firewall plan), but the "
+        "system it will run does not (elentaHosts.nancy)",
+    ]
+    assert "2 firewall finding(s)" in done.stderr
+    only = json.loads(_check(example_lab_copy, "--machine", "nancy", "--json").stdout)
+    assert [(f["kind"], f["machine"], f["interface"], f["port"]) for f in only["findings"]] == [
+        ("closed", "nancy", "*", "2049/tcp")
+    ]
 
 
 def test_firewall_task_plan_prints_physical_openings(capsys):
@@ -213,3 +276,10 @@ def test_firewall_task_unknown_machine_is_a_clean_error():
         firewall(Context(), "plan", machine=["tot"], lab=str(REPO / "examples" / "lab"))
     assert caught.value.code == 2
     assert "cadaster.toml: machines: --machine: no machine named 'tot'" in str(caught.value.message)
+
+
+def test_check_without_a_flake_says_so(tmp_path):
+    make_lab(tmp_path, '[machines.toto]\nhostConfig = ".#dns"\n')
+    done = _check(tmp_path)
+    assert done.returncode == 2
+    assert f"{tmp_path}: no flake.nix: `elenta firewall check` evaluates each machine's system" in done.stderr

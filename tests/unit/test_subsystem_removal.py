@@ -20,8 +20,8 @@ CONTRIBUTES = {
     "nfs": {"nixos/machines/nancy/module.json"},
     "firewall": {f"nixos/machines/{m}/module.json" for m in ("toto", "nancy", "ifrit", "hermes",
                                                               "archimedes")},
-    "switch": {"topology/lab/topology/lab.dot"},  # the port map the topology draws
-    "dhcp": {"topology/lab/topology/lab.dot"},  # ifrit's label lists the subsystems it runs
+    "switch": {"topology/lab/topology/lab.dot", "topology/lab/topology/lab.svg"},  # the port map drawn
+    "dhcp": {"topology/lab/topology/lab.dot", "topology/lab/topology/lab.svg"},  # ifrit's card lists it
 }  # fmt: skip
 
 

@@ -400,15 +400,15 @@ def test_plan_and_check_on_every_platform(tmp_path: Path) -> None:
     offline = run_elenta("net", "plan", "--lab", str(tmp_path / "lab"))
     assert offline.returncode == 0 and "interface Port-Channel7" in offline.stdout
 
-    def junos(data: dict) -> None:
-        data["machines"]["sw1"]["switch"]["platform"] = "juniper_junos"
+    def unknown(data: dict) -> None:
+        data["machines"]["sw1"]["switch"]["platform"] = "mikrotik_routeros"
 
-    write_lab(tmp_path / "lab", {"sw1": 1}, junos)
+    write_lab(tmp_path / "lab", {"sw1": 1}, unknown)
     refused = run_elenta("plan", "--lab", str(tmp_path / "lab"))
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "machines.sw1.switch.platform: unsupported switch platform 'juniper_junos'" in refused.stderr
+    assert "machines.sw1.switch.platform: unsupported switch platform 'mikrotik_routeros'" in refused.stderr
     checked = run_elenta("check", str(tmp_path / "lab"))
-    assert checked.returncode == 2 and "unsupported switch platform 'juniper_junos'" in checked.stderr
+    assert checked.returncode == 2 and "unsupported switch platform 'mikrotik_routeros'" in checked.stderr
 
 
 def test_after_a_lost_session_net_rollback_undoes_that_apply(tmp_path: Path, emulators) -> None:
