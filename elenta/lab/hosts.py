@@ -8,6 +8,8 @@ whose upper layers live in `LabState.host_dir(machine)` (under /tmp/elenta-lab, 
 At start a host "boots" what its boot loader's default entry names (systemd-boot style:
 `/boot/loader/loader.conf` -> `/boot/loader/entries/<default>` -> `init=<system>/init`), like a
 NixOS machine does: that system becomes `/run/current-system` and `/run/booted-system`.
+A host started with `init="systemd"` runs a real systemd as PID 1 of its own PID namespace, sshd
+as one of its units (`elenta.lab.systemd_init`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from elenta.lab import systemd_init
 from elenta.lab.keys import ensure_host_key, ensure_root_key, write_known_hosts
 from elenta.lab.state import HostRecord, LabState, lab_state
 from elenta.model.errors import ElentaError
@@ -121,7 +124,7 @@ def _sshd_config(address: str, port: int) -> str:
     )
 
 
-def _namespace_script(host_dir: Path, machine: str) -> str:
+def _namespace_script(host_dir: Path, machine: str, init: str = "sh") -> str:
     h = shlex.quote(str(host_dir))
     lines = [
         "set -e",
@@ -143,15 +146,21 @@ def _namespace_script(host_dir: Path, machine: str) -> str:
         f"mkdir -p {h}/run.new/sshd {h}/run.new/elenta-lab {h}/run.new/lock",
         f"cp {h}/sshd_config {h}/authorized_keys {h}/ssh_host_ed25519_key {h}/run.new/elenta-lab/",
         f"chmod 600 {h}/run.new/elenta-lab/ssh_host_ed25519_key",
+        *(systemd_init.fill_run(host_dir) if init == "systemd" else []),
         f"mount -n --move {h}/run.new /run",
         "mount -t tmpfs -o mode=1777 elenta-tmp /tmp",
         "mkdir -p /etc/nix /nix/var/nix/profiles",
         f"printf %s {shlex.quote(HOST_NIX_CONF)} > /etc/nix/nix.conf",
         *BOOT_SCRIPT,
-        # The listener's pid (this shell execs sshd): the stand-in's "restart sshd" spares it.
-        "echo $$ > /run/elenta-lab/sshd.pid",
-        "exec /usr/sbin/sshd -D -e -f /run/elenta-lab/sshd_config",
     ]
+    if init == "systemd":
+        lines += systemd_init.boot_lines(machine)
+    else:
+        lines += [
+            # The listener's pid (this shell execs sshd): the stand-in's "restart sshd" spares it.
+            "echo $$ > /run/elenta-lab/sshd.pid",
+            "exec /usr/sbin/sshd -D -e -f /run/elenta-lab/sshd_config",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -178,7 +187,7 @@ def ensure_mount_points() -> None:
     Path("/nix").mkdir(mode=0o755, exist_ok=True)
 
 
-def _start_host(state: LabState, machine: str, address: str, port: int) -> HostRecord:
+def _start_host(state: LabState, machine: str, address: str, port: int, init: str = "sh") -> HostRecord:
     ensure_mount_points()
     host_dir = state.host_dir(machine)
     host_dir.mkdir(parents=True, exist_ok=True)
@@ -187,25 +196,19 @@ def _start_host(state: LabState, machine: str, address: str, port: int) -> HostR
     (host_dir / "sshd_config").write_text(_sshd_config(address, port))
     _clean_root_home(host_dir)
     log = host_dir / "sshd.log"
+    namespaces = ["unshare", "--mount", "--uts", "--propagation", "private"]
+    if init == "systemd":
+        namespaces = [*systemd_init.prepare(host_dir), *namespaces, "--pid", "--fork", "--mount-proc"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [
-                "unshare",
-                "--mount",
-                "--uts",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                _namespace_script(host_dir, machine),
-            ],
+            [*namespaces, "sh", "-c", _namespace_script(host_dir, machine, init)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
             start_new_session=True,
         )
     _wait_listening(address, port, proc, log, machine)
-    return HostRecord(machine, address, port, proc.pid, os.readlink(f"/proc/{proc.pid}/ns/mnt"))
+    return HostRecord(machine, address, port, proc.pid, os.readlink(f"/proc/{proc.pid}/ns/mnt"), init)
 
 
 def _clean_root_home(host_dir: Path) -> None:
@@ -217,12 +220,14 @@ def _clean_root_home(host_dir: Path) -> None:
             (home / name).write_text("# root on an elenta lab host\n")
 
 
-def _start_on_free_port(state: LabState, machine: str, address: str, attempts: int = 3) -> HostRecord:
+def _start_on_free_port(
+    state: LabState, machine: str, address: str, init: str = "sh", attempts: int = 3
+) -> HostRecord:
     """Start a host on a free port; another lab starting at the same moment may take the port
     between our probe and sshd's bind, so a lost race is retried on a new port."""
     for attempt in range(attempts):
         try:
-            return _start_host(state, machine, address, free_port(address))
+            return _start_host(state, machine, address, free_port(address), init)
         except LabError as exc:
             if "Address already in use" not in str(exc) or attempt == attempts - 1:
                 raise
@@ -236,8 +241,16 @@ def _alive(record: HostRecord) -> bool:
         return False
 
 
-def lab_unavailable() -> str | None:
-    """Why lab hosts cannot run here (not root, a tool missing), or None: `if lab_unavailable(): ...`."""
+def _refused(argv: list[str], what: str) -> str | None:
+    probe = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return None if probe.returncode == 0 else f"cannot make {what} here: {probe.stderr.strip()[:200]}"
+
+
+def lab_unavailable(init: str = "sh") -> str | None:
+    """Why lab hosts cannot run here (not root, a tool missing), or None: `if lab_unavailable(): ...`.
+
+    `init="systemd"`: why hosts booted by systemd cannot (`systemd_init.systemd_unavailable`).
+    """
     if os.geteuid() != 0:
         return "lab hosts need root (mount namespaces, sshd)"
     for tool in ("unshare", "ssh", "ssh-keygen"):
@@ -245,15 +258,12 @@ def lab_unavailable() -> str | None:
             return f"{tool} is not installed"
     if not Path("/usr/sbin/sshd").exists():
         return "sshd (openssh-server) is not installed"
-    probe = subprocess.run(
-        ["unshare", "--mount", "--uts", "sh", "-c", "mount -t tmpfs elenta-probe /mnt"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if probe.returncode != 0:
-        return f"cannot make a mount namespace here: {probe.stderr.strip()[:200]}"
-    return None
+    mount = ["unshare", "--mount", "--uts", "sh", "-c", "mount -t tmpfs elenta-probe /mnt"]
+    reason = _refused(mount, "a mount namespace")
+    if reason or init != "systemd":
+        return reason
+    pid = ["unshare", "--pid", "--fork", "--mount", "--mount-proc", "true"]
+    return systemd_init.systemd_unavailable() or _refused(pid, "a PID namespace")
 
 
 def lab_machines(lab: Lab) -> list[str]:
@@ -261,12 +271,15 @@ def lab_machines(lab: Lab) -> list[str]:
     return [m for m, spec in lab.cadaster.machines.items() if spec.kind == "nixos" and not spec.netboot]
 
 
-def lab_up(lab: Lab, machines: list[str] | None = None) -> dict[str, LabHost]:
+def lab_up(lab: Lab, machines: list[str] | None = None, *, init: str = "sh") -> dict[str, LabHost]:
     """Start the lab's hosts (those not already running) and return every running one.
 
     `hosts = lab_up(load_lab("examples/lab"))`; `hosts["toto"].ssh("hostname")` -> `"toto\\n"`.
+    With `init="systemd"` the hosts started now boot a real systemd (`elenta.lab.systemd_init`).
     """
-    reason = lab_unavailable()
+    if init not in systemd_init.INITS:
+        raise LabError(f"unknown init {init!r} (one of {', '.join(systemd_init.INITS)})")
+    reason = lab_unavailable(init)
     if reason:
         raise LabError(f"cannot start lab hosts: {reason}")
     state = lab_state(lab)
@@ -284,7 +297,8 @@ def lab_up(lab: Lab, machines: list[str] | None = None) -> dict[str, LabHost]:
     for machine in wanted:
         if machine in records:
             continue
-        records[machine] = _start_on_free_port(state, machine, str(lab.cadaster.address(machine)))
+        address = str(lab.cadaster.address(machine))
+        records[machine] = _start_on_free_port(state, machine, address, init)
         state.save(records)
     state.save(records)
     write_known_hosts(state, records)
@@ -310,10 +324,36 @@ def _namespace_pids(mnt_ns: str) -> list[int]:
     return pids
 
 
-def stop_host(record: HostRecord, *, timeout: float = 5) -> None:
-    """Stop a host and every process left in its namespace (daemons started over SSH too)."""
+def _namespace_init(pid: int) -> bool:
+    """Whether `pid` is PID 1 of a PID namespace of its own (a systemd-booted host's systemd)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    nspids = next((line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:")), [])
+    return len(nspids) > 1 and nspids[-1] == "1"
+
+
+def stop_host(record: HostRecord, *, timeout: float = 5, host_dir: Path | None = None) -> None:
+    """Stop a host and every process left in its namespace (daemons started over SSH too).
+
+    A systemd-booted host's PID 1 is killed first (its whole PID namespace goes with it: systemd
+    takes SIGTERM as "re-execute"); then its cgroups (`host_dir`'s) are removed.
+    """
+    try:
+        _stop_namespace(record, timeout)
+    finally:
+        if record.init == "systemd" and host_dir is not None:
+            systemd_init.remove_cgroups(host_dir)
+
+
+def _stop_namespace(record: HostRecord, timeout: float) -> None:
     if not _alive(record):
         return
+    for pid in _namespace_pids(record.mnt_ns):
+        if _namespace_init(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in _namespace_pids(record.mnt_ns):
             with contextlib.suppress(ProcessLookupError):
@@ -337,7 +377,7 @@ def lab_down(lab: Lab, machines: list[str] | None = None, *, purge: bool = False
     for name in list(records):
         if machines is not None and name not in machines:
             continue
-        stop_host(records.pop(name))
+        stop_host(records.pop(name), host_dir=state.host_dir(name))
         stopped.append(name)
     state.save(records)
     if purge:

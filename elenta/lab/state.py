@@ -20,6 +20,7 @@ class HostRecord:
     port: int
     pid: int
     mnt_ns: str
+    init: str = "sh"  # "systemd": a real systemd is PID 1 of the host's own PID namespace
 
 
 @dataclass(frozen=True)

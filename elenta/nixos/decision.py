@@ -36,21 +36,36 @@ DEPLOY_STATE_FUNCTION = (
 )
 
 
-def detached(command: str, unit: str) -> str:
+def detached(command: str, unit: str, *, fallback: bool = False) -> str:
     """Run `command` detached from the SSH session, as nixos-rebuild runs switch-to-configuration:
     a transient systemd unit where the host runs systemd, else its own session (`setsid`).
 
     A dropped connection (activation restarting sshd, the network, the deployer dying) never
     kills it half-way; `exec` keeps one process, the leader of its group, for `abort_command`.
+    Only `systemd-run` can fail (systemd refusing the unit; its status is the line's); with
+    `fallback` (a rollback, which must run) the command then runs in its own session instead.
     `detached("exec sh /run/elenta/d1.activate", "elenta-activate-d1")`
     """
     quoted = shlex.quote(command)
+    setsid = f"setsid nohup sh -c {quoted} </dev/null >/dev/null 2>&1 &"
+    unit_run = (
+        "systemd-run --quiet --collect --service-type=exec "
+        f'--unit={unit} --setenv=PATH="$PATH" sh -c {quoted}'
+    )
+    if fallback:
+        unit_run += f" || {{ {setsid} }}"
     return (
         "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then "
-        "systemd-run --quiet --collect --service-type=exec "
-        f'--unit={unit} --setenv=PATH="$PATH" sh -c {quoted}; '
-        f"else setsid nohup sh -c {quoted} </dev/null >/dev/null 2>&1 & fi"
+        f"{unit_run}; else {setsid} fi"
     )
+
+
+def start_rollback(deploy_id: str) -> str:
+    """Start a deploy's rollback script detached (the unit `elenta-rollback-<id>` under systemd);
+    it runs even when systemd refuses the unit. The caller has claimed the deploy."""
+    d = f"{RUN_DIR}/{deploy_id}"
+    command = f"exec sh {d}.rollback > {d}.rollback.log 2>&1"
+    return detached(command, f"elenta-rollback-{deploy_id}", fallback=True)
 
 
 def rollback_now(deploy_id: str, reason: str) -> str:
@@ -58,7 +73,7 @@ def rollback_now(deploy_id: str, reason: str) -> str:
     d = f"{RUN_DIR}/{deploy_id}"
     return (
         f"if mkdir {d}.decided 2>/dev/null; then echo {shlex.quote(reason)} > {d}.reason; "
-        + detached(f"exec sh {d}.rollback > {d}.rollback.log 2>&1", f"elenta-rollback-{deploy_id}")
+        + start_rollback(deploy_id)
         + "; fi"
     )
 
@@ -80,7 +95,7 @@ def confirm_command(deploy_id: str, checks: list[tuple[str, float]] | None = Non
     lines += [
         'if [ -n "$fail" ]; then',
         f'  if mkdir {d}.decided 2>/dev/null; then echo "health check failed: $fail" > {d}.reason; '
-        + detached(f"exec sh {d}.rollback > {d}.rollback.log 2>&1", f"elenta-rollback-{deploy_id}")
+        + start_rollback(deploy_id)
         + "; fi",
         '  echo "health check failed: $fail" >&2; exit 4',
         "fi",

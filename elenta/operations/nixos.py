@@ -131,7 +131,8 @@ def activation_script(
     if confirm_timeout > 0:
         t = int(confirm_timeout)
         lines += [
-            f"sleep {t}",
+            # ends as soon as the deploy is decided (its unit, under systemd, with it)
+            f'n=0; while [ "$n" -lt {t} ] && [ ! -d "$D.decided" ]; do sleep 1; n=$((n + 1)); done',
             'if mkdir "$D.decided" 2>/dev/null; then',
             f'  echo "no confirmation within {t} s of the end of activation" > "$D.reason"',
             '  sh "$D.rollback" > "$D.rollback.log" 2>&1',
@@ -152,10 +153,12 @@ def activate_command(
     """The one shell command that arms the magic rollback and starts the activation, detached.
 
     It returns once the activation runs (its pid in `$D.pid`); `follow_command` tells how it ends.
+    When the launch itself fails (exit non-zero, its error on stderr), nothing was started.
     With `generation`, the profile is switched to that existing generation (whose system is
     `system`) instead of getting a new one.
     """
     d = f"{RUN_DIR}/{deploy_id}"
+    unit = f"elenta-activate-{deploy_id}"
     script = ["#!/bin/sh", f"D={d}", *activation_script(system, action, confirm_timeout, generation)]
     lines = [
         "set -e",
@@ -166,7 +169,15 @@ def activate_command(
         f"pgen=$(readlink {PROFILE} 2>/dev/null | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p')",
         *rollback_script(action, restore, backup, drop_new=generation is None),
         _write_script('"$D.activate"', _quoted(script)),
-        detached(f"exec sh {d}.activate", f"elenta-activate-{deploy_id}"),
+        # Only `systemd-run` can fail to launch (systemd refusing the unit, which `--quiet` keeps
+        # silent: the why is read from the journal). The unit is stopped in case the manager
+        # starts it late, and the deploy never began here: `follow_command` says so at once
+        # (`state=none`) and the deployer reports the launch's error.
+        f"{{ {detached(f'exec sh {d}.activate', unit)}; }} || {{ rc=$?; "
+        f"why=$(journalctl --sync 2>/dev/null; journalctl -q -o cat -u {unit}.service 2>/dev/null "
+        "| grep -i -E 'fail|error' | grep -v -m 1 'with result'); "
+        f'echo "{unit}.service did not start (exit $rc): ${{why:-see journalctl -u {unit}.service}}" >&2; '
+        f'systemctl stop {unit}.service >/dev/null 2>&1 || true; rm -f "$D.activate"; exit "$rc"; }}',
         'i=0; while [ ! -s "$D.pid" ] && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done',
         'echo "activation started (pid $(cat "$D.pid" 2>/dev/null || echo ?))"',
     ]
@@ -181,7 +192,8 @@ def follow_command(deploy_id: str, wait: float = 10) -> str:
     return "; ".join(
         [
             DEPLOY_STATE_FUNCTION,
-            f"n=0; while [ ! -e {d}.status ] && [ ! -e {d}.rolled-back ] && [ $n -lt {rounds} ]; do "
+            f"n=0; while [ -e {d}.activate ] && [ ! -e {d}.status ] && [ ! -e {d}.rolled-back ] "
+            f"&& [ $n -lt {rounds} ]; do "
             "sleep 0.2; n=$((n + 1)); done",
             f"if [ -e {d}.activate ]; then echo state=$(st {deploy_id}); else echo state=none; fi",
             f"echo status=$(cat {d}.status 2>/dev/null)",

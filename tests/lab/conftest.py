@@ -56,16 +56,21 @@ def copy_example_lab(target: Path) -> Path:
 
 @contextmanager
 def running_copy(
-    factory: pytest.TempPathFactory, name: str, prepare: Callable[[Path], None] | None = None
+    factory: pytest.TempPathFactory,
+    name: str,
+    prepare: Callable[[Path], None] | None = None,
+    machines: list[str] | None = None,
+    init: str = "sh",
 ) -> Iterator[Path]:
     """A private copy of the example lab with its hosts up (skips without root, sshd or nix).
 
     `with running_copy(tmp_path_factory, "deploy") as path: ...`; `prepare(path)` runs before
-    `lab up` (e.g. `git init`); the hosts are stopped and purged afterwards.
+    `lab up` (e.g. `git init`); the hosts are stopped and purged afterwards. `machines` and `init`
+    go to `lab_up` (`init="systemd"` also skips where systemd cannot boot a host).
     """
     from elenta.nix import nix_available
 
-    reason = lab_unavailable() or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
+    reason = lab_unavailable(init) or (None if nix_available() else "nix (Debian's nix-bin) is not installed")
     if reason:
         pytest.skip(reason)
     with pytest.MonkeyPatch.context() as mp:
@@ -74,7 +79,7 @@ def running_copy(
         path = copy_example_lab(factory.mktemp(name) / "lab")
         if prepare is not None:
             prepare(path)
-        lab_up(load_lab(path))
+        lab_up(load_lab(path), machines, init=init)
         try:
             yield path
         finally:

@@ -16,7 +16,7 @@ import pytest
 from pyinfra.api import OperationError
 
 from elenta.facts.nixos import NixosSystem, nixos_system_command, parse_nixos_system
-from elenta.nixos.decision import confirm_command
+from elenta.nixos.decision import confirm_command, rollback_now_command
 from elenta.operations import nixos
 from tests.operations.harness import FakeHost, run_operation
 
@@ -79,7 +79,7 @@ def test_activate_command_shape(action: str, sets_profile: bool, activates: str,
     assert "setsid nohup sh -c 'exec sh /run/elenta/d1.activate'" in command  # detached from SSH
     assert "systemd-run" in command  # on a host that runs systemd, as nixos-rebuild does
     script = "\n".join(nixos.activation_script(system, action, 30))
-    assert ("sleep 30" in script) is watchdog  # the watchdog counts from the END of activation
+    assert ('[ "$n" -lt 30 ]' in script) is watchdog  # the watchdog counts from the END of activation
     assert script.index("switch-to-configuration") < script.index('echo 0 > "$D.status"')
     assert 'sh "$D.rollback"' in script  # activation failure rolls back at once
     rollback = " ".join(nixos.rollback_script(action))
@@ -96,6 +96,18 @@ def test_confirm_command_checks_then_claims_or_rolls_back() -> None:
     assert "exec sh /run/elenta/d9.rollback" in command and "exit 4" in command
     assert "exit 3" in command  # the watchdog won the race
     assert "timeout" not in confirm_command("d9")
+
+
+def test_a_refused_unit_starts_no_activation_but_a_rollback_still_runs() -> None:
+    """Only systemd-run can fail to launch (tests/lab/test_activation_systemd.py shows it for real)."""
+    activate = nixos.activate_command("/nix/store/aaaa-nixos-system-dns", "test", "d1", 30)
+    refused = activate.split("--unit=elenta-activate-d1", 1)[1]
+    assert "|| { rc=$?; why=$(journalctl --sync" in refused  # the why, from the journal
+    assert "systemctl stop elenta-activate-d1.service" in refused and 'rm -f "$D.activate"' in refused
+    assert "[ -e /run/elenta/d1.activate ] &&" in nixos.follow_command("d1")  # `none` at once
+    for command in (rollback_now_command("d1"), confirm_command("d1", [("false", 1)])):
+        fallback = command.split("--unit=elenta-rollback-d1", 1)[1].split(" || ", 1)[1]
+        assert fallback.startswith("{ setsid nohup sh -c 'exec sh /run/elenta/d1.rollback"), fallback
 
 
 def test_compliance_columns() -> None:
