@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from elenta.lab.keys import known_hosts_entry
-from elenta.lab.state import lab_state
+from elenta.lab.state import HostRecord, lab_state
 from elenta.lookup import lookup_address
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
@@ -131,14 +131,17 @@ def select_machines(lab: Lab, selection: Selection | dict | None) -> list[str]:
     return [m for m in pool if m in chosen]
 
 
-def ssh_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
+def ssh_data(
+    lab: Lab, machine: str, *, no_dns: bool, lab_hosts: dict[str, HostRecord] | None = None
+) -> dict[str, Any]:
     """pyinfra connection data for one machine, and the resolved target (`elenta_ssh`).
 
     A host `elenta lab up` started is reached hermetically (the lab key and known_hosts, root);
-    any other machine as the user reaches it (`lab_ssh_target`).
+    any other machine as the user reaches it (`lab_ssh_target`). `lab_hosts`: the lab's running
+    hosts when already read (`lab_state(lab).records()`).
     """
     state = lab_state(lab)
-    record = state.records().get(machine)
+    record = (state.records() if lab_hosts is None else lab_hosts).get(machine)
     # A lab host stays one while it is down (`lab down` keeps its disk): never the user's ssh.
     if record is not None or (state.key.exists() and state.host_dir(machine).is_dir()):
         port = record.port if record is not None else lab.cadaster.machines[machine].ssh.port
@@ -231,8 +234,14 @@ def _pinned_known_hosts(lab: Lab, machine: str, hostname: str, port: int, key: s
     return path
 
 
-def host_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
-    """Everything a deploy needs to know about one machine (connection data + elenta_* keys)."""
+def host_data(
+    lab: Lab, machine: str, *, no_dns: bool, shared: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything a deploy needs to know about one machine (connection data + elenta_* keys).
+
+    `shared`: what is the same for every machine, read once for many (`shared_host_data(lab)`).
+    """
+    shared = shared or shared_host_data(lab)
     spec = lab.cadaster.machines[machine]
     data: dict[str, Any] = {}
     for hp in lab.placements.get(machine, []):
@@ -242,8 +251,8 @@ def host_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
     except KeyError:
         mac = None
     return {
-        **ssh_data(lab, machine, no_dns=no_dns),
-        "elenta_lab": str(lab.root.resolve()),
+        **ssh_data(lab, machine, no_dns=no_dns, lab_hosts=shared["lab_hosts"]),
+        "elenta_lab": shared["elenta_lab"],
         "elenta_machine": machine,
         "elenta_kind": spec.kind,
         "elenta_config": lab.host_config(machine),
@@ -252,6 +261,16 @@ def host_data(lab: Lab, machine: str, *, no_dns: bool) -> dict[str, Any]:
         "elenta_subsystems": machine_subsystems(lab, machine),
         "elenta_mac": mac,
         "elenta_data": data,
+        "elenta_constellations": shared["elenta_constellations"],
+    }
+
+
+def shared_host_data(lab: Lab) -> dict[str, Any]:
+    """What `host_data` gives every machine alike: the lab folder, the constellations as data, and
+    the hosts `elenta lab up` runs (read once for a whole inventory, not once per machine)."""
+    return {
+        "lab_hosts": lab_state(lab).records(),
+        "elenta_lab": str(lab.root.resolve()),
         "elenta_constellations": {
             loaded.name: loaded.model.model_dump(mode="json", by_alias=True) for loaded in lab.constellations
         },
@@ -272,8 +291,9 @@ def inventory_groups(
     `local="toto"`: this machine plays toto, as pyinfra's `@local` (no SSH; `elenta dns apply --local`).
     """
     groups: dict[str, list[tuple[str, dict[str, Any]]]] = {"all": []}
+    shared = shared_host_data(lab)
     for machine in select_machines(lab, select):
-        data = host_data(lab, machine, no_dns=no_dns)
+        data = host_data(lab, machine, no_dns=no_dns, shared=shared)
         entry = ("@local" if machine == local else lab.canon(machine), data)
         names = ["all"]
         names += [group_name("role", r) for r in data["elenta_roles"]]

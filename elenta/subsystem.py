@@ -146,6 +146,9 @@ class Subsystem:
     nixos_part: ClassVar[str | None] = None
     host_part: ClassVar[str | None] = None
     provides: ClassVar[dict[str, str]] = {}
+    check_waits: ClassVar[bool] = False
+    """Its `check` mostly waits for other programs (`named-checkzone`): `validate_lab` starts it
+    first, on a thread of its own, and checks the other subsystems meanwhile."""
 
     # -- the model and the plan -----------------------------------------------------------
 
@@ -154,8 +157,18 @@ class Subsystem:
         return self.role_flag is not None and role_asks(lab, machine, self.role_flag)
 
     def artifacts(self, lab: Lab) -> Iterable[Artifact]:
-        """The files this subsystem adds to the plan: `Artifact(self.name, machine, path, bytes)`."""
-        return _attribute(self.render)(lab) if self.render else ()
+        """The files this subsystem adds to the plan: `Artifact(self.name, machine, path, bytes)`.
+
+        Rendered once per loaded lab (its check and the plan both ask; a lab does not change once
+        loaded); a rendering that raises is not kept, and raises again when asked again.
+        """
+        if not self.render:
+            return ()
+        key = f"_elenta_artifacts:{self.name}:{self.render}"
+        rendered = vars(lab).get(key)
+        if rendered is None:
+            rendered = vars(lab)[key] = tuple(_attribute(self.render)(lab))
+        return rendered
 
     def check(self, lab: Lab) -> list[Fault]:
         """Faults `elenta check` reports for this subsystem (naming file and key).

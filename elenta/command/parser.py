@@ -11,6 +11,7 @@ import argparse
 import difflib
 import inspect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -177,8 +178,14 @@ def exit_codes_text() -> str:
     return "exit codes:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in TABLE)
 
 
-def build_parser(collection: Collection) -> argparse.ArgumentParser:
-    """The whole command line: `build_parser(namespace).parse_args(["machines", "--json"])`."""
+def build_parser(collection: Collection, words: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line: `build_parser(namespace).parse_args(["machines", "--json"])`.
+
+    With `words` (the command line about to be parsed), only the commands named there get their
+    arguments; the others are listed with their summary alone (what `elenta --help` shows),
+    which spares reading every task's signature at each start.
+    """
+    named = None if words is None else set(words)
     parser = ElentaParser(
         prog="elenta",
         description="Run a homelab of NixOS machines, switches and DNS from one source of truth.",
@@ -189,7 +196,10 @@ def build_parser(collection: Collection) -> argparse.ArgumentParser:
     add_common_options(parser, top=True)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", dest="_command")
     for name in collection.task_names:
-        add_task(subparsers, name, collection[name])
+        if named is None or name in named:
+            add_task(subparsers, name, collection[name])
+        else:
+            subparsers.add_parser(name, help=summary(collection[name]))
     return parser
 
 

@@ -64,7 +64,7 @@ def run(argv: list[str], collection: Collection | None = None) -> int:
     """Run one command line (without the program name); return its exit code."""
     if collection is None:
         from elenta.tasks import namespace as collection
-    parser = build_parser(collection)
+    parser = build_parser(collection, argv)
     args, extra = parser.parse_known_args(argv)  # exits 2 on an argument error, 0 after --help
     if extra:
         command = subcommand_parsers(parser).get(getattr(args, "_task", ""), parser)

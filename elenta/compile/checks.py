@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,14 +67,13 @@ def validate_lab(lab: Lab, *, render: bool = True) -> ValidLab:
     for check in CHECKS:
         faults.extend(check(lab, compiled.machines))
     artifacts: list[Artifact] = []
-    for subsystem in subsystems:
-        found = _subsystem_faults(subsystem, lab, render, artifacts, already=bool(faults))
-        # A subsystem's fault at a key already named (by a check, or twice by itself) is the same problem.
-        named = {(f.file, f.key) for f in faults}
-        for fault in found:
-            if (fault.file, fault.key) not in named:
-                faults.append(fault)
-                named.add((fault.file, fault.key))
+    found = _all_subsystem_faults(subsystems, lab, render, artifacts, already=bool(faults))
+    # A subsystem's fault at a key already named (by a check, or twice by itself) is the same problem.
+    named = {(f.file, f.key) for f in faults}
+    for fault in found:
+        if (fault.file, fault.key) not in named:
+            faults.append(fault)
+            named.add((fault.file, fault.key))
     if faults:
         raise CheckError(_unique(faults))
     valid = ValidLab(
@@ -84,6 +84,38 @@ def validate_lab(lab: Lab, *, render: bool = True) -> ValidLab:
     if render:
         vars(lab)[cache_key] = valid
     return valid
+
+
+def _all_subsystem_faults(
+    subsystems: tuple[Subsystem, ...], lab: Lab, render: bool, artifacts: list[Artifact], already: bool
+) -> list[Fault]:
+    """Every subsystem's faults, in registry order, its artifacts added to `artifacts`.
+
+    A subsystem whose check mostly waits for other programs (`Subsystem.check_waits`: DNS and
+    `named-checkzone`) runs on a thread of its own, started first, while the others run here.
+    """
+    waiting = [s for s in subsystems if s.check_waits]
+    found: dict[str, list[Fault]] = {}
+    made: dict[str, list[Artifact]] = {s.name: [] for s in subsystems}
+    with ThreadPoolExecutor(max_workers=max(1, len(waiting))) as pool:
+        started = {
+            s.name: pool.submit(_subsystem_faults, s, lab, render, made[s.name], already=False)
+            for s in waiting
+        }
+        for subsystem in subsystems:
+            if subsystem.name not in started:
+                seen = already or any(found.values())
+                found[subsystem.name] = _subsystem_faults(subsystem, lab, render, made[subsystem.name], seen)
+        for name, future in started.items():
+            try:
+                found[name] = future.result()
+            except Exception:
+                if not (already or any(found.values())):
+                    raise  # as `_subsystem_faults` does: a bug shows unless a fault explains it
+                found[name] = []
+    for subsystem in subsystems:
+        artifacts.extend(made[subsystem.name])
+    return [fault for s in subsystems for fault in found[s.name]]
 
 
 def _subsystem_faults(

@@ -22,22 +22,13 @@ import shlex
 from typing import Any
 
 from elenta.nixos.decision import DEPLOY_STATE_FUNCTION, RUN_DIR, UNDECIDED
-from elenta.nixos.paths import BOOT_ENTRY_SYSTEM, BOOTED, CURRENT, PROFILE
+from elenta.nixos.paths import BOOT_ENTRY_SYSTEM, BOOTED, CURRENT, PROFILE, PROFILES
 
 # The lab revision each system was deployed from, one file per system (`<dir>/<store basename>`):
 # recorded beside the system by the deploy, so builds stay pure and a rollback finds its revision.
 REVISIONS = "/var/lib/elenta/revisions"
 
-KEYS = (
-    "current",
-    "booted",
-    "next_boot",
-    "profile_system",
-    "profile_link",
-    "generations",
-    "version",
-    "deployed_revision",
-)
+KEYS = ("current", "booted", "next_boot", "profile_link", "version", "deployed_revision")
 
 
 def nixos_system_command(desired: str | None = None, deploy_id: str | None = None) -> str:
@@ -55,18 +46,18 @@ def nixos_system_command(desired: str | None = None, deploy_id: str | None = Non
         d = shlex.quote(deploy_id)
         lines += [
             f"if [ -e {RUN_DIR}/{d}.activate ]; then echo deploy=$(st {d}); fi",
-            f"echo reason=$(head -n 1 {RUN_DIR}/{d}.reason 2>/dev/null)",
+            f'r=; {{ read -r r < {RUN_DIR}/{d}.reason; }} 2>/dev/null; echo "reason=$r"',
         ]
     lines += [
-        f"echo current=$(readlink {CURRENT} 2>/dev/null)",
-        f"echo booted=$(readlink {BOOTED} 2>/dev/null)",
+        f"c=$(readlink {CURRENT} 2>/dev/null); echo current=$c",
+        # booted, the profile and each generation's link, named, in one program started
+        f"find {BOOTED} {PROFILES} -maxdepth 1 -type l \\( -path {BOOTED} -printf 'booted=%l\\n' "
+        f"-o -path {PROFILE} -printf 'profile_link=%l\\n' "
+        "-o -name 'system-*-link' -printf 'link=%f %l\\n' \\) 2>/dev/null",
         f"echo next_boot=$({BOOT_ENTRY_SYSTEM})",
-        f"echo profile_system=$(readlink -f {PROFILE} 2>/dev/null)",
-        f"echo profile_link=$(readlink {PROFILE} 2>/dev/null)",
-        "echo generations=$(ls /nix/var/nix/profiles 2>/dev/null"
-        " | sed -n 's/^system-\\([0-9]*\\)-link$/\\1/p' | sort -n | tr '\\n' ' ')",
-        "echo version=$(nixos-version --json 2>/dev/null | tr -d '\\n')",
-        f'echo deployed_revision=$(cat {REVISIONS}/"$(basename "$(readlink {CURRENT})")" 2>/dev/null)',
+        f'v=; {{ read -r v < "{REVISIONS}/${{c##*/}}"; }} 2>/dev/null; echo "deployed_revision=$v"',
+        # what NixOS itself records, asked only when no deploy of elenta recorded the revision
+        "if [ -z \"$v\" ]; then echo version=$(nixos-version --json 2>/dev/null | tr -d '\\n'); fi",
     ]
     if desired:
         quoted = shlex.quote(desired)
@@ -78,16 +69,23 @@ def parse_nixos_system(output: list[str]) -> dict[str, Any]:
     """Turn the command's `key=value` lines into the fact's dict (see the module docstring)."""
     raw = {k: "" for k in (*KEYS, "desired_present", "deploy", "reason")}
     deploys: dict[str, str] = {}
+    links: dict[str, str] = {}  # the profile's generations: `system-3-link` -> its system
     for line in output:
         key, sep, value = line.partition("=")
         if sep and key == "pending":
             deploy, _, state = value.strip().partition(" ")
             if state in UNDECIDED:
                 deploys[deploy] = state
+        elif sep and key == "link":
+            name, _, target = value.strip().partition(" ")
+            links[name] = target
         elif sep and key in raw:
             raw[key] = value.strip()
-    generations = [int(g) for g in raw["generations"].split() if g.isdigit()]
+    numbers = [n[7:-5] for n in links if n.startswith("system-") and n.endswith("-link")]
+    generations = sorted(int(n) for n in numbers if n.isdigit())
     link = raw["profile_link"]
+    # What the profile resolves to (`readlink -f`): its generation's system, or the path it names.
+    profile_system = links.get(link.removeprefix(f"{PROFILES}/"), link)
     generation = None
     if link.startswith("system-") and link.endswith("-link") and link[7:-5].isdigit():
         generation = int(link[7:-5])
@@ -101,7 +99,7 @@ def parse_nixos_system(output: list[str]) -> dict[str, Any]:
         "current": raw["current"] or None,
         "booted": raw["booted"] or None,
         "next_boot": raw["next_boot"] or None,
-        "profile_system": raw["profile_system"] if raw["profile_system"].startswith("/nix/store/") else None,
+        "profile_system": profile_system if profile_system.startswith("/nix/store/") else None,
         "profile_generation": generation,
         "generations": generations,
         "revision": revision,

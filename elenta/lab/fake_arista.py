@@ -20,9 +20,9 @@ import re
 from typing import Any
 
 if __package__:
-    from .fake_common import dotted_mac, keep_extra
+    from .fake_common import keep_extra, mac_rows, negation, saved_state
 else:  # imported by switch_emulator.py run as a file: this folder is on sys.path
-    from fake_common import dotted_mac, keep_extra  # type: ignore[no-redef]
+    from fake_common import keep_extra, mac_rows, negation, saved_state  # type: ignore[no-redef]
 
 EXTRA_LINES = re.compile(
     r"^(spanning-tree (portfast|bpduguard|bpdufilter|cost|port-priority)|storm-control )"
@@ -136,24 +136,17 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any, sn
         def do_show(self, *args: str) -> None:
             """`show startup-config`, `show mac address-table`, else as fake-switches."""
             if args[:1] == ("startup-config",):
-                conf = self.switch_configuration
-                now = (conf.vlans[:], conf.ports[:])
-                conf.vlans[:], conf.ports[:] = saved(conf)
-                try:
+                with saved_state(self.switch_configuration, saved):
                     self._show_running_config()
-                finally:
-                    conf.vlans[:], conf.ports[:] = now
             elif args[:2] == ("mac", "address-table"):
                 self.write_line("          Mac Address Table")
                 self.write_line("------------------------------------------------------------------")
                 self.write_line("")
                 self.write_line("Vlan    Mac Address       Type        Ports      Moves   Last Move")
                 self.write_line("----    -----------       ----        -----      -----   ---------")
-                for port_name, mac in sorted(macs.items()):
-                    port = self.switch_configuration.get_port_by_partial_name(port_name)
-                    vlan = (port.access_vlan if port is not None else None) or 1
+                for vlan, mac, port_name in mac_rows(self.switch_configuration, macs):
                     self.write_line(
-                        f"{vlan:>4}    {dotted_mac(mac)}    DYNAMIC     {port_name}       1       0:00:10 ago"
+                        f"{vlan:>4}    {mac}    DYNAMIC     {port_name}       1       0:00:10 ago"
                     )
                 self.write_line(f"Total Mac Addresses for this criterion: {len(macs)}")
             else:
@@ -229,9 +222,7 @@ def arista_core(port_names: list[str], behaviour: Any, save: Any, saved: Any, sn
         """Interface mode with what an access or trunk port of a homelab needs."""
 
         def parse_and_execute_command(self, line: str) -> bool:
-            text = " ".join(line.split())
-            negated = text.startswith("no ")
-            body = text[3:] if negated else text
+            body, negated = negation(line)
             port = self.port
             words = body.split()
             if EXTRA_LINES.match(body):

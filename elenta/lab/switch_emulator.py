@@ -45,9 +45,9 @@ from pathlib import Path
 from types import TracebackType
 
 if __package__:
-    from .fake_common import dotted_mac, keep_extra
+    from .fake_common import Faults, dotted_mac, keep_extra, negation, saved_state
 else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
-    from fake_common import dotted_mac, keep_extra  # type: ignore[no-redef]
+    from fake_common import Faults, dotted_mac, keep_extra, negation, saved_state  # type: ignore[no-redef]
 
 DEFAULT_MODEL = "cisco_2960_24TT_L"
 
@@ -74,8 +74,19 @@ class Behaviour:
 
 
 JUNIPER_MODELS = ("juniper_ex2200_24t", "juniper_ex2300_24t")  # NETCONF over SSH, see fake_juniper.py
-MODELS = ("cisco_generic", "cisco_2960_24TT_L", "cisco_2960_48TT_L", "arista_7048t", *JUNIPER_MODELS)
+MODELS = (
+    "cisco_generic",
+    "cisco_2960_24TT_L",
+    "cisco_2960_48TT_L",
+    "arista_7048t",
+    "dell_n4032",
+    *JUNIPER_MODELS,
+)
 ARISTA_PORTS = {"arista_7048t": [f"Ethernet{n}" for n in range(1, 53)]}
+DELL_PORTS = {  # fake-switches' `dell10g_generic` (DNOS 6 CLI) with a Dell N4032's ports
+    "dell_n4032": [f"tengigabitethernet 1/0/{n}" for n in range(1, 25)]
+    + [f"fortygigabitethernet 1/1/{n}" for n in range(1, 3)],
+}
 
 
 def _core_class(model: str, behaviour: Behaviour) -> type:
@@ -93,9 +104,6 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
         "cisco_2960_24TT_L": cisco_core.Cisco2960_24TT_L_SwitchCore,
         "cisco_2960_48TT_L": cisco_core.Cisco2960_48TT_L_SwitchCore,
     }
-    pattern = re.compile(behaviour.reject) if behaviour.reject else None
-    cut_pattern = re.compile(behaviour.cut) if behaviour.cut else None
-    ignore_pattern = re.compile(behaviour.ignore) if behaviour.ignore else None
     minute = behaviour.minute
     macs = sorted(set(behaviour.macs))  # (port, MAC) rows: an uplink learns several MACs
     extra_lines = re.compile(
@@ -115,9 +123,7 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
 
         def parse_and_execute_command(self, line: str) -> bool:
             """An extra line is stored (or removed with `no`) in the port; others as before."""
-            text = " ".join(line.split())
-            negated = text.startswith("no ")
-            body = text[3:] if negated else text
+            body, negated = negation(line)
             if extra_lines.match(body):
                 keep_extra(self.port, body, negated)
                 return True
@@ -197,13 +203,8 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
                 self.write_line("")
                 self.write_line(f"Total entries displayed: {len(behaviour.lldp)}")
             elif args[:1] == ("startup-config",):
-                conf = self.switch_configuration
-                running = (conf.vlans[:], conf.ports[:])
-                conf.vlans[:], conf.ports[:] = _state_of_saved(conf)
-                try:
+                with saved_state(self.switch_configuration, _state_of_saved):
                     self.show_run()
-                finally:
-                    conf.vlans[:], conf.ports[:] = running
             else:
                 super().do_show(*args)
 
@@ -221,29 +222,15 @@ def _core_class(model: str, behaviour: Behaviour) -> type:
                 self.write_line(f"{vlan:>4}    {dotted_mac(mac)}    DYNAMIC     {short}")
             self.write_line(f"Total Mac Addresses for this criterion: {len(macs)}")
 
+    refusal = (" " * 24 + "^", "% Invalid input detected at '^' marker.", "")
+    faults = Faults(behaviour, ConfigCommandProcessor, refusal)
+
     class RejectingShellSession(cisco_core.CiscoShellSession):
-        """Answers a configuration line matching the reject pattern with an IOS error."""
+        """An IOS session answering the faults (`--reject`, `--ignore`, `--cut`) first."""
 
         def receive(self, line: str) -> bool:
-            """One typed line: refused if it matches in configuration mode, else processed."""
-            processor = self.command_processor
-            in_config = False
-            while processor.sub_processor is not None:
-                processor = processor.sub_processor
-                in_config = in_config or isinstance(processor, ConfigCommandProcessor)
-            if ignore_pattern is not None and in_config and ignore_pattern.search(line):
-                processor.show_prompt()  # accepted without a word, and not applied
-                return True
-            if pattern is not None and in_config and pattern.search(line):
-                processor.write_line("                        ^")
-                processor.write_line("% Invalid input detected at '^' marker.")
-                processor.write_line("")
-                processor.show_prompt()
-                return True
-            still = super().receive(line)
-            if cut_pattern is not None and in_config and cut_pattern.search(line):
-                return False  # the change cut the session it came on
-            return still
+            """One typed line: refused, ignored or cut when it matches in configuration mode."""
+            return faults.receive(self, line, super().receive)
 
     class PatchedCore(bases[model]):  # type: ignore[misc, valid-type]
         """The model's core with the completed command tree and the fault-injecting session."""
@@ -321,6 +308,12 @@ def serve(
         else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
             from fake_arista import arista_core  # type: ignore[no-redef]
         core_class = arista_core(ARISTA_PORTS[model], behaviour, _save, _state_of_saved, _state_of)
+    elif model in DELL_PORTS:
+        if __package__:
+            from .fake_dell import dell_core
+        else:  # run as a file (see SwitchEmulator.start): its folder is on sys.path
+            from fake_dell import dell_core  # type: ignore[no-redef]
+        core_class = dell_core(DELL_PORTS[model], behaviour, _save, _state_of_saved)
     else:
         core_class = _core_class(model, behaviour)
     configuration = switch_configuration.SwitchConfiguration(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -162,7 +162,7 @@ class Lab:
         for loaded in self.constellations:
             if name in loaded.model.roles:
                 return loaded.model.roles[name]
-        return Role()
+        return _no_role()
 
     def host_config(self, machine: str) -> str | None:
         """The flake reference of a machine's host configuration, if any."""
@@ -283,3 +283,9 @@ def _resolve(lab: Lab, name: str, loc: Sequence[str | int], collector: FaultColl
         lab.cadaster.resolve(name)
     except KeyError as exc:
         collector.add(loc, exc.args[0])
+
+
+@cache
+def _no_role() -> Role:
+    """The role of an undeclared name: nothing asked (one frozen instance, asked for per machine)."""
+    return Role()

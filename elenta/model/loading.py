@@ -19,7 +19,6 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from elenta.model.errors import Fault, ModelError, key_path
@@ -89,7 +88,9 @@ def _parse(path: Path, suffix: str, text: str) -> Any:
             return tomllib.loads(text)
         if suffix == ".json":
             return json.loads(text, object_pairs_hook=_unique_json_object, parse_constant=_no_constant)
-        return yaml.load(text, Loader=_BoundedLoader)
+        from elenta.model.yaml_text import parse_yaml  # PyYAML is loaded for YAML files only
+
+        return parse_yaml(text)
     except RecursionError:
         raise ModelError.one(path, "(syntax)", f"nested too deeply (at most {MAX_DEPTH} levels)") from None
     except tomllib.TOMLDecodeError as exc:
@@ -102,10 +103,10 @@ def _parse(path: Path, suffix: str, text: str) -> Any:
         raise ModelError.one(path, "(syntax)", str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ModelError.one(path, "(syntax)", f"invalid JSON: {exc}") from None
+    except InvalidYaml as exc:
+        raise ModelError.one(path, "(syntax)", f"invalid YAML: {exc}") from None
     except ValueError as exc:  # a JSON NaN/Infinity (parse_constant)
         raise ModelError.one(path, "(syntax)", f"invalid JSON: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ModelError.one(path, "(syntax)", f"invalid YAML: {' '.join(str(exc).split())}") from None
 
 
 def _evaluate_nix(path: Path) -> Any:
@@ -209,6 +210,10 @@ class DuplicateKey(ValueError):
         self.line = line
 
 
+class InvalidYaml(ValueError):
+    """PyYAML refused the text (the message is PyYAML's, on one line)."""
+
+
 class BadKey(ValueError):
     """A YAML mapping key that is not text (a list, a number, a boolean)."""
 
@@ -220,26 +225,6 @@ def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise DuplicateKey(key)
         out[key] = value
     return out
-
-
-class _BoundedLoader(yaml.SafeLoader):
-    """A safe YAML loader: keys are text and given once per mapping (merge keys `<<` allowed)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise BadKey(f"line {line}: a key must be text, not a {key_node.id}")
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str):
-                raise BadKey(f"line {line}: key {key!r} is {_kind(key)}; keys must be text (quote it)")
-            if key in seen:
-                raise DuplicateKey(key, line)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def validate(model: type[Model], data: dict[str, Any], file: str | Path) -> Model:

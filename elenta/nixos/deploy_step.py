@@ -2,9 +2,10 @@
 
 Before pyinfra runs: one `nix build` for every selected machine with a host configuration (the
 systems go to `<deploy>/systems.json` for the deploy on each host), then the `NixosSystem` fact
-of every host in parallel: an unreachable host is reported and skipped, and in a NixOS-only
-deploy a host already running its system is `unchanged` and never handed to pyinfra; a deploy
-an earlier (killed) run left undecided on a host is reported and waited for.
+of every host in parallel (each host connected to while Nix builds): an unreachable host is
+reported and skipped, and in a NixOS-only deploy a host already running its system is
+`unchanged` and never handed to pyinfra; a deploy an earlier (killed) run left undecided on a
+host is reported and waited for.
 
 After pyinfra (`finish`): every touched host's state is read again, the same one round trip, and
 the table says what the hosts say (`elenta.nixos.settle`).
@@ -20,6 +21,7 @@ from elenta.nixos.build import BuiltSystem, build_systems
 from elenta.nixos.settle import read_settled, truthful, wait_for_leftovers
 from elenta.nixos.status import read_status
 from elenta.pipeline.run import HostResult
+from elenta.pipeline.ssh_ahead import ConnectionsAhead
 from elenta.subsystem import DeployRun
 
 if TYPE_CHECKING:
@@ -46,10 +48,13 @@ def build_step(run: DeployRun) -> dict[str, BuiltSystem]:
     return systems
 
 
-def precheck_step(run: DeployRun, systems: dict[str, BuiltSystem], nixos_only: bool) -> None:
+def precheck_step(
+    run: DeployRun, systems: dict[str, BuiltSystem], nixos_only: bool, ahead: ConnectionsAhead | None = None
+) -> None:
     """Read facts once per host: report what an earlier deploy left undecided on a host (and wait
-    for it), settle the unreachable and (NixOS-only deploys) the compliant."""
-    statuses = read_status({c: run.targets[c] for c in systems}, systems)
+    for it), settle the unreachable and (NixOS-only deploys) the compliant. With `ahead`, on the
+    connections opened while the systems were built."""
+    statuses = read_status({c: run.targets[c] for c in systems}, systems, ahead=ahead)
     blocked = wait_for_leftovers(run.targets, systems, statuses, run.confirm_timeout + 30, run.echo)
     todo = []
     for canon in run.canons:
@@ -78,7 +83,9 @@ def prepare(run: DeployRun) -> None:
         run.canons = with_config(run)
     if run.action == "rollback":
         return
-    precheck_step(run, build_step(run), nixos_only)
+    # Every host is connected to (and logged in to) while Nix builds: the read after costs one command.
+    with ConnectionsAhead({c: run.targets[c] for c in with_config(run)}) as ahead:
+        precheck_step(run, build_step(run), nixos_only, ahead)
 
 
 def finish(run: DeployRun) -> None:

@@ -8,13 +8,21 @@ default entry (systemd-boot: `/boot/loader/loader.conf` names an entry whose `in
 
 from __future__ import annotations
 
-PROFILE = "/nix/var/nix/profiles/system"
+PROFILES = "/nix/var/nix/profiles"
+PROFILE = f"{PROFILES}/system"
 CURRENT = "/run/current-system"
 BOOTED = "/run/booted-system"
 LOADER = "/boot/loader"
-# The system of the boot loader's default entry (systemd-boot), or nothing.
+# The system of the boot loader's default entry (systemd-boot), or nothing. Shell built-ins only:
+# it runs on every host at every deploy and status, where each program started costs the host CPU.
+# Succeeds when there is no loader (`|| :`: the lab's boot script runs under `set -e`).
+_FIRST_DEFAULT = 'if [ "$k" = default ] && [ -n "$v" ]; then e=$v; break; fi'
+_INIT_OF_OPTIONS = (
+    'if [ "$k" = options ]; then case "$v" in *init=*/init*) v=${v##*init=}; v=${v%% *}; '
+    'case "$v" in */init*) echo "${v%/init*}"; break;; esac;; esac; fi'
+)
 BOOT_ENTRY_SYSTEM = (
-    f"e=$(sed -n 's/^default[[:space:]]\\{{1,\\}}//p' {LOADER}/loader.conf 2>/dev/null | head -n 1); "
-    f'if [ -n "$e" ]; then sed -n \'s/^options.*init=\\([^ ]*\\)\\/init.*/\\1/p\' "{LOADER}/entries/$e"'
-    " 2>/dev/null | head -n 1; fi"
+    f'{{ e=; {{ while read -r k v || [ -n "$k" ]; do {_FIRST_DEFAULT}; done < {LOADER}/loader.conf; }} || :; '
+    f'if [ -n "$e" ]; then {{ while read -r k v || [ -n "$k" ]; do {_INIT_OF_OPTIONS}; '
+    f'done < "{LOADER}/entries/$e"; }} || :; fi; }} 2>/dev/null'
 )

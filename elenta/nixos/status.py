@@ -6,8 +6,9 @@ in-process SSH connection and one command per host).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from elenta.report import table
 if TYPE_CHECKING:
     from elenta.inventory import Selection
     from elenta.model.lab import Lab
+    from elenta.pipeline.ssh_ahead import ConnectionsAhead
 
 
 @dataclass
@@ -46,11 +48,21 @@ class HostStatus:
 
 
 def read_fact(
-    target: SshTarget, desired: str | None, deploy_id: str | None = None
+    target: SshTarget,
+    desired: str | None,
+    deploy_id: str | None = None,
+    ahead: ConnectionsAhead | None = None,
 ) -> tuple[dict[str, Any] | None, str | None, float]:
-    """`(facts, error, seconds)` for one host: `read_fact(target, "/nix/store/…")`."""
+    """`(facts, error, seconds)` for one host: `read_fact(target, "/nix/store/…")`.
+
+    With `ahead`, on the connection it opened for this host (see `elenta.pipeline.ssh_ahead`).
+    """
     started = time.monotonic()
-    proc = run_paramiko(target, nixos_system_command(desired, deploy_id), timeout=30)
+    command = nixos_system_command(desired, deploy_id)
+    if ahead is not None and target.name in ahead.targets:
+        proc = ahead.run(target.name, command, timeout=30)
+    else:
+        proc = run_paramiko(target, command, timeout=30)
     seconds = time.monotonic() - started
     if proc.returncode != 0:
         return None, first_error_line(proc.stderr) or f"ssh exited {proc.returncode}", seconds
@@ -63,16 +75,23 @@ def read_status(
     *,
     parallel: int = 64,
     deploy_id: str | None = None,
+    ahead: ConnectionsAhead | None = None,
 ) -> dict[str, HostStatus]:
     """Read every host's facts at once: `read_status({"toto.canon": target}, {"toto.canon": built})`.
 
-    With `deploy_id`, each host's facts also say where that deploy stands on it (`facts["deploy"]`).
+    With `deploy_id`, each host's facts also say where that deploy stands on it (`facts["deploy"]`);
+    with `ahead`, on the connections it opened (while the systems were built).
     """
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))) as pool:
+    with contextlib.ExitStack() as stack:
+        # The threads that opened the connections ahead read on them; else threads of our own.
+        pool = ahead.pool if ahead is not None else None
+        if pool is None:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=max(1, min(parallel, len(targets)))))
         futures = {
-            canon: pool.submit(read_fact, target, desired[canon].path, deploy_id)
+            canon: pool.submit(read_fact, target, desired[canon].path, deploy_id, ahead)
             for canon, target in targets.items()
         }
+        wait(futures.values())
     out = {}
     for canon, future in futures.items():
         facts, error, seconds = future.result()
@@ -120,12 +139,15 @@ def compliance_status(
     from elenta.inventory import Selection
     from elenta.nixos.build import build_systems
     from elenta.pipeline.run import inventory_targets
+    from elenta.pipeline.ssh_ahead import ConnectionsAhead
 
     canons, targets, machines = inventory_targets(lab, selection or Selection(), no_dns)
     canons = [c for c in canons if config or lab.has_system(machines[c])]
-    built = build_systems(lab, [machines[c] for c in canons], config=config)
-    desired = {c: built[machines[c]] for c in canons}
-    return read_status({c: targets[c] for c in canons}, desired)
+    chosen = {c: targets[c] for c in canons}
+    with ConnectionsAhead(chosen) as ahead:  # connected to while Nix builds
+        built = build_systems(lab, [machines[c] for c in canons], config=config)
+        desired = {c: built[machines[c]] for c in canons}
+        return read_status(chosen, desired, ahead=ahead)
 
 
 def status_table(statuses: dict[str, HostStatus]) -> str:

@@ -110,12 +110,29 @@ def remediation_commands(
 
     `remediation_commands(show_run, render_switch(state), CISCO_IOS)`
     """
-    return push_lines(plan_change(running, desired, driver, shutdown_unused=shutdown_unused).remediation)
+    change = plan_change(running, desired, driver, shutdown_unused=shutdown_unused)
+    return push_lines(change.remediation, driver.section_exit)
 
 
-def push_lines(lines: Iterable[str]) -> list[str]:
-    """Configuration lines as sent: without indentation (the CLI tracks the section itself)."""
-    return [line.strip() for line in lines if line.strip()]
+def push_lines(lines: Iterable[str], section_exit: str | None = None) -> list[str]:
+    """Configuration lines as sent: without indentation (the CLI tracks the section itself).
+
+    With `section_exit` (DNOS 6: "exit"), each section's lines are followed by it:
+    `push_lines(["interface Te1/0/1", " shutdown"], "exit") == ["interface Te1/0/1", "shutdown", "exit"]`.
+    """
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        if not line.strip():
+            continue
+        nested = line[:1].isspace()
+        if section_exit and inside and not nested:
+            out.append(section_exit)
+        inside = nested
+        out.append(line.strip())
+    if section_exit and inside:
+        out.append(section_exit)
+    return out
 
 
 def desired_text(lab: Lab, name: str) -> str:
@@ -188,7 +205,7 @@ def _restore(
     if connection.check_config_mode():
         connection.exit_config_mode()
     lines = restore_lines(_read(connection, target), backup_text, target.driver, sections)
-    _push(connection, target, push_lines(lines), stop=False)
+    _push(connection, target, push_lines(lines, target.driver.section_exit), stop=False)
     return restore_lines(_read(connection, target), backup_text, target.driver, sections)
 
 
@@ -343,7 +360,7 @@ def _push_confirm_save(
     """
     target, name = context.target, context.target.name
     try:
-        _push(connection, target, push_lines(change.remediation), session=session)
+        _push(connection, target, push_lines(change.remediation, target.driver.section_exit), session=session)
     except ConfigInvalidException as exc:
         line, reply = _refusal(exc)
         _abort_session(connection, target, session)
@@ -410,7 +427,7 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
         save_backup(lab.state_dir, name, running, "before-rollback")
         session = _arm_revert(connection, target)
         try:
-            _push(connection, target, push_lines(lines), stop=False, session=session)
+            _push(connection, target, push_lines(lines, driver.section_exit), stop=False, session=session)
         except _SESSION_ERRORS as exc:
             raise SwitchPushError(
                 name, None, f"{type(exc).__name__}: {exc}", None, source, _pending(target, session)

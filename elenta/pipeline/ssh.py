@@ -146,8 +146,18 @@ def run_paramiko(target: SshTarget, command: str, *, timeout: float = 30) -> sub
     """
     from elenta.pipeline.ssh_client import connect
 
-    argv = ["paramiko", target.destination, command]
     client, error = connect(target, timeout)
+    return run_on_client(target, client, error, command, timeout=timeout)
+
+
+def run_on_client(
+    target: SshTarget, client: Any, error: str, command: str, *, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` on a connection `connect` opened (or report its `error`), then close it.
+
+    `run_on_client(target, *connect(target), "hostname")`; never raises.
+    """
+    argv = ["paramiko", target.destination, command]
     if client is None:
         return subprocess.CompletedProcess(argv, 255, "", error)
     try:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from elenta.model.errors import Fault, ModelError
 from elenta.switch.hardware import MODEL_PLATFORM, MODELS, PLATFORMS, model_ports
 from elenta.switch.naming import canonical_interface, expand_ports
+from elenta.switch.platforms import DRIVERS
 
 if TYPE_CHECKING:
     from elenta.model.cadaster import Network, Switch
@@ -86,8 +87,11 @@ def switch_table_faults(switch: Switch) -> list[tuple[Key, str]]:
             )
         if port.voice is not None and switch.platform != "cisco_ios":
             faults.append((("ports", name, "voice"), f"a voice VLAN is not supported on {switch.platform}"))
+        driver = DRIVERS[switch.platform]
+        if driver.port_faults is not None:
+            faults += [(("ports", name, *key), message) for key, message in driver.port_faults(port)]
         canonical = canonical_interface(name, switch.platform)
-        if not PORT_NAME.match(canonical):
+        if not _port_name(canonical, driver.name_separator):
             faults.append(
                 (("ports", name), f"{name!r} is not an interface name (letters, digits, '/', '.', ':', '-')")
             )
@@ -109,6 +113,21 @@ def switch_table_faults(switch: Switch) -> list[tuple[Key, str]]:
         if missing:
             faults.append((("owned_ports", index), _no_such_port(switch, missing[0])))
     return faults
+
+
+def _port_name(name: str, separator: str) -> bool:
+    """Whether `name` is an interface name, with the platform's separator after its kind.
+
+    `_port_name("tengigabitethernet 1/0/1", " ")`; `"Te1/0/1 x"` is none.
+    """
+    if PORT_NAME.match(name):
+        return True
+    kind, _, number = name.partition(separator) if separator else (name, "", "")
+    return (
+        bool(number)
+        and re.fullmatch(r"[A-Za-z][A-Za-z-]*", kind) is not None
+        and (re.fullmatch(r"\d[\d/.:]*", number) is not None)
+    )
 
 
 def _no_such_port(switch: Switch, port: str) -> str:

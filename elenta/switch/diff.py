@@ -125,6 +125,12 @@ def plan_change(
     desired = get_hconfig(driver.hier_driver(), desired_text)
     sections = scope.sections(driver) | {child.text for child in desired.children}
     owned_ports = {driver.port_section.format(name=port) for port in scope.ports}
+    if not driver.lists_default_ports:  # a port at its defaults is not shown, yet it is there
+        for child in tuple(desired.children):
+            if driver.is_port_section(child.text):
+                running.add_child(child.text, return_if_present=True)
+        for text in sorted(owned_ports):
+            running.add_child(text, return_if_present=True)
     for child in running.children:  # in the switch's order
         text = child.text
         if text in owned_ports and desired.get_child(equals=text) is None:
@@ -134,7 +140,9 @@ def plan_change(
     unknown = tuple(
         driver.port_of_section(child.text) or child.text
         for child in desired.children
-        if driver.is_physical_port(child.text) and running.get_child(equals=child.text) is None
+        if driver.is_physical_port(child.text)
+        and driver.lists_default_ports
+        and running.get_child(equals=child.text) is None
     )
     workflow = WorkflowRemediation(_scoped(running, sections, driver, desired), desired)
     remediation = lines_of(workflow.remediation_config)
@@ -159,4 +167,8 @@ def restore_lines(
     current = get_hconfig(driver.hier_driver(), current_text)
     backup = get_hconfig(driver.hier_driver(), backup_text)
     target = _scoped(backup, wanted, driver, None)
+    if not driver.lists_default_ports:  # a port missing from the backup was at its defaults
+        for child in current.children:
+            if child.text in wanted and driver.is_port_section(child.text):
+                target.add_child(child.text, return_if_present=True)
     return lines_of(WorkflowRemediation(_scoped(current, wanted, driver, target), target).remediation_config)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hier_config.platforms.driver_base import HConfigDriverBase
 
+    from elenta.model.cadaster import SwitchPort
+
 _SPLIT = re.compile(r"^(?P<kind>[A-Za-z][A-Za-z-]*?)\s*(?P<number>\d[\d/.:]*)$")
 
 # Inside a port, these settings are replaced in place (`switchport access vlan 20` over 10):
@@ -37,10 +39,16 @@ IN_PLACE = (
 
 
 @cache
-def _hier_driver(base: str) -> Callable[[], HConfigDriverBase]:
-    """hier-config's driver `base` ("cisco_ios.driver:HConfigDriverCiscoIOS"), VLANs in place."""
+def _hier_driver(
+    base: str, preprocessor: Callable[[str], str] | None = None, bare_negations: tuple[str, ...] = ()
+) -> Callable[[], HConfigDriverBase]:
+    """hier-config's driver `base` ("cisco_ios.driver:HConfigDriverCiscoIOS"), VLANs in place.
+
+    `preprocessor` turns the platform's text into hier-config's indented form before parsing;
+    a port line of a kind in `bare_negations` is negated without its value.
+    """
     from hier_config import MatchRule
-    from hier_config.models import IdempotentCommandsRule
+    from hier_config.models import IdempotentCommandsRule, NegationSubRule
 
     module, _, name = base.partition(":")
     parent = getattr(import_module(f"hier_config.platforms.{module}"), name)
@@ -55,8 +63,18 @@ def _hier_driver(base: str) -> Callable[[], HConfigDriverBase]:
                         match_rules=(MatchRule(startswith="interface "), MatchRule(startswith=setting))
                     )
                 )
+            for kind in bare_negations:
+                rules.negation_sub.append(
+                    NegationSubRule(
+                        match_rules=(MatchRule(startswith="interface "), MatchRule(startswith=f"{kind} ")),
+                        search=rf"^no {re.escape(kind)} .*$",
+                        replace=f"no {kind}",
+                    )
+                )
             return rules
 
+    if preprocessor is not None:
+        Switch.config_preprocessor = staticmethod(preprocessor)  # type: ignore[method-assign]
     Switch.__name__ = f"{name}Switch"
     return Switch
 
@@ -109,13 +127,26 @@ class SwitchDriver:
     # Short forms of interface names, lower-case, by long form: {"FastEthernet": ("fa", …)}.
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     models: dict[str, HardwareModel] = field(default_factory=dict)  # hardware models, by name
+    # Platforms whose CLI differs from IOS's shape (Dell DNOS 6: `tengigabitethernet 1/0/1`,
+    # flat sections closed by `exit`, ports at their defaults not shown):
+    name_separator: str = ""  # between an interface kind and its number
+    # Turns the configuration text (as read, or as rendered) into hier-config's indented form.
+    config_preprocessor: Callable[[str], str] | None = None
+    section_exit: str | None = None  # sent after a section's lines ("exit")
+    # Prompt text of every configuration sub-mode, where netmiko's driver checks for the top one
+    # only, and by waiting for silence (its Dell driver): then checked by this text, at once.
+    config_prompt: str | None = None
+    lists_default_ports: bool = True  # whether a port at its defaults shows in the configuration
+    bare_negations: tuple[str, ...] = ()  # port lines negated without their value
+    # Faults of a cadaster port the platform cannot configure: (key under the port, message).
+    port_faults: Callable[[SwitchPort], list[tuple[tuple[str, ...], str]]] | None = None
     # NETCONF instead of a CLI (Junos): the configuration is read as XML and compared and shown
     # as `set` lines (`elenta.switch.junos`), changed in the candidate and committed.
     netconf: bool = False
 
     def hier_driver(self) -> HConfigDriverBase:
         """The hier-config driver for this platform, with VLAN settings replaced in place."""
-        return _hier_driver(self.hier_config_base)()
+        return _hier_driver(self.hier_config_base, self.config_preprocessor, self.bare_negations)()
 
     def is_physical_port(self, section: str) -> bool:
         """Whether a top-level section text names a physical port: `is_physical_port("interface Fa0/1")`."""
@@ -130,7 +161,7 @@ class SwitchDriver:
         if match is None:
             return name
         long = self.short_forms().get(match["kind"].lower())
-        return f"{long}{match['number']}" if long else name
+        return f"{long}{self.name_separator}{match['number']}" if long else name
 
     def short_forms(self) -> dict[str, str]:
         """Every accepted spelling (lower-case) of an interface kind, to its long form."""

@@ -6,9 +6,11 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import cache
 
-from netmiko import BaseConnection, ConnectHandler
+from netmiko import BaseConnection
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoBaseException, NetmikoTimeoutException
+from netmiko.ssh_dispatcher import ssh_dispatcher
 from paramiko.ssh_exception import SSHException
 
 from elenta.exitcodes import UNREACHABLE
@@ -88,6 +90,27 @@ def probe(target: SwitchTarget) -> None:
     raise SwitchConnectionError(f"switch {target}: {reason}")
 
 
+@cache
+def _connection_class(device_type: str, prompt: str | None) -> type[BaseConnection]:
+    """netmiko's class for the platform (as `ConnectHandler` picks it).
+
+    Where the platform names the prompt of its configuration sub-modes (`config_prompt`), the
+    configuration mode is checked by that prompt, from any sub-mode, instead of netmiko's wait
+    for two seconds of silence (its Dell DNOS 6 driver): `_connection_class("dell_os6", ")#")`.
+    """
+    base: type[BaseConnection] = ssh_dispatcher(device_type)
+    if prompt is None:
+        return base
+
+    class PromptChecked(base):  # type: ignore[misc, valid-type]
+        def check_config_mode(
+            self, check_string: str = prompt, pattern: str = r"[>#]", force_regex: bool = False
+        ) -> bool:
+            return bool(super().check_config_mode(check_string=check_string, pattern=pattern))
+
+    return PromptChecked
+
+
 @contextmanager
 def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
     """An enabled netmiko session, closed on exit: `with open_session(target) as conn: ...`.
@@ -98,7 +121,7 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
     probe(target)
     timeout = target.timeout
     try:
-        connection = ConnectHandler(
+        connection = _connection_class(target.driver.netmiko_device_type, target.driver.config_prompt)(
             device_type=target.driver.netmiko_device_type,
             host=target.host,
             port=target.port,
@@ -114,6 +137,11 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
             use_keys=False,
             allow_agent=False,
         )
+    except ValueError:  # netmiko enables while preparing the session (Dell DNOS 6)
+        raise SwitchConnectionError(
+            f"switch {target}: enable refused (wrong enable secret? "
+            f"machines.{target.name}.switch.credentials)"
+        ) from None
     except NetmikoAuthenticationException:
         raise SwitchConnectionError(
             f"switch {target}: login refused for user {target.credentials.username!r}"

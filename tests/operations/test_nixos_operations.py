@@ -132,3 +132,32 @@ def test_rollback_restores_data_before_the_previous_system() -> None:
     text = " ".join(lines)
     assert "ELENTA_BACKUP=/var/lib/elenta/backups/d.tar.gz sh -c" in text
     assert text.index("ELENTA_BACKUP=") < text.index("switch-to-configuration")
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_boot_entry_system_reads_the_default_entry_with_builtins(tmp_path: Path, shell: str) -> None:
+    """What the host boots next, read as systemd-boot writes it; nothing (and success, even under
+    `set -e`, as the lab's boot script runs it) without a loader or an entry."""
+    import subprocess
+
+    from elenta.nixos.paths import BOOT_ENTRY_SYSTEM, LOADER
+
+    loader = tmp_path / "loader"
+    script = BOOT_ENTRY_SYSTEM.replace(LOADER, str(loader))
+
+    def read() -> str:
+        run = subprocess.run(
+            [shell, "-ec", f'sys=$({script}); echo "[$sys]"'], capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert read() == "[]"
+    (loader / "entries").mkdir(parents=True)
+    (loader / "loader.conf").write_text("timeout 5\ndefault nixos-generation-3.conf\n")
+    assert read() == "[]"
+    (loader / "entries" / "nixos-generation-3.conf").write_text(
+        # no newline at the end
+        "title NixOS\nlinux /x\noptions init=/nix/store/abc-nixos-system-dns/init loglevel=4"
+    )
+    assert read() == "[/nix/store/abc-nixos-system-dns]"
