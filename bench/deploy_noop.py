@@ -6,7 +6,9 @@ For each size a lab of N machines (loopback 127.0.10.x, roles of the example fla
 and deployed once; then, with every host already in compliance, it times (median of --repeat):
   - elenta:        `run_deploy(lab, "test")` in process: evaluate/build check, then the batched fact
                    read on every host at once (one connection and one command per host);
-  - elenta CLI:    `elenta deploy --no-dns` as a user runs it (Python start-up, ~2-3 s here, included);
+  - elenta CLI:    `elenta deploy --no-dns` as a user runs it (Python start-up and imports included;
+                   elenta is byte-compiled first, as `pip install` leaves it, so a shell with
+                   PYTHONDONTWRITEBYTECODE set does not time the compiling of every changed module);
   - seq loop:      `for h in hosts; do ssh h '<the same fact command>'; done` (what `just` recipes did);
   - par loop:      the same with `&` and `wait`.
 and prints the ratios loop / elenta, then the client CPU time of each (this process and its
@@ -139,6 +141,7 @@ def main() -> None:
     reason = lab_unavailable()
     if reason or not shutil.which("nix"):
         raise SystemExit(f"cannot run: {reason or 'nix is not installed'}")
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "elenta")], check=True)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"no-op deploy, median of {args.repeat}, {os.cpu_count()} cores, load average {load}")
     header = f"{'hosts':>5}  {'elenta':>7}  {'CLI':>6}  {'seq loop':>8}  {'par loop':>8}"

@@ -25,6 +25,8 @@ from elenta.model.settings import settings_path
 from elenta.pipeline.ssh import SshTarget
 from elenta.pipeline.ssh_resolve import SshPins, pyinfra_config, resolve_target
 
+ENV_LOCAL = "ELENTA_LOCAL"
+
 
 class SelectionError(ElentaError):
     """A `--canon`, `--role` or `--tag` that names nothing in the lab."""
@@ -281,17 +283,18 @@ def group_name(prefix: str, name: str) -> str:
 
 
 def inventory_groups(
-    lab: Lab, *, no_dns: bool = False, select: Selection | dict | None = None
+    lab: Lab, *, no_dns: bool = False, select: Selection | dict | None = None, local: str | None = None
 ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """pyinfra groups for the lab: `all`, `role_<r>`, `tag_<t>`, `kind_<k>`, each `[(canon, data)]`.
 
-    `inventory_groups(load_lab("examples/lab"), no_dns=True)["role_dns"][0][0] == "toto.canon"`
+    `inventory_groups(load_lab("examples/lab"), no_dns=True)["role_dns"][0][0] == "toto.canon"`;
+    `local="toto"`: this machine plays toto, as pyinfra's `@local` (no SSH; `elenta dns apply --local`).
     """
     groups: dict[str, list[tuple[str, dict[str, Any]]]] = {"all": []}
     shared = shared_host_data(lab)
     for machine in select_machines(lab, select):
         data = host_data(lab, machine, no_dns=no_dns, shared=shared)
-        entry = (lab.canon(machine), data)
+        entry = ("@local" if machine == local else lab.canon(machine), data)
         names = ["all"]
         names += [group_name("role", r) for r in data["elenta_roles"]]
         names += [group_name("tag", t) for t in data["elenta_tags"]]
@@ -302,7 +305,8 @@ def inventory_groups(
 
 
 def inventory_from_env(default_lab: Path | None = None) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    """The groups for a pyinfra inventory file, from `ELENTA_LAB`, `ELENTA_NO_DNS`, `ELENTA_SELECT`.
+    """The groups for a pyinfra inventory file, from `ELENTA_LAB`, `ELENTA_NO_DNS`, `ELENTA_SELECT`
+    and `ELENTA_LOCAL` (the machine this deployer plays as `@local`, see `inventory_groups`).
 
     `globals().update(inventory_from_env(Path("examples/lab")))` in `inventories/lab.py`.
     """
@@ -315,4 +319,5 @@ def inventory_from_env(default_lab: Path | None = None) -> dict[str, list[tuple[
         load_lab(Path(folder)),
         no_dns=os.environ.get("ELENTA_NO_DNS", "") not in ("", "0"),
         select=json.loads(os.environ.get("ELENTA_SELECT") or "null"),
+        local=os.environ.get(ENV_LOCAL) or None,
     )

@@ -22,9 +22,11 @@ registered by one line in pyproject.toml (an entry point, so a separate distribu
     nfs = "elenta.nfs.subsystem:subsystem"
 
 or, without packaging (tests, a subsystem in progress), by naming its module in `ELENTA_PLUGINS`
-(comma-separated, `module` or `module:attribute`; the attribute defaults to `subsystem`):
+(comma-separated, `module` or `module:attribute`; the attribute defaults to `subsystem`); a word
+`-name` leaves a registered subsystem out (its artifacts and its parts of the others with it):
 
     ELENTA_PLUGINS=tests.plugins.motd.subsystem elenta plan
+    ELENTA_PLUGINS=-dns,-dhcp elenta plan
 
 `registered()` gives them in deploy order. A subsystem module imports nothing heavy at its top:
 `elenta --help` imports it to list the subsystem's tasks, and nothing else of the subsystem.
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 
     from elenta.compile.artifacts import Artifact
     from elenta.compile.drift import Drift
+    from elenta.compile.merge import Contribution
     from elenta.compile.plan import Plan
     from elenta.inventory import Selection
     from elenta.model.lab import Lab
@@ -119,7 +122,13 @@ class Subsystem:
     - `role_flag`: the role field that asks for it (`dns = true`);
     - `drift_module`: a module with `PROBE` (section -> shell command), `read_sections(sections)`
       and `compare(plan, machine, facts, revision)`;
-    - `steps`: a module with any of `check(run)`, `prepare(run)`, `finish(run)` for the pipeline.
+    - `steps`: a module with any of `check(run)`, `prepare(run)`, `finish(run)` for the pipeline;
+    - `nixos_part`: `"module:function"`, `(lab, machine) -> [Contribution]`, its part of a NixOS
+      machine's module (DNS: Knot; NFS: the server; firewall: `networking.firewall`);
+    - `host_part`: `"module:function"`, `(lab) -> {machine: {key: value}}`, keys it adds to each
+      machine's entry of the lab's discovery document (switch: `bonds`);
+    - `provides`: `{fact: "module:function"}`, `(lab) -> value`, what it knows that another
+      subsystem may ask for by name (`provided(lab, "dns_servers", {})`), never importing it.
 
     The methods below turn those into answers; a subsystem overrides a method where that fits
     better (see `tests/plugins/motd/subsystem.py`).
@@ -134,6 +143,9 @@ class Subsystem:
     role_flag: ClassVar[str | None] = None
     drift_module: ClassVar[str | None] = None
     steps: ClassVar[str | None] = None
+    nixos_part: ClassVar[str | None] = None
+    host_part: ClassVar[str | None] = None
+    provides: ClassVar[dict[str, str]] = {}
     check_waits: ClassVar[bool] = False
     """Its `check` mostly waits for other programs (`named-checkzone`): `validate_lab` starts it
     first, on a thread of its own, and checks the other subsystems meanwhile."""
@@ -171,6 +183,20 @@ class Subsystem:
         except ModelError as exc:
             return list(exc.faults)
         return []
+
+    # -- what it adds to the others: a machine's NixOS module, its host data, facts by name ------
+
+    def nixos_options(self, lab: Lab, machine: str) -> list[Contribution]:
+        """Its part of `machine`'s NixOS module, each part naming its source: `[Contribution(...)]`."""
+        return list(_attribute(self.nixos_part)(lab, machine)) if self.nixos_part else []
+
+    def host_entries(self, lab: Lab) -> dict[str, dict[str, Any]]:
+        """Keys it adds to machines' discovery entries: `{"nancy": {"bonds": {...}}}`."""
+        return dict(_attribute(self.host_part)(lab)) if self.host_part else {}
+
+    def fact(self, lab: Lab, name: str) -> Any:
+        """The value of the fact `name` it provides (see `provides`): `fact(lab, "dns_servers")`."""
+        return _attribute(self.provides[name])(lab)
 
     # -- SSH endpoints outside the inventory (switches), for `elenta hostkeys scan` ------------
 
@@ -248,12 +274,23 @@ def _registry(extra: str) -> tuple[Subsystem, ...]:
             "elenta's own subsystems are not registered: its installation predates pyproject.toml's "
             "entry points (run `bash scripts/setup.sh`, or `pip install -e .` in the repository)"
         )
-    references += [x for x in extra.split(",") if x.strip()]
+    words = [x.strip() for x in extra.split(",") if x.strip()]
+    references += [x for x in words if not x.startswith("-")]
     for reference in references:
         subsystem = _load(reference)
         if subsystem.name in found and found[subsystem.name] is not subsystem:
             raise SubsystemError(f"two subsystems are named {subsystem.name!r} ({reference!r})")
         found[subsystem.name] = subsystem
+    for word in words:
+        if word.startswith("-") and found.pop(word[1:].strip(), None) is None:
+            raise SubsystemError(
+                f"{word!r}: no subsystem is named {word[1:].strip()!r} (registered: {', '.join(found)})"
+            )
+    providers: dict[str, str] = {}
+    for subsystem in found.values():
+        for fact in subsystem.provides:
+            if providers.setdefault(fact, subsystem.name) != subsystem.name:
+                raise SubsystemError(f"two subsystems provide {fact!r}: {providers[fact]}, {subsystem.name}")
     return tuple(sorted(found.values(), key=lambda s: (s.order, s.name)))
 
 
@@ -284,3 +321,47 @@ def check_names(names: Iterable[str]) -> tuple[str, ...]:
 def role_asks(lab: Lab, machine: str, flag: str) -> bool:
     """True when one of the machine's roles sets `flag` (`dns = true`): `role_asks(lab, "toto", "dns")`."""
     return any(getattr(lab.role(role), flag, False) for role in lab.roles_of(machine))
+
+
+def nixos_options(lab: Lab, machine: str) -> list[Contribution]:
+    """Every registered subsystem's part of a NixOS machine's module: `nixos_options(lab, "toto")`.
+
+    A subsystem that is not registered contributes nothing; the others do not notice.
+    """
+    return [part for subsystem in registered() for part in subsystem.nixos_options(lab, machine)]
+
+
+def host_entries(lab: Lab) -> dict[str, dict[str, Any]]:
+    """What the registered subsystems add to each machine's discovery entry, merged per machine.
+
+    `host_entries(lab).get("nancy", {})` -> `{"bonds": {"bond3": {...}}}` (computed once per lab).
+    """
+    from elenta.compile.memo import once_per_lab
+
+    def collect() -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        given: dict[tuple[str, str], str] = {}
+        for subsystem in registered():
+            for machine, keys in subsystem.host_entries(lab).items():
+                for key in keys:
+                    if given.setdefault((machine, key), subsystem.name) != subsystem.name:
+                        raise SubsystemError(
+                            f"{given[machine, key]} and {subsystem.name} both give {machine}'s {key!r}"
+                        )
+                out.setdefault(machine, {}).update(keys)
+        return out
+
+    return once_per_lab(lab, "host_entries", collect)
+
+
+def provided(lab: Lab, fact: str, default: Any) -> Any:
+    """The fact `fact` from the registered subsystem that provides it, else `default` (none does).
+
+    `provided(lab, "dns_servers", {})` -> `{"toto": ["127.0.1.53"]}`; computed once per lab.
+    """
+    from elenta.compile.memo import once_per_lab
+
+    for subsystem in registered():
+        if fact in subsystem.provides:
+            return once_per_lab(lab, f"fact:{fact}", lambda s=subsystem: s.fact(lab, fact))
+    return default

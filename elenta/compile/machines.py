@@ -130,3 +130,14 @@ def _host_side(config: dict[str, Any], guests: dict[tuple[str, str], Source]) ->
             source = Source(first.file, first.key, f"host side of {kind} (added by elenta)")
             out.append(Contribution(source, {"nixos": settings}))
     return out
+
+
+def machine_sources(lab: Lab, machine: str) -> tuple[Source, Source]:
+    """Where a machine is declared (the cadaster) and where it is first placed (a constellation,
+    else the cadaster): the sources that parts of its NixOS module name.
+
+    `cadaster, placed = machine_sources(lab, "toto")`; `placed.file` -> `".../homelab.toml"`
+    """
+    entry = compiled_machines(lab).machines.get(machine)
+    where = Source(lab.cadaster_file, ("machines", machine), "the cadaster")
+    return where, entry.placements[0] if entry and entry.placements else where

@@ -4,6 +4,7 @@
   ranges, iPXE options) — from the cadaster and the constellations' DHCP roles;
 - `kea`, `dnsmasq`, `render`: the servers' configuration files (pure);
 - `validate`: the servers' own parsers, run before any host is touched;
-- `leases`: lease files of both servers, read back (verification, `elenta doctor`);
+- `render.lease_files`: where each server keeps its leases (the `dhcp_lease_files` fact,
+  read by `elenta doctor`);
 - `artifacts`: the plan's DHCP part; `apply`: `elenta dhcp plan|apply` below the task.
 """

@@ -2,35 +2,17 @@
 
 `plan_report(lab)` lists per server its networks, reservations and options; `check(lab)` runs the
 servers' own parsers on this machine (before any host is touched); `apply(lab)` checks, then runs
-`elenta.deploys.dhcp` on the DHCP hosts in a child pyinfra process.
+`elenta.deploys.dhcp` on the DHCP hosts through the deploy pipeline (`elenta.pipeline.subsystem_run`).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from elenta.dhcp.render import server_files
 from elenta.dhcp.scopes import Server, dhcp_services
 from elenta.dhcp.validate import check_config
-from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
-
-REPO = Path(__file__).resolve().parents[2]
-DEPLOY_FILE = """from pyinfra import host
-
-from elenta.deploys import dhcp
-
-if dhcp.wanted(host):
-    dhcp.apply()
-"""
-
-
-class DhcpApplyError(ElentaError):
-    """The DHCP deploy failed on a host; the message carries pyinfra's output."""
+from elenta.pipeline.pyinfra_command import pyinfra_command
+from elenta.pipeline.subsystem_run import apply_subsystem
 
 
 def server_report(server: Server, lab: Lab) -> str:
@@ -103,16 +85,9 @@ def check(lab: Lab) -> list[str]:
 
 
 def apply_command(lab: Lab, no_dns: bool = False) -> tuple[list[str], dict[str, str]]:
-    """The pyinfra command line and environment for `elenta dhcp apply`."""
-    deploy_file = lab.state_dir / "dhcp" / "deploy_dhcp.py"
-    deploy_file.parent.mkdir(parents=True, exist_ok=True)
-    deploy_file.write_text(DEPLOY_FILE)
-    env = dict(os.environ, ELENTA_LAB=str(lab.root.resolve()))
-    env["ELENTA_SELECT"] = json.dumps({"canons": [lab.canon(s.machine) for s in dhcp_services(lab)]})
-    if no_dns:
-        env["ELENTA_NO_DNS"] = "1"
-    command = [sys.executable, "-m", "pyinfra", "-y", str(REPO / "inventories" / "lab.py"), str(deploy_file)]
-    return command, env
+    """The pyinfra command line and environment `elenta dhcp apply` runs, to run by hand."""
+    canons = [lab.canon(s.machine) for s in dhcp_services(lab)]
+    return pyinfra_command(lab, canons, no_dns=no_dns, subsystems=("dhcp",))
 
 
 def apply(lab: Lab, no_dns: bool = False) -> str:
@@ -120,9 +95,5 @@ def apply(lab: Lab, no_dns: bool = False) -> str:
     if not dhcp_services(lab):
         return "no machine carries a role with dhcp: nothing to do"
     check(lab)  # refuse before any host is touched
-    command, env = apply_command(lab, no_dns=no_dns)
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    output = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        raise DhcpApplyError(f"DHCP apply failed (pyinfra exit {proc.returncode}):\n{output}")
-    return output
+    machines = list(dict.fromkeys(s.machine for s in dhcp_services(lab)))
+    return apply_subsystem(lab, "dhcp", machines, no_dns=no_dns)

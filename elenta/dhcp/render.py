@@ -8,9 +8,11 @@ their system configuration.
 
 from __future__ import annotations
 
+from elenta.compile.nix_text import nix_string
 from elenta.dhcp.dnsmasq import dnsmasq_text
 from elenta.dhcp.kea import kea_texts
-from elenta.dhcp.scopes import Server
+from elenta.dhcp.scopes import Server, dhcp_services
+from elenta.model.lab import Lab
 
 # Where each file goes on a host (Debian's and most distributions' paths).
 INSTALL_PATHS = {
@@ -18,6 +20,8 @@ INSTALL_PATHS = {
     "kea-dhcp6.conf": "/etc/kea/kea-dhcp6.conf",
     "dnsmasq.conf": "/etc/dnsmasq.d/elenta-dhcp.conf",
 }
+# Where each kind of server keeps its leases (what `elenta doctor` reads back).
+LEASE_FILES = {"kea": "/var/lib/kea/kea-leases4.csv", "dnsmasq": "/var/lib/misc/dnsmasq.leases"}
 # The service each file belongs to (systemd unit on Debian and NixOS).
 SERVICES = {
     "kea-dhcp4.conf": "kea-dhcp4-server",
@@ -35,8 +39,6 @@ def server_files(server: Server) -> dict[str, str]:
 
 def nixos_module(server: Server, files: dict[str, str]) -> str:
     """A NixOS module serving the same files: `nixos_module(server, server_files(server))`."""
-    from elenta.nfs.render import nix_string
-
     lines = ["{ pkgs, ... }:", "{"]
     if server.kind == "kea":
         for name, unit in (("kea-dhcp4.conf", "dhcp4"), ("kea-dhcp6.conf", "dhcp6")):
@@ -51,3 +53,14 @@ def nixos_module(server: Server, files: dict[str, str]) -> str:
         lines.append(f'  environment.etc."dnsmasq.d/elenta-dhcp.conf".text = {text};')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def lease_files(lab: Lab) -> dict[str, list[str]]:
+    """The fact `dhcp_lease_files`: where each DHCP machine keeps its leases.
+
+    `lease_files(lab) == {"ifrit": ["/var/lib/kea/kea-leases4.csv"]}`
+    """
+    out: dict[str, list[str]] = {}
+    for server in dhcp_services(lab):
+        out.setdefault(server.machine, []).append(LEASE_FILES[server.kind])
+    return out

@@ -209,11 +209,12 @@ def build_scope(lab: Lab, net_name: str, machine: str, interface: str, *, netboo
 
 
 def scope_dns(lab: Lab, net_name: str) -> tuple[IPAddress, ...]:
-    """DNS servers for a network: its `dhcp.dns` (names or addresses), else the DNS role's addresses.
+    """DNS servers for a network: its `dhcp.dns` (names or addresses), else the DNS role's addresses
+    (the `dns_servers` fact of the DNS subsystem; none when it is not registered).
 
     `scope_dns(lab, "lab") == (IPv4Address("127.0.1.53"),)`
     """
-    from elenta.dns.render import dns_hosts, server_addresses
+    from elenta.subsystem import provided
 
     settings = lab.cadaster.networks[net_name].dhcp
     out: list[IPAddress] = []
@@ -224,8 +225,8 @@ def scope_dns(lab: Lab, net_name: str) -> tuple[IPAddress, ...]:
             except ValueError:
                 out.append(lab.cadaster.address(name))
     else:
-        for machine in dns_hosts(lab):
-            out.extend(ipaddress.ip_address(ip) for ip in server_addresses(lab, machine))
+        for addresses in provided(lab, "dns_servers", {}).values():
+            out.extend(ipaddress.ip_address(ip) for ip in addresses)
     return tuple(dict.fromkeys(out))
 
 

@@ -13,6 +13,7 @@ class Dhcp(Subsystem):
     render = "elenta.dhcp.artifacts:dhcp_artifacts"
     role_flag = "dhcp"
     steps = "elenta.dhcp.steps"  # check: the servers' own parsers before any host is touched
+    provides = {"dhcp_lease_files": "elenta.dhcp.render:lease_files"}  # what `elenta doctor` reads
 
 
 subsystem = Dhcp()

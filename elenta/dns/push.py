@@ -1,36 +1,18 @@
-"""`elenta dns plan|apply` behind the task: the plan report, and the pyinfra run for the DNS hosts."""
+"""`elenta dns plan|apply` behind the task: the plan report, and the DNS deploy on the DNS hosts
+(through the deploy pipeline, `elenta.pipeline.subsystem_run`)."""
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from elenta.dns.check import check_zone_texts
 from elenta.dns.diff import THRESHOLD, UnsafeChangeError, ZoneDiff, check_safety, diff_zone, format_diffs
 from elenta.dns.render import dns_hosts, lab_zone_texts, tld_warnings
 from elenta.dns.serial import serial_date, stamp
-from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
-from elenta.progress import run_streaming
-
-REPO = Path(__file__).resolve().parents[2]
-DEPLOY_FILE = """from pyinfra import host
-
-from elenta.deploys import dns
-
-if dns.wanted(host):
-    dns.apply()
-"""
-
-
-class DnsApplyError(ElentaError):
-    """The pyinfra run installing the zones failed (its output says where)."""
-
-    exit_code = 1
+from elenta.pipeline.pyinfra_command import pyinfra_command
+from elenta.pipeline.subsystem_run import apply_subsystem
 
 
 def recorded_zones(lab: Lab, machine: str) -> dict[str, str]:
@@ -116,54 +98,47 @@ def plan_report(lab: Lab, force: bool = False, reproducible: bool = False) -> st
     return "\n".join([*(plan.warnings), plan.text()])
 
 
-def apply_command(
+def apply_options(
     lab: Lab,
     force: bool = False,
     local: bool = False,
     directory: str | None = None,
     listen: str | None = None,
     reproducible: bool = False,
-) -> tuple[list[str], dict[str, str]]:
-    """The pyinfra command line and environment for `elenta dns apply`.
+) -> tuple[list[str], dict[str, str], str | None]:
+    """The DNS hosts, the host data and the machine played as `@local` of `elenta dns apply`.
 
-    Lab hosts come from `inventories/lab.py` narrowed to the DNS roles; `local=True` targets this
-    machine (`@local`) as the lab's first DNS host, e.g. with `directory`/`listen` for a test server.
+    The DNS hosts are reached by their cadaster addresses, not by DNS; `local=True` makes this
+    machine the lab's first DNS host (pyinfra's `@local`), e.g. with `directory`/`listen` for a test server.
     """
-    deploy_file = lab.state_dir / "dns" / "deploy_dns.py"
-    deploy_file.parent.mkdir(parents=True, exist_ok=True)
-    deploy_file.write_text(DEPLOY_FILE)
-    env = dict(os.environ, ELENTA_LAB=str(lab.root.resolve()))
     data = {"elenta_dns_force": "1" if force else "", "elenta_dns_reproducible": "1" if reproducible else ""}
     if directory:
         data["elenta_dns_dir"] = directory
     if listen:
         data["elenta_dns_listen"] = listen
-    if local:
-        hosts = dns_hosts(lab)
-        data.update(elenta_lab=str(lab.root.resolve()), elenta_machine=hosts[0], elenta_subsystems="dns")
-        target = "@local"
-    else:
-        roles = sorted({n for c in lab.constellations for n, r in c.model.roles.items() if r.dns})
-        env["ELENTA_SELECT"] = json.dumps({"roles": roles})
-        env["ELENTA_NO_DNS"] = "1"  # the DNS hosts are reached by their cadaster addresses, not by DNS
-        target = str(REPO / "inventories" / "lab.py")
-    command = [sys.executable, "-m", "pyinfra", "-y", target, str(deploy_file)]
-    for key, value in data.items():
-        command += ["--data", f"{key}={value}"]
-    return command, env
+    hosts = dns_hosts(lab)
+    return (hosts[:1] if local else hosts), data, (hosts[0] if local and hosts else None)
 
 
-def apply(lab: Lab, **options: object) -> str:
-    """Run the DNS deploy in a child process (pyinfra's gevent must not share invoke's process).
+def apply_command(lab: Lab, **options: Any) -> tuple[list[str], dict[str, str]]:
+    """The pyinfra command line and environment `elenta dns apply` runs (`apply_options`), to run by hand.
 
-    `apply(lab, force=False)` returns pyinfra's output; raises DnsApplyError when it fails.
+    `apply_command(lab, force=True)`: the pipeline's own command, narrowed to the DNS subsystem.
     """
-    command, env = apply_command(lab, **options)  # type: ignore[arg-type]
-    proc = run_streaming(command, env=env, label="pyinfra dns", merge_output=True)
-    output = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        raise DnsApplyError(f"DNS apply failed (pyinfra exit {proc.returncode}):\n{output}")
-    return output
+    hosts, data, local = apply_options(lab, **options)
+    canons = [lab.canon(m) for m in hosts]
+    return pyinfra_command(lab, canons, no_dns=True, subsystems=("dns",), data=data, local=local)
+
+
+def apply(lab: Lab, **options: Any) -> str:
+    """Install, reload and verify the zones on the DNS hosts, through the deploy pipeline.
+
+    `apply(lab, force=False)` returns the table of results; raises DeployFailed naming each failed host.
+    """
+    hosts, data, local = apply_options(lab, **options)
+    if not hosts:
+        return "no machine carries a role with dns: nothing to do"
+    return apply_subsystem(lab, "dns", hosts, no_dns=True, data=data, local=local)
 
 
 __all__ = ["THRESHOLD", "apply", "apply_command", "dns_plan", "plan_report", "recorded_zones"]

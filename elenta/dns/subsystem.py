@@ -21,6 +21,8 @@ class Dns(Subsystem):
     render = "elenta.dns.render:dns_artifacts"
     role_flag = "dns"
     steps = "elenta.dns.deploy_step"
+    nixos_part = "elenta.dns.nixos:knot_options"  # Knot serving the zones, on the DNS machines
+    provides = {"dns_servers": "elenta.dns.nixos:dns_servers"}  # what DHCP hands out
     check_waits = True  # named-checkzone, one process per zone
 
     def check(self, lab: Lab) -> list[Fault]:

@@ -19,12 +19,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from elenta.dhcp.leases import parse_leases
 from elenta.doctor.findings import LiveInterface, Neighbour, Observed, PortSeen
+from elenta.doctor.leases import parse_leases
 from elenta.model.lab import Lab
 from elenta.model.names import normalise_mac
-
-LEASE_FILES = {"kea": "/var/lib/kea/kea-leases4.csv", "dnsmasq": "/var/lib/misc/dnsmasq.leases"}
 
 
 def read_lease_files(observed: Observed, paths: list[str]) -> None:
@@ -72,19 +70,20 @@ def _over_ssh(lab: Lab, machines: list[str], command: str, observed: Observed) -
 
 
 def leases_over_ssh(lab: Lab, observed: Observed) -> None:
-    """Each DHCP server's lease file, read over SSH."""
-    from elenta.dhcp.scopes import dhcp_services
+    """Each DHCP server's lease file, read over SSH (where the DHCP subsystem says it keeps them)."""
     from elenta.inventory import inventory_machines
+    from elenta.subsystem import provided
 
     reachable = set(inventory_machines(lab))
-    servers = [s for s in dhcp_services(lab) if s.machine in reachable]
     now = time.time()
-    for server in servers:
-        path = LEASE_FILES[server.kind]
-        texts = _over_ssh(lab, [server.machine], f"cat {path} 2>/dev/null; true", observed)
-        for machine, text in texts.items():
-            where = f"{lab.canon(machine)}:{path}"
-            observed.leases += [(lease, where) for lease in parse_leases(text, now)]
+    for server, paths in provided(lab, "dhcp_lease_files", {}).items():
+        if server not in reachable:
+            continue
+        for path in paths:
+            texts = _over_ssh(lab, [server], f"cat {path} 2>/dev/null; true", observed)
+            for machine, text in texts.items():
+                where = f"{lab.canon(machine)}:{path}"
+                observed.leases += [(lease, where) for lease in parse_leases(text, now)]
 
 
 def parse_ip_neigh(text: str, source: str) -> list[Neighbour]:
@@ -182,16 +181,16 @@ def switch_ports(lab: Lab, observed: Observed) -> None:
     A switch that cannot be read (down, refused, no password) is noted in `observed.skipped`; when
     none can, the whole check is noted as skipped.
     """
-    from elenta.switch.render import switches
+    from elenta.subsystem import provided
 
-    names = switches(lab.cadaster)
+    readers = provided(lab, "switch_port_readers", {})  # the switch subsystem's, one per switch
+    names = list(readers)
     if not names:
         return
-    from elenta.operations.switch import verify_switch
 
     def one(name: str):  # type: ignore[no-untyped-def]
         try:
-            return name, verify_switch(lab, name), None
+            return name, readers[name](), None
         except Exception as exc:  # a switch that cannot be read is a note, never a traceback
             return name, None, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 

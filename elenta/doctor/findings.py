@@ -24,7 +24,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import asdict, dataclass, field
 
-from elenta.dhcp.leases import Lease
+from elenta.doctor.leases import Lease
 from elenta.model.lab import Lab
 
 

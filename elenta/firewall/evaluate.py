@@ -117,7 +117,7 @@ class FirewallFinding:
 
 
 def _evaluate(lab: Lab, source: Any, output: str, names: list[str]) -> dict[str, Any]:
-    from elenta.nixos.build import nix_list
+    from elenta.compile.nix_text import nix_list
 
     base = flake_uri(".#x", source).split("#", 1)[0]
     return nix_eval_json(
@@ -134,17 +134,24 @@ def evaluated_firewalls(lab: Lab, machines: list[str]) -> dict[str, EvaluatedFir
     flake does not evaluate.
     """
     from elenta.model.names import flake_attr
-    from elenta.nixos.build import flake_source  # the flake with this lab's modules, as deploys build it
+    from elenta.subsystem import provided
+
+    # The flake with this lab's NixOS modules, as deploys build it (the NixOS subsystem's fact).
+    flake_source = provided(lab, "nixos_flake_source", None)
 
     chosen = [m for m in machines if lab.has_system(m)]
     if not chosen:
         return {}
+    if flake_source is None:
+        raise NoFlakeError(
+            "`elenta firewall check` evaluates each machine's system: the nixos subsystem is not registered"
+        )
     if not (lab.flake_dir / "flake.nix").exists():
         raise NoFlakeError(
             f"{lab.flake_dir}: no flake.nix: `elenta firewall check` evaluates each machine's system from "
             "the lab's flake (docs/nixos.md)"
         )
-    with flake_source(lab) as source:
+    with flake_source() as source:
         try:
             data = _evaluate(lab, source, HOSTS_OUTPUT, chosen)
             sources = {m: f"{HOSTS_OUTPUT}.{m}" for m in chosen}

@@ -10,6 +10,7 @@ class Firewall(Subsystem):
     order = 60
     tasks = "elenta.tasks.firewall"
     render = "elenta.firewall.render:firewall_artifacts"
+    nixos_part = "elenta.firewall.nixos:firewall_options"  # `networking.firewall` of every NixOS machine
 
 
 subsystem = Firewall()

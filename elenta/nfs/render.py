@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from elenta.compile.artifacts import Artifact
+from elenta.compile.nix_text import nix_string
 from elenta.compile.source import lab_relative
 from elenta.model.constellation import Export
 from elenta.model.errors import Fault, FaultCollector, ModelError, key_path
@@ -225,13 +226,6 @@ def exports_text(lab: Lab, machine: str) -> str:
     files = sorted({lab_relative(lab, d.file) for d in declared})
     header = f"Written by elenta for {lab.canon(machine)} from {', '.join(files)}. Do not edit."
     return render_exports((d.entry for d in declared), header=header)
-
-
-def nix_string(text: str) -> str:
-    """A Nix indented string holding `text` verbatim: `nix_string("a\\n") == "''\\n  a\\n''"`."""
-    escaped = text.replace("''", "'''").replace("${", "''${")
-    body = "".join(f"  {line}\n" if line else "\n" for line in escaped.splitlines())
-    return f"''\n{body}''"
 
 
 def nixos_exports(text: str) -> str:

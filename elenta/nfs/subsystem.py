@@ -12,6 +12,7 @@ class Nfs(Subsystem):
     tasks = "elenta.tasks.nfs"
     render = "elenta.nfs.render:nfs_artifacts"
     role_flag = "nfs"
+    nixos_part = "elenta.nfs.nixos:nfs_server_options"  # the NFS server, on the NFS machines
 
 
 subsystem = Nfs()

@@ -12,15 +12,16 @@ Builds are pure: the lab's git revision is recorded beside each system (deploy r
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from elenta.compile.nix_text import nix_list
 from elenta.compile.revision import git_revision
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
@@ -65,20 +66,6 @@ def flake_source(lab: Lab) -> Iterator[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         yield source
-
-
-_NIX_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_'-]*$")
-
-
-def nix_list(names: list[str]) -> str:
-    """Names as a Nix list for an `--apply` expression: `nix_list(["toto"]) == '[ "toto" ]'`.
-
-    Raises BuildError for a name that is not a plain attribute name (never Nix source from the lab).
-    """
-    for name in names:
-        if not _NIX_NAME.match(name):
-            raise BuildError(f"{name!r} is not a name elenta can look up in a flake")
-    return "[ " + " ".join(json.dumps(n) for n in names) + " ]"
 
 
 def drv_expression(names: list[str]) -> str:
@@ -205,3 +192,9 @@ def _build_refs(
         raise BuildError(f"building {what} failed: {summarise_nix_error(stderr)}")
     built = {r: paths[flake_attr(r)] for r in unique}
     return {m: BuiltSystem(built[r][0], revision, r, built[r][1]) for m, r in refs.items()}
+
+
+def lab_flake_source(lab: Lab) -> Callable[[], AbstractContextManager[Path]]:
+    """The fact `nixos_flake_source`: `with provided(lab, "nixos_flake_source", None)() as folder:`
+    the lab's flake with its NixOS modules, as a deploy builds it (`flake_source`)."""
+    return functools.partial(flake_source, lab)

@@ -10,30 +10,25 @@
 `config` merges, like `lib.mkMerge` and with every conflict naming both sides: the literal
 `hostConfig` and the guests' host-side support (compiled per machine), the networking from the
 cadaster (host name, static addresses with the aliases on their physical interface, default route,
-name servers), the firewall per physical interface, the servers the machine's roles run (Knot with
-the zones, the NFS server with the exports) and the static half of each guest. Everything is JSON,
+name servers), the static half of each guest, and what the other registered subsystems add to a
+machine (`Subsystem.nixos_options`: the firewall per physical interface, Knot with the zones, the
+NFS server with the exports). Everything is JSON,
 read in Nix with `builtins.fromJSON`: no string from the lab ever becomes Nix source.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
-from elenta.compile.machines import compiled_machines
+from elenta.compile.discovery import discovery_data
+from elenta.compile.machines import compiled_machines, machine_sources
 from elenta.compile.merge import Contribution, Source, merge_collect
-from elenta.dns.knot import DEFAULT_DIR, layout
-from elenta.dns.render import dns_hosts, server_addresses, zone_names
-from elenta.firewall.render import firewall_plan, nixos_firewall
 from elenta.model.errors import ModelError
 from elenta.model.lab import Lab
 from elenta.model.names import flake_attr
-from elenta.nfs.render import exports_text, nfs_hosts
+from elenta.subsystem import nixos_options
 
-# Where elenta's DNS deploy installs zone files (the fast path for a zone-only change).
-ZONE_DIR = layout()["zones"]
-KNOT_STATE = DEFAULT_DIR
 # microvm.nix keeps each VM's state here (`microvm.stateDir`).
 MICROVM_STATE = "/var/lib/microvms"
 
@@ -122,83 +117,6 @@ def _nameservers(lab: Lab) -> list[str]:
     return out
 
 
-def firewall_options(lab: Lab, machine: str) -> dict[str, Any]:
-    """`networking.firewall`, per physical interface, alias ports folded in (`elenta firewall plan`)."""
-    options = nixos_firewall(firewall_plan(lab, machine))
-    options["networking"]["firewall"]["enable"] = True
-    return options
-
-
-def server_options(lab: Lab, machine: str, servers: LabServers | None = None) -> dict[str, Any]:
-    """The servers this machine's roles run, as NixOS services under systemd.
-
-    DNS: `services.knot` serving every zone of the lab from the files elenta installs in
-    `/var/lib/elenta-dns/zones` (a zone-only change is still installed and reloaded directly);
-    NFS: `services.nfs.server` with the rendered exports.
-    """
-    servers = servers or LabServers.of(lab)
-    out: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    if machine in servers.dns:
-        zones = {f"{zone}.": {"template": "default"} for zone in servers.zones}
-        paths = layout()
-        out["knot"] = {
-            "enable": True,
-            "settings": {
-                "server": {"listen": [f"{ip}@53" for ip in server_addresses(lab, machine)]},
-                "database": {"storage": paths["db"]},
-                "template": {
-                    "default": {
-                        "storage": ZONE_DIR,
-                        "file": "%s.zone",
-                        "semantic-checks": True,
-                        "zonefile-sync": "-1",
-                        "zonefile-load": "whole",
-                        "journal-content": "none",
-                    }
-                },
-                "zone": zones,
-            },
-        }
-        state = KNOT_STATE
-        # NixOS starts knotd with `--socket=/run/knot/knot.sock`; a link at elenta's socket path
-        # lets `elenta dns apply` find this Knot running and reload it (the fast path, no rebuild)
-        # instead of starting its own.
-        extra["systemd"] = {
-            "services": {"knot": {"serviceConfig": {"ReadWritePaths": [paths["db"]]}}},
-            "tmpfiles": {
-                "rules": [
-                    f"d {state} 0755 root root -",
-                    f"d {paths['zones']} 0755 root root -",
-                    f"d {paths['run']} 0755 root root -",
-                    f"L+ {paths['socket']} - - - - /run/knot/knot.sock",
-                    f"d {paths['db']} 0750 knot knot -",
-                ]
-            },
-        }
-    if machine in servers.nfs:
-        out["nfs"] = {"server": {"enable": True, "exports": exports_text(lab, machine)}}
-        entry = compiled_machines(lab).machines.get(machine)
-        if entry is not None and entry.config["data"].get("elenta_nfs_create_dirs"):
-            out["nfs"]["server"]["createMountPoints"] = True
-    return ({"services": out} if out else {}) | extra
-
-
-@dataclass(frozen=True)
-class LabServers:
-    """Which machines serve DNS and NFS, and the zones: computed once per lab, not per machine."""
-
-    dns: frozenset[str]
-    nfs: frozenset[str]
-    zones: tuple[str, ...]
-
-    @classmethod
-    def of(cls, lab: Lab) -> LabServers:
-        """`LabServers.of(lab).dns == frozenset({"toto"})`."""
-        dns = frozenset(dns_hosts(lab))
-        return cls(dns, frozenset(nfs_hosts(lab)), tuple(zone_names(lab)) if dns else ())
-
-
 def _guest_ref(lab: Lab, machine: str, kind: str, name: str, ref: str) -> str:
     """A guest's flake reference must point into the lab's own flake (`.#web`): its attribute."""
     base = ref.split("#", 1)[0]
@@ -278,8 +196,6 @@ def discovery_view(lab: Lab) -> dict[str, Any]:
     Deliberately not the others' guests, data or settings, so that a change to one machine's
     guests changes that machine's module only. The full document stays `/etc/elenta/discovery.json`.
     """
-    from elenta.hostdata.render import discovery_data
-
     data = discovery_data(lab)
     machines = {
         name: {key: m[key] for key in ("canon", "ip", "addresses", "roles")}
@@ -294,15 +210,16 @@ def discovery_view(lab: Lab) -> dict[str, Any]:
     }
 
 
-def machine_module(lab: Lab, machine: str, servers: LabServers | None = None) -> dict[str, Any]:
+def machine_module(lab: Lab, machine: str) -> dict[str, Any]:
     """The module data of one NixOS machine (see the module docstring); raises ModelError on a conflict.
 
+    The parts other subsystems contribute (Knot, the NFS server, the firewall) come from the
+    registry (`elenta.subsystem.nixos_options`): a subsystem not registered adds nothing.
     The discovery view is lab-wide (`discovery_view`, one file beside the entry point), not repeated here.
     """
     entry_obj = compiled_machines(lab).machines.get(machine)
     entry = entry_obj.config if entry_obj is not None else {}
-    where = Source(lab.cadaster_file, ("machines", machine), "the cadaster")
-    placed = entry_obj.placements[0] if entry_obj and entry_obj.placements else where
+    where, placed = machine_sources(lab, machine)
     static, guests = guest_options(lab, machine, entry)
     contributions = [
         Contribution(
@@ -312,14 +229,7 @@ def machine_module(lab: Lab, machine: str, servers: LabServers | None = None) ->
             Source(where.file, (*where.key, "interfaces"), "networking from the cadaster"),
             networking_options(lab, machine),
         ),
-        Contribution(
-            Source(where.file, (*where.key, "firewall"), "firewall from the roles' ports"),
-            firewall_options(lab, machine),
-        ),
-        Contribution(
-            Source(placed.file, (*placed.key, "roles"), "servers of the machine's roles"),
-            server_options(lab, machine, servers),
-        ),
+        *nixos_options(lab, machine),
         Contribution(Source(placed.file, (*placed.key, "guests"), "guests"), static),
     ]
     merged, faults = merge_collect(contributions)

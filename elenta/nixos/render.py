@@ -16,7 +16,7 @@ from importlib import resources
 from elenta.compile.artifacts import Artifact
 from elenta.compile.canonical import canonical_bytes
 from elenta.model.lab import Lab
-from elenta.nixos.module import LabServers, discovery_view, machine_module
+from elenta.nixos.module import discovery_view, machine_module
 
 SUBSYSTEM = "nixos"
 ENTRY = "elenta.nix"
@@ -40,11 +40,8 @@ def nixos_artifacts(lab: Lab) -> Iterator[Artifact]:
     """`elenta.nix` and `discovery.json` for the lab, `module.json` per NixOS machine."""
     yield Artifact(SUBSYSTEM, None, ENTRY, entry_nix())
     yield Artifact(SUBSYSTEM, None, DISCOVERY, canonical_bytes(discovery_view(lab)))
-    servers = LabServers.of(lab)
     for machine in nixos_machines(lab):
-        yield Artifact(
-            SUBSYSTEM, machine, MODULE, canonical_bytes(machine_module(lab, machine, servers), depth=2)
-        )
+        yield Artifact(SUBSYSTEM, machine, MODULE, canonical_bytes(machine_module(lab, machine), depth=2))
 
 
 def nixos_files(lab: Lab) -> dict[str, bytes]:

@@ -21,6 +21,7 @@ class Nixos(Subsystem):
     render = "elenta.nixos.render:nixos_artifacts"
     drift_module = "elenta.nixos.drift"
     steps = "elenta.nixos.deploy_step"
+    provides = {"nixos_flake_source": "elenta.nixos.build:lab_flake_source"}  # `elenta firewall check`
 
     def wants(self, lab: Lab, machine: str) -> bool:
         """Every machine with a system (not only those whose roles name NixOS)."""

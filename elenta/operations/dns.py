@@ -24,6 +24,7 @@ from elenta.dns.serial import serial_date, stamp
 from elenta.dns.verify import verify_zone
 from elenta.facts.dns import FileText, KnotRunning, ZoneFiles
 from elenta.model.errors import ElentaError
+from elenta.pipeline.record import note
 
 
 def reload_command(paths: dict[str, str]) -> str:
@@ -79,7 +80,7 @@ def _verify_or_roll_back(
         folder.mkdir(parents=True, exist_ok=True)
         for zone, text in texts.items():
             (folder / f"{zone}.zone").write_text(text)
-    logger.info(f"{host.name}: DNS verified, {len(texts)} zones answer as planned")
+    note(host.name, "DNS verified", f"{len(texts)} zones answer as planned")  # a progress line
 
 
 @operation()

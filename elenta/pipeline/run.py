@@ -29,7 +29,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,13 +43,13 @@ from elenta.model.lab import Lab
 from elenta.pipeline.children import death_signal
 from elenta.pipeline.deploy_settings import ENV_LOCK_HELD, DeploySettings, new_deploy_id
 from elenta.pipeline.lock import HeldLock, deploy_lock
+from elenta.pipeline.pyinfra_command import pyinfra_command
 from elenta.pipeline.record import STOP_FILE, host_events
 from elenta.pipeline.ssh import SshTarget
 from elenta.progress import verbosity
 from elenta.report import table
 from elenta.subsystem import DeployRun, check_names, default_names, registered
 
-PACKAGE = Path(__file__).resolve().parent
 ACTIONS = ("test", "switch", "boot", "rollback")
 FAILED_RESULTS = ("failed", "rolled-back", "skipped", "undecided", "aborted")
 
@@ -98,30 +97,14 @@ class DeployReport:
 
 
 def inventory_targets(
-    lab: Lab, selection: Selection, no_dns: bool
+    lab: Lab, selection: Selection, no_dns: bool, local: str | None = None
 ) -> tuple[list[str], dict[str, SshTarget], dict[str, str]]:
     """Selected canon names, their SSH targets and short machine names, from the inventory."""
-    hosts = inventory_groups(lab, no_dns=no_dns, select=selection)["all"]
+    hosts = inventory_groups(lab, no_dns=no_dns, select=selection, local=local)["all"]
     canons = [name for name, _ in hosts]
     targets = {name: SshTarget.from_data(data, name) for name, data in hosts}
     machines = {name: data["elenta_machine"] for name, data in hosts}
     return canons, targets, machines
-
-
-def _child_env(lab: Lab, settings: DeploySettings, canons: list[str], no_dns: bool) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(settings.to_env())
-    env.update(
-        {
-            "ELENTA_LAB": str(lab.root.resolve()),
-            "ELENTA_STATE_DIR": str(lab.state_dir.resolve()),
-            "ELENTA_NO_DNS": "1" if no_dns else "",
-            "ELENTA_SELECT": json.dumps({"canons": canons}),
-            ENV_LOCK_HELD: "1",
-            "PYINFRA_YES": "1",
-        }
-    )
-    return env
 
 
 @dataclass
@@ -156,6 +139,7 @@ def _on_interrupt(run: ChildRun, proc: subprocess.Popen, folder: Path) -> Callab
 
 # pyinfra's summaries, which say that something failed but not what: never a host's reason.
 _SUMMARY = re.compile(r"executed \d+ commands|commands? failed|Error in operation|PyinfraError")
+_PROGRESS = re.compile(r"(Connected|Ready:|Success|No changes|Loading|Starting)\b")
 _CALLBACK = re.compile(r"Unexpected error in Python callback: \w+\((['\"])(.*)\1,?\)\s*$")
 
 
@@ -166,29 +150,35 @@ def run_pyinfra(
     no_dns: bool,
     echo: Callable[[str], None],
     lock: HeldLock | None = None,
+    *,
+    data: dict[str, str] | None = None,
+    local: str | None = None,
 ) -> ChildRun:
     """Run pyinfra (a child process) on `canons`; its full output goes to `<deploy>/pyinfra.log`.
 
-    The child holds the deploy lock with us (`lock.fd`), dies with us (parent-death signal) and
-    runs in its own process group: Ctrl-C reaches only this process (see `_on_interrupt`).
+    The command is `pyinfra_command`'s (`data`: host data for every host; `local`: the machine
+    played as `@local`). The child holds the deploy lock with us (`lock.fd`), dies with us
+    (parent-death signal) and runs in its own process group: Ctrl-C reaches only this process
+    (see `_on_interrupt`).
     """
     assert settings.deploy_dir is not None
     log_path = settings.deploy_dir / "pyinfra.log"
-    argv = [
-        sys.executable,
-        "-m",
-        "pyinfra",
-        "-y",
-        "--no-wait",
-        *(["-v"] if verbosity() > 1 else []),
-        str(PACKAGE / "pyinfra_inventory.py"),
-        str(PACKAGE / "pyinfra_deploy.py"),
-    ]
+    argv, env = pyinfra_command(
+        lab,
+        canons,
+        no_dns=no_dns,
+        data=data,
+        local=local,
+        settings=settings,
+        verbose=verbosity() > 1,
+        no_wait=True,  # each host at its own pace; its result comes from the record, not the exit code
+    )
+    env[ENV_LOCK_HELD] = "1"
     run = ChildRun()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             argv,
-            env=_child_env(lab, settings, canons, no_dns),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -240,6 +230,10 @@ def _pyinfra_error(log: Path, canon: str) -> str:
     general = [line for line in general if not _SUMMARY.search(line)]
     if general:
         return general[-1]
+    # What the failing command wrote in its own words (`exportfs: /srv/x is not a directory`).
+    said = [line for line in mine if not _PROGRESS.match(line) and not _SUMMARY.search(line)]
+    if said and operation:
+        return f"{operation}: {said[-1]}"
     # Progress lines ("Connected", "Success") are no reason: say the run stopped, and where to look.
     return f"{operation or 'pyinfra'} stopped without an error message (see {log})"
 
@@ -331,10 +325,14 @@ def run_deploy(
     limit: int = 4,
     restore: bool = False,
     echo: Callable[[str], None] = print,
+    data: dict[str, str] | None = None,
+    local: str | None = None,
 ) -> DeployReport:
     """Deploy the selected machines with `action` (test, switch, boot or rollback); see the module doc.
 
-    `subsystems`: the ones to run (`()`: every one; None: those deployed by default, NixOS).
+    `subsystems`: the ones to run (`()`: every one; None: those deployed by default, NixOS);
+    `data`: host data given to every host (`{"elenta_dns_force": "1"}`); `local`: the selected
+    machine this deployer plays, as pyinfra's `@local` (`elenta dns apply --local`).
     """
     if action not in ACTIONS:
         raise DeployFailed(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
@@ -346,7 +344,7 @@ def run_deploy(
         _report_predecessor(lab, held, echo)
         folder = (lab.state_dir / "deploys" / deploy_id).resolve()
         report = DeployReport(deploy_id, action, folder)
-        canons, targets, machines = inventory_targets(lab, selection, no_dns)
+        canons, targets, machines = inventory_targets(lab, selection, no_dns, local)
         run = DeployRun(
             lab, action, selection, subsystems, folder, list(canons), targets, machines, config, limit, echo
         )
@@ -374,7 +372,7 @@ def run_deploy(
                 config=config,
                 restore=restore,
             )
-            child = run_pyinfra(lab, settings, run.canons, no_dns, echo, held)
+            child = run_pyinfra(lab, settings, run.canons, no_dns, echo, held, data=data, local=local)
             report.interrupted = run.interrupted = child.interrupted
             if child.interrupted == "aborted":
                 run.results += _aborted_results(report, run.canons)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from elenta.model.cadaster import Cadaster
+from elenta.model.lab import Lab
 
 
 def machine_bonds(cadaster: Cadaster) -> dict[str, dict[str, dict[str, Any]]]:
@@ -33,3 +34,8 @@ def machine_bonds(cadaster: Cadaster) -> dict[str, dict[str, dict[str, Any]]]:
             if interface not in bond["interfaces"]:
                 bond["interfaces"].append(interface)
     return out
+
+
+def bond_entries(lab: Lab) -> dict[str, dict[str, Any]]:
+    """The switch's part of the discovery document: `{"nancy": {"bonds": {...}}}` (bonded machines only)."""
+    return {machine: {"bonds": bonds} for machine, bonds in machine_bonds(lab.cadaster).items()}

@@ -19,11 +19,25 @@ class Switch(Subsystem):
     tasks = "elenta.tasks.net"
     render = "elenta.switch.render:switch_artifacts"
     steps = "elenta.switch.deploy_step"
+    host_part = "elenta.switch.bonds:bond_entries"  # `bonds` of the machines on a port-channel
+    provides = {
+        "switch_ports": "elenta.switch.ports:port_map",  # what the topology draws
+        "switched_networks": "elenta.switch.ports:switched_networks",
+        "switch_port_readers": "elenta.switch.verify:port_readers",  # what `elenta doctor` reads
+    }
 
     def check(self, lab: Lab) -> list[Fault]:
-        """The switches' desired states only: rendering their text is left to the plan."""
-        from elenta.switch.check import switch_faults
+        """The switches' desired states only: rendering their text is left to the plan.
 
+        Warns (`elenta check` prints `warning: …`) about wired interfaces on no switch port.
+        """
+        import warnings
+
+        from elenta.switch.check import switch_faults
+        from elenta.switch.ports import CablingWarning, unplugged
+
+        for fault in unplugged(lab):
+            warnings.warn(str(fault), CablingWarning, stacklevel=2)
         return switch_faults(lab)
 
     def ssh_endpoints(self, lab: Lab) -> list[tuple[str, str, int]]:

@@ -12,11 +12,14 @@ cadaster puts on no port, whose MAC is learned alone on an edge port, is a findi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from elenta.model.cadaster import Cadaster
 from elenta.model.errors import ElentaError
+from elenta.model.lab import Lab
 from elenta.switch.drivers import SwitchDriver
 
 
@@ -169,3 +172,15 @@ def _unlisted(
 def _short(device: str) -> str:
     """An LLDP system name as a machine's short name: `"toto.canon"` -> `"toto"`."""
     return device.split(".", 1)[0].lower()
+
+
+def port_readers(lab: Lab) -> dict[str, Callable[[], Any]]:
+    """The fact `switch_port_readers`: per managed switch, a call reading its MAC table and LLDP
+    neighbours against the cadaster's ports, as `elenta net verify` does (`elenta doctor`).
+
+    `port_readers(lab)["sw1"]()` -> sw1's verify report (over SSH, through `elenta.operations.switch`).
+    """
+    from elenta.operations.switch import verify_switch
+    from elenta.switch.render import switches
+
+    return {name: functools.partial(verify_switch, lab, name) for name in switches(lab.cadaster)}

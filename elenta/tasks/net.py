@@ -65,7 +65,7 @@ def net(
         raise Exit(f"error: unknown action {action!r} (use one of: {', '.join(ACTIONS)})", code=BAD_INPUT)
     if action == "ports":
         from elenta.report import table
-        from elenta.topology.ports import port_map
+        from elenta.switch.ports import port_map
 
         rows = [r for r in port_map(open_lab(lab or None)) if not switch or r.switch in switch]
         print(

@@ -8,11 +8,23 @@ for a switch, one row per cadaster port; `network_lines(lab, "lab")` -> `["lab",
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from elenta.inventory import machine_subsystems
 from elenta.model.lab import Lab
-from elenta.topology.ports import PortRow
+
+
+class SwitchPort(Protocol):
+    """A row of the switch subsystem's port map (its `switch_ports` fact), as a card shows it."""
+
+    @property
+    def port(self) -> str: ...
+
+    @property
+    def vlan(self) -> str: ...
+
 
 KIND_COLOURS = {
     "nixos": "#e0ecff",
@@ -46,7 +58,7 @@ class MachineCard:
     ports: tuple[Row, ...]
 
 
-def machine_card(lab: Lab, short: str, switch_rows: list[PortRow]) -> MachineCard:
+def machine_card(lab: Lab, short: str, switch_rows: Sequence[SwitchPort]) -> MachineCard:
     """The card of one machine; `switch_rows` are its own port rows when it is a switch."""
     spec = lab.cadaster.machines[short]
     roles = lab.roles_of(short)

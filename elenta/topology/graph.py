@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from html import escape
 
 from elenta.model.lab import Lab
+from elenta.subsystem import provided
 from elenta.topology.cards import MachineCard, machine_card, network_lines
-from elenta.topology.ports import port_map, switched_networks
 
 FONT = "Helvetica"
 
@@ -39,7 +39,7 @@ class Line:
 def lines_of(lab: Lab) -> list[Line]:
     """Every line of the picture, in drawing order: cables, then VLANs, then links."""
     cad = lab.cadaster
-    rows = port_map(lab)
+    rows = provided(lab, "switch_ports", [])  # the switch subsystem's port map, if registered
     out: list[Line] = []
     cabled: set[tuple[str, str]] = set()
     for row in rows:
@@ -47,7 +47,7 @@ def lines_of(lab: Lab) -> list[Line]:
             continue
         out.append(Line("cable", row.machine, row.interface, row.switch, row.port))
         cabled.add((row.machine, row.interface))
-    switched = switched_networks(lab)
+    switched = provided(lab, "switched_networks", {})
     for network, carriers in switched.items():
         if network not in cad.networks:
             continue
@@ -65,7 +65,7 @@ def lines_of(lab: Lab) -> list[Line]:
 
 def cards_of(lab: Lab) -> dict[str, MachineCard]:
     """Every machine's card, in cadaster order."""
-    rows = port_map(lab)
+    rows = provided(lab, "switch_ports", [])  # the switch subsystem's port map, if registered
     return {
         short: machine_card(lab, short, [r for r in rows if r.switch == short])
         for short in lab.cadaster.machines

@@ -162,7 +162,7 @@ def test_deploy_change_one_ip_redeploy_and_look_up(lab_copy: Path, knot: Knot):
     first = apply(lab_copy, knot)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "+ toto A 127.0.1.2" in first.stdout  # the record diff is shown before applying
-    assert "DNS verified, 7 zones answer as planned" in first.stdout + first.stderr
+    assert "DNS verified: 7 zones answer as planned" in first.stdout + first.stderr
     plan = planned_keys(planned(lab_copy))
     assert ("toto.canon", "A") in plan and ("www.example.lab", "CNAME") in plan
     before = answers(knot, set(plan))
@@ -267,7 +267,7 @@ def test_safety_threshold_and_rollback_of_a_zone_failing_verification(lab_copy: 
     ]:
         set_ip(lab_copy, old, new)
     refused = pyinfra(lab_copy, knot)
-    assert refused.returncode != 0
+    assert refused.returncode != 0, refused.stdout + refused.stderr
     assert "zone canon: would delete or modify" in refused.stdout + refused.stderr
     assert "rerun with --force" in refused.stdout + refused.stderr
     assert knot.zone_files() == files

@@ -46,7 +46,7 @@ def test_dns_apply_over_ssh_to_the_dns_host(lab_hosts):
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert applied.returncode == 0, applied.stdout + applied.stderr
-        assert "toto.canon: DNS verified, 7 zones answer as planned" in applied.stdout + applied.stderr
+        assert "[toto.canon] DNS verified: 7 zones answer as planned" in applied.stdout + applied.stderr
         assert ask("127.0.1.53", port, "toto.canon", "A") == {"127.0.1.2"}
         assert ask("127.0.1.53", port, "53.1.0.127.in-addr.arpa", "PTR") == {"dns.toto.canon."}
         assert ask("127.0.1.53", port, "www.example.lab", "CNAME") == {"archimedes.canon."}

@@ -7,6 +7,7 @@ kernel's export table is never touched (see docs/nfs.md).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from elenta.facts.nfs import ExportfsVerbose
 from elenta.nfs.push import apply_command
 from elenta.nfs.render import exports_text
+from tests.cli import run_elenta
 
 EXPORTS = "/etc/exports.d/elenta.exports"
 pytestmark = pytest.mark.skipif(
@@ -91,4 +93,32 @@ def test_deploy_installs_loads_and_then_is_a_no_op(lab_hosts, tmp_path):
     third = deploy_nfs(lab_hosts, tmp_path / "run3")
     assert third.returncode == 0, third.stdout + third.stderr
     assert outcome(third)["success"] == 1
+    assert len(loaded(nancy)) == 3
+
+
+def test_nfs_apply_runs_through_the_deploy_pipeline(lab_hosts):
+    """`elenta nfs apply` is `elenta deploy --only nfs` on the NFS hosts: checks, the user's SSH
+    targets, a table, a record, deploy's exit codes (1 and the host named when it fails)."""
+    nancy = lab_hosts.hosts["nancy"]
+    command = ("nfs", "apply", "--no-dns", "--lab", str(lab_hosts.path))
+    nancy.ssh(f"rm -f {EXPORTS}; exportfs -ua; rm -rf /srv/backup; touch /srv/backup")
+    try:
+        failed = run_elenta(*command, timeout=300)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert "Traceback" not in failed.stderr
+        assert (
+            "nancy.canon failed: Install and load NFS exports: exportfs: /srv/backup is not a directory"
+            in (failed.stderr)
+        )  # the error names the host and why, in the failing command's words
+        assert "nancy.canon  switch  failed" in failed.stderr  # the table, on stderr
+        assert loaded(nancy) == []
+    finally:
+        nancy.ssh("rm -f /srv/backup")
+    done = run_elenta(*command, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nancy.canon  switch  done" in done.stdout and "ran nfs" in done.stdout
+    folder = Path(done.stdout.split("record: ")[1].split()[0])
+    record = json.loads((folder / "record.json").read_text())
+    assert [(r["canon"], r["result"]) for r in record["results"]] == [("nancy.canon", "done")]
+    assert "Install and load NFS exports" in (folder / "pyinfra.log").read_text()
     assert len(loaded(nancy)) == 3

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from elenta.dns.push import DEPLOY_FILE, apply_command, plan_report
+from elenta.dns.push import apply_command, plan_report
 from elenta.dns.render import lab_zone_texts
 from elenta.model.lab import load_lab
 
@@ -64,14 +64,16 @@ def test_unknown_action(tmp_path):
 
 
 def test_apply_command_targets_the_dns_role_by_cadaster_address(tmp_path, monkeypatch):
+    from elenta.pipeline.pyinfra_command import DEPLOY, INVENTORY
+
     monkeypatch.setenv("ELENTA_STATE_DIR", str(tmp_path))
     command, env = apply_command(load_lab(EXAMPLE), force=True)
-    assert command[1:4] == ["-m", "pyinfra", "-y"]
-    assert command[4] == str(REPO / "inventories" / "lab.py")
-    assert Path(command[5]).read_text() == DEPLOY_FILE
+    assert command[1:4] == ["-m", "pyinfra", "-y"]  # no --no-wait: pyinfra's exit code tells a failure
+    assert command[4:6] == [str(INVENTORY), str(DEPLOY)]  # the pipeline's own inventory and deploy file
     assert "elenta_dns_force=1" in command
-    assert json.loads(env["ELENTA_SELECT"]) == {"roles": ["dns"]}
-    assert env["ELENTA_NO_DNS"] == "1"
-    local, _ = apply_command(load_lab(EXAMPLE), local=True, directory="/d", listen="127.0.0.1@5353")
-    assert local[4] == "@local"
-    assert {"elenta_machine=toto", "elenta_dns_dir=/d", "elenta_dns_listen=127.0.0.1@5353"} <= set(local)
+    assert json.loads(env["ELENTA_SELECT"]) == {"canons": ["toto.canon"]}
+    assert env["ELENTA_SUBSYSTEMS"] == "dns" and env["ELENTA_NO_DNS"] == "1" and env["ELENTA_LOCAL"] == ""
+    local, local_env = apply_command(load_lab(EXAMPLE), local=True, directory="/d", listen="127.0.0.1@5353")
+    assert local_env["ELENTA_LOCAL"] == "toto"
+    assert json.loads(local_env["ELENTA_SELECT"]) == {"canons": ["toto.canon"]}
+    assert {"elenta_dns_dir=/d", "elenta_dns_listen=127.0.0.1@5353"} <= set(local)

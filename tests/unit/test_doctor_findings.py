@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from elenta.dhcp.leases import Lease, parse_leases
 from elenta.doctor.collect import parse_ip_addr, parse_ip_neigh
 from elenta.doctor.findings import LiveInterface, Neighbour, Observed, find_problems
+from elenta.doctor.leases import Lease, parse_leases
 from elenta.model.lab import load_lab
 from tests.conftest import EXAMPLE_LAB
 

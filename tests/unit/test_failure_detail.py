@@ -38,3 +38,18 @@ def test_a_failing_command_is_named_with_its_operation(tmp_path: Path) -> None:
     )
     log.write_text("    [beta.own] Error: executed 0 commands\n")
     assert "executed 0 commands" not in _pyinfra_error(log, "beta.own")
+
+
+def test_a_command_s_own_words_are_the_detail(tmp_path: Path) -> None:
+    log = tmp_path / "pyinfra.log"
+    log.write_text(
+        "--> Starting operation: NFS exports | Install and load NFS exports\n"
+        "    [nancy.canon] Connected\n"
+        "    [nancy.canon] exportfs: /srv/backup is not a directory. Remote access will fail\n"
+        "    [nancy.canon] Error: executed 4 commands\n"
+        "pyinfra.api.exceptions.PyinfraError: Error in operation NFS exports | Install and load NFS exports"
+        " on nancy.canon\n"
+    )
+    assert _pyinfra_error(log, "nancy.canon") == (
+        "Install and load NFS exports: exportfs: /srv/backup is not a directory. Remote access will fail"
+    )

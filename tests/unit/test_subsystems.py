@@ -126,6 +126,13 @@ def test_elenta_plan_holds_the_plugin_artifacts_and_diffs_them(example_lab_copy,
     diff = elenta("diff", str(tmp_path / "one"), str(tmp_path / "two"), "--lab", str(example_lab_copy))
     assert diff.returncode == 0, diff.stderr
     assert "motd" in diff.stdout and "+hello" in diff.stdout
+    # Its part of toto's NixOS module, through the registry (no core edit, no import of it).
+    module = json.loads((tmp_path / "two/artifacts/nixos/machines/toto/module.json").read_text())
+    assert module["config"]["users"]["motd"] == "hello"
+    assert (
+        "users"
+        not in json.loads((tmp_path / "one/artifacts/nixos/machines/toto/module.json").read_text())["config"]
+    )
 
 
 def test_the_plugin_tasks_are_elenta_tasks():
@@ -225,3 +232,53 @@ def test_help_imports_no_subsystem_code():
     ]
     assert subsystem_code == []
     assert not {"pyinfra", "netmiko", "jinja2", "dns", "pydantic", "paramiko"} & set(modules)
+
+
+# -- no subsystem imports another ----------------------------------------------------------------
+
+
+def own_modules(subsystem: Subsystem) -> set[str]:
+    """A subsystem's package and its faces: `{"elenta.dns", "elenta.tasks.dns", "elenta.deploys.dns", …}`."""
+    package = type(subsystem).__module__.rsplit(".", 1)[0]
+    faces = {f"elenta.{face}.{subsystem.name}" for face in ("operations", "facts", "deploys")}
+    return {package, *(m for m in (subsystem.tasks, subsystem.deploy) if m), *faces}
+
+
+def owner_of(module: str, owners: dict[str, str]) -> str | None:
+    """The subsystem whose package or face `module` is (or is inside), if any."""
+    for prefix, name in owners.items():
+        if module == prefix or module.startswith(prefix + "."):
+            return name
+    return None
+
+
+def test_no_subsystem_imports_another(monkeypatch):
+    """Subsystems meet only through the registry (nixos_part, host_part, provides): removing one's
+    entry point removes its parts and breaks none of the others. Nothing is whitelisted."""
+    monkeypatch.delenv(ENV_PLUGINS, raising=False)
+    owners = {module: s.name for s in registered() for module in own_modules(s)}
+    files = [
+        path
+        for path in sorted((REPO / "elenta").rglob("*.py"))
+        if owner_of(module_name(path), owners) is not None
+    ]
+    assert any(module_name(p) == "elenta.nixos.module" for p in files)
+    assert any(module_name(p) == "elenta.tasks.net" for p in files)  # the switch's tasks
+    offenders = sorted(
+        {
+            f"{path.relative_to(REPO)} ({owner_of(module_name(path), owners)}) imports {name}"
+            for path in files
+            for name in imported_names(path)
+            if owner_of(name, owners) not in (None, owner_of(module_name(path), owners))
+        }
+    )
+    assert offenders == []
+
+
+def test_the_import_check_sees_an_import_of_another_subsystem(tmp_path, monkeypatch):
+    """The check above can fail: a nested import of another subsystem's module is found."""
+    monkeypatch.delenv(ENV_PLUGINS, raising=False)
+    owners = {module: s.name for s in registered() for module in own_modules(s)}
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from elenta.dns.render import dns_hosts\n    return dns_hosts\n")
+    assert {owner_of(n, owners) for n in imported_names(sample)} == {"dns"}

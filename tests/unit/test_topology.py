@@ -7,8 +7,8 @@ from pathlib import Path
 
 from elenta.compile.plan import build_plan
 from elenta.model.lab import load_lab
+from elenta.switch.ports import port_map, unplugged
 from elenta.topology.artifacts import SVG_PATH
-from elenta.topology.ports import port_map, unplugged
 from tests.cli import run_elenta
 from tests.conftest import EXAMPLE_LAB, REPO
 

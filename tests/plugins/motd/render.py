@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from elenta.compile.artifacts import Artifact
+from elenta.compile.merge import Contribution, Source
 from elenta.model.errors import Fault
 from elenta.model.lab import Lab
 
@@ -51,3 +52,15 @@ def motd_artifacts(lab: Lab) -> Iterator[Artifact]:
         index.append(f"{machine}: {text}")
         yield Artifact("motd", machine, "motd", text.encode(), installed_at=MOTD)
     yield Artifact("motd", None, "index.txt", "".join(index).encode())
+
+
+def motd_options(lab: Lab, machine: str) -> list[Contribution]:
+    """Its part of a NixOS machine's module where the data sets a motd: `users.motd` (`nixos_part`)."""
+    return [
+        Contribution(
+            Source(hp.constellation.file, ("machines", hp.key, "data", "motd"), "motd"),
+            {"users": {"motd": hp.placement.data["motd"]}},
+        )
+        for hp in lab.placements.get(machine, [])
+        if isinstance(hp.placement.data.get("motd"), str)
+    ]

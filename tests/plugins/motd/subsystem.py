@@ -20,6 +20,7 @@ class Motd(Subsystem):
     order = 70
     deploy = "tests.plugins.motd.deploy"
     tasks = "tests.plugins.motd.tasks"
+    nixos_part = "tests.plugins.motd.render:motd_options"  # `users.motd` where the data sets one
 
     def wants(self, lab: Lab, machine: str) -> bool:
         return bool(lab.host_config(machine))

@@ -1,4 +1,4 @@
-"""The switch port map and the cabling check, from the cadaster (pure).
+"""The switch port map and the cabling check, from the cadaster (pure): `elenta net ports`.
 
 `port_map(lab)` gives one `PortRow` per switch port the cadaster lists: `("sw1", "FastEthernet0/1",
 "10 (lab)", "toto:enp2s0")`; `unplugged(lab)` the faults (used as warnings by `elenta check`) of
