@@ -19,6 +19,7 @@ from elenta.lab.switch_emulator import SwitchEmulator
 from elenta.operations.switch import push_lines, remediation_commands
 from elenta.switch.credentials import SwitchCredentials
 from elenta.switch.drivers import ARISTA_EOS, CISCO_IOS, SwitchDriver
+from elenta.switch.host_keys import TrustedKeys
 from elenta.switch.render import PortSpec, SwitchState, VlanSpec, render_switch
 from elenta.switch.session import SwitchTarget, open_session
 
@@ -41,7 +42,8 @@ def desired(driver: SwitchDriver, port_name: str) -> str:
 def target(emulator: SwitchEmulator, driver: SwitchDriver) -> SwitchTarget:
     """How elenta reaches the emulator: `target(emulator, CISCO_IOS).port`."""
     credentials = SwitchCredentials("root", PASSWORD, PASSWORD)
-    return SwitchTarget("bench", emulator.host, emulator.port, driver, credentials, False)
+    trusted = TrustedKeys((emulator.public_key,), "the emulator")
+    return SwitchTarget("bench", emulator.host, emulator.port, driver, credentials, False, trusted=trusted)
 
 
 def push(switch: SwitchTarget, lines: list[str]) -> None:

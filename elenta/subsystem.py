@@ -198,6 +198,13 @@ class Subsystem:
         """The value of the fact `name` it provides (see `provides`): `fact(lab, "dns_servers")`."""
         return _attribute(self.provides[name])(lab)
 
+    # -- SSH endpoints outside the inventory (switches), for `elenta hostkeys scan` ------------
+
+    def ssh_endpoints(self, lab: Lab) -> list[tuple[str, str, int]]:
+        """Devices this subsystem reaches over SSH itself: `[("sw1", "127.0.1.250", 2222)]`
+        (cadaster machine, address, port); their host keys are checked like the hosts'."""
+        return []
+
     # -- drift: one SSH round trip per host, each subsystem reading its own sections ----------
 
     def drift_probe(self) -> dict[str, str]:

@@ -29,8 +29,9 @@ elenta machines
 step "elenta lab up   (the lab's NixOS machines as SSH hosts on their loopback addresses)"
 elenta lab up
 step "sw1: the fake-switches Cisco emulator on its cadaster address 127.0.1.250:2222"
+# It serves the host key `lab up` made for sw1 in the lab state: elenta checks it before the password.
 python elenta/lab/switch_emulator.py --host 127.0.1.250 --port 2222 --password "$ELENTA_SW1_PASSWORD" \
-  >"$ELENTA_STATE_DIR/sw1.log" 2>&1 &
+  --host-key "$ELENTA_STATE_DIR/lab/switches/sw1_ed25519_key" >"$ELENTA_STATE_DIR/sw1.log" 2>&1 &
 emulator=$!
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.1.250/2222) 2>/dev/null && break; sleep 0.2; done
 

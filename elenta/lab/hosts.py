@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elenta.lab import systemd_init
-from elenta.lab.keys import ensure_host_key, ensure_root_key, write_known_hosts
+from elenta.lab.keys import ensure_host_key, ensure_root_key, ensure_switch_keys, write_known_hosts
 from elenta.lab.state import HostRecord, LabState, lab_state
 from elenta.model.errors import ElentaError
 from elenta.model.lab import Lab
@@ -292,6 +292,7 @@ def lab_up(lab: Lab, machines: list[str] | None = None, *, init: str = "sh") -> 
     if not link.is_symlink():
         link.symlink_to(state.hosts_root)
     ensure_root_key(state.key)
+    ensure_switch_keys(lab)  # what the lab's switch emulators serve (`switch_emulator.py --host-key`)
     records = {name: rec for name, rec in state.records().items() if _alive(rec)}
     wanted = machines if machines is not None else lab_machines(lab)
     for machine in wanted:

@@ -1,4 +1,4 @@
-"""The lab's keys: the deployer's root key, one host key per machine, and the known_hosts file."""
+"""The lab's keys: the deployer's root key, one host key per machine and per switch, known_hosts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from elenta.lab.state import HostRecord, LabState
+    from elenta.model.lab import Lab
 
 
-def _keygen(path: Path, comment: str) -> None:
+def generate_key(path: Path, comment: str) -> None:
+    """A new ed25519 key pair without passphrase: `generate_key(Path("k"), "elenta-host-toto")`."""
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
         check=True,
@@ -23,7 +25,7 @@ def ensure_root_key(path: Path) -> Path:
     """Generate the deployer's key once: `ensure_root_key(state.key)`."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _keygen(path, "elenta-deployer")
+        generate_key(path, "elenta-deployer")
     return path
 
 
@@ -31,8 +33,45 @@ def ensure_host_key(host_dir: Path) -> Path:
     """Generate a host's ed25519 key once (it stays across `lab down`/`lab up`)."""
     key = host_dir / "ssh_host_ed25519_key"
     if not key.exists():
-        _keygen(key, f"elenta-host-{host_dir.name}")
+        generate_key(key, f"elenta-host-{host_dir.name}")
     return key
+
+
+def ensure_switch_key(state: LabState, switch: str) -> Path:
+    """Generate the host key of a lab switch once: `ensure_switch_key(state, "sw1")`.
+
+    The lab's switch emulator serves it (`switch_emulator.py --host-key`) and elenta trusts it
+    for that switch (`elenta.switch.host_keys`), as lab hosts are pinned in the lab state.
+    """
+    key = state.switch_key(switch)
+    if not key.exists():
+        key.parent.mkdir(parents=True, exist_ok=True)
+        generate_key(key, f"elenta-switch-{switch}")
+    return key
+
+
+def ensure_switch_keys(lab: Lab) -> dict[str, Path]:
+    """The host key of every switch of the cadaster, made once in the lab state (`elenta lab up`).
+
+    `ensure_switch_keys(lab)["sw1"]` -> `<state>/lab/switches/sw1_ed25519_key`
+    """
+    from elenta.lab.state import lab_state
+
+    state = lab_state(lab)
+    return {
+        name: ensure_switch_key(state, name)
+        for name, machine in lab.cadaster.machines.items()
+        if machine.switch is not None
+    }
+
+
+def switch_public_key(state: LabState, switch: str) -> str | None:
+    """`"ssh-ed25519 AAAA…"` of a lab switch, None when the lab has no key for it."""
+    public = state.switch_key(switch).with_name(state.switch_key(switch).name + ".pub")
+    try:
+        return " ".join(public.read_text().split()[:2])
+    except OSError:
+        return None
 
 
 def host_public_key(host_dir: Path) -> str:

@@ -8,7 +8,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from elenta.model.lab import Lab
+from elenta.model.lab import Lab, state_dir_of
 
 
 @dataclass
@@ -67,6 +67,10 @@ class LabState:
         """The deployer-side folder of one host: its sshd config, host key, overlay layers."""
         return self.hosts_root / machine
 
+    def switch_key(self, switch: str) -> Path:
+        """The host key the lab's emulator of a switch serves (`elenta.lab.keys.ensure_switch_key`)."""
+        return self.root / "switches" / f"{switch}_ed25519_key"
+
     def records(self) -> dict[str, HostRecord]:
         """The running hosts recorded by `lab_up`: `lab_state(lab).records()["toto"].port`."""
         if not self.hosts_file.exists():
@@ -84,4 +88,9 @@ class LabState:
 
 def lab_state(lab: Lab) -> LabState:
     """The lab state of a lab (under `lab.state_dir`): `lab_state(load_lab("examples/lab"))`."""
-    return LabState(lab.state_dir / "lab")
+    return lab_state_of(lab.root)
+
+
+def lab_state_of(root: Path) -> LabState:
+    """The lab state of the lab in folder `root`, before it is loaded: `lab_state_of(Path("lab"))`."""
+    return LabState(state_dir_of(root) / "lab")

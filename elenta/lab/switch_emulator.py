@@ -280,12 +280,47 @@ def _state_of_saved(conf: object) -> tuple[list[object], list[object]]:
     return copy.deepcopy(conf.elenta_saved, memo)  # type: ignore[attr-defined]
 
 
+def listen_ssh(host: str, port: int, core: object, users: dict[str, bytes], host_key: str | None) -> None:
+    """Serve `core` over SSH on `host:port` with the private key in file `host_key`.
+
+    fake-switches' own `SwitchSshService` serves one RSA key published in its source, the same
+    for every emulator; this one serves the key it is given (fake-switches' key without one).
+    Every password check is logged (`login attempt for user …`): tests read the log to prove
+    that a refused host key stopped the client before it sent the password.
+    """
+    from fake_switches.transports.ssh_service import SSHDemoRealm, getRSAKeys
+    from twisted.conch.ssh import factory, keys
+    from twisted.cred import checkers, portal
+    from twisted.internet import reactor
+
+    class LoggedPasswords(checkers.InMemoryUsernamePasswordDatabaseDontUse):
+        def requestAvatarId(self, credentials: object) -> object:
+            name = getattr(credentials, "username", b"").decode(errors="replace")
+            print(f"login attempt for user {name}", flush=True)
+            return super().requestAvatarId(credentials)
+
+    ssh_factory = factory.SSHFactory()
+    ssh_factory.portal = portal.Portal(SSHDemoRealm(core))
+    ssh_factory.portal.registerChecker(LoggedPasswords(**users))
+    published = getRSAKeys()[1].encode()
+    private = keys.Key.fromFile(host_key) if host_key else keys.Key.fromString(data=published)
+    ssh_factory.publicKeys = {private.sshType(): private.public()}
+    ssh_factory.privateKeys = {private.sshType(): private}
+    reactor.listenTCP(port=port, factory=ssh_factory, interface=host)  # type: ignore[attr-defined]
+
+
 def serve(
-    host: str, port: int, username: str, password: str, model: str, hostname: str, behaviour: Behaviour
+    host: str,
+    port: int,
+    username: str,
+    password: str,
+    model: str,
+    hostname: str,
+    behaviour: Behaviour,
+    host_key: str | None = None,
 ) -> None:
     """Run the emulator in this process until killed: `serve("127.0.0.1", 2222, "root", "pw", ...)`."""
     from fake_switches import switch_configuration
-    from fake_switches.transports.ssh_service import SwitchSshService
     from twisted.internet import reactor
 
     if model in JUNIPER_MODELS:
@@ -295,10 +330,7 @@ def serve(
             from fake_juniper import PORTS, juniper_configuration, juniper_core  # type: ignore[no-redef]
         core_class = juniper_core(model, behaviour)
         configuration = juniper_configuration("127.0.0.1", hostname, password, PORTS[model])
-        service = SwitchSshService(
-            ip=host, port=port, switch_core=core_class(configuration), users={username: password.encode()}
-        )
-        service.hook_to_reactor(reactor)
+        listen_ssh(host, port, core_class(configuration), {username: password.encode()}, host_key)
         print(f"fake switch {hostname} ({model}, NETCONF) listening on {host}:{port}", flush=True)
         reactor.run()  # type: ignore[attr-defined]
         return
@@ -324,8 +356,7 @@ def serve(
     )
     core = core_class(configuration)
     _save(configuration)  # a fresh switch's saved configuration is its first one
-    service = SwitchSshService(ip=host, port=port, switch_core=core, users={username: password.encode()})
-    service.hook_to_reactor(reactor)
+    listen_ssh(host, port, core, {username: password.encode()}, host_key)
     print(f"fake switch {hostname} ({model}) listening on {host}:{port}", flush=True)
     reactor.run()  # type: ignore[attr-defined]
 
@@ -333,7 +364,9 @@ def serve(
 class SwitchEmulator:
     """A fake-switches Cisco emulator in a child process, stopped on exit.
 
-    `with SwitchEmulator(password="pw") as sw: print(sw.host, sw.port)` (port: a free one)
+    `with SwitchEmulator(password="pw") as sw: print(sw.host, sw.port, sw.public_key)` (port: a
+    free one). It serves the host key in file `host_key` (the lab's: `ensure_switch_key`), or a
+    new one of its own that is removed when it stops.
     """
 
     def __init__(
@@ -347,6 +380,7 @@ class SwitchEmulator:
         reject: str | None = None,
         log: Path | None = None,
         behaviour: Behaviour | None = None,
+        host_key: Path | None = None,
     ) -> None:
         self.host = host
         if port is None:
@@ -360,7 +394,16 @@ class SwitchEmulator:
         self.hostname = hostname
         self.behaviour = behaviour or Behaviour(reject=reject)
         self.log = log
+        self.host_key = host_key
+        self._own_key: Path | None = None  # a key made for this emulator alone, removed at stop
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def public_key(self) -> str:
+        """`"ssh-ed25519 AAAA…"`: the host key the emulator serves (once started)."""
+        key = self.host_key or self._own_key
+        assert key is not None, "start the emulator first"
+        return " ".join(Path(f"{key}.pub").read_text().split()[:2])
 
     def start(self, timeout: float = 20.0) -> SwitchEmulator:
         """Start the child process and wait until its SSH port accepts connections."""
@@ -368,6 +411,14 @@ class SwitchEmulator:
         command = [sys.executable, str(Path(__file__).resolve()), "--host", self.host]
         command += ["--port", str(self.port), "--username", self.username, "--model", self.model]
         command += ["--hostname", self.hostname, *self.behaviour.arguments()]
+        if self.host_key is None and self._own_key is None:
+            import tempfile
+
+            from elenta.lab.keys import generate_key
+
+            self._own_key = Path(tempfile.mkdtemp(prefix="elenta-fake-switch-")) / "ssh_host_ed25519_key"
+            generate_key(self._own_key, f"elenta-fake-switch-{self.hostname}")
+        command += ["--host-key", str(self.host_key or self._own_key)]
         env = dict(os.environ, ELENTA_FAKE_SWITCH_PASSWORD=self.password)
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -395,6 +446,11 @@ class SwitchEmulator:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        if self._own_key is not None:
+            import shutil
+
+            shutil.rmtree(self._own_key.parent, ignore_errors=True)
+            self._own_key = None
 
     def __enter__(self) -> SwitchEmulator:
         return self.start()
@@ -416,6 +472,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--model", default=DEFAULT_MODEL, choices=MODELS)
     parser.add_argument("--hostname", default="switch")
+    parser.add_argument(
+        "--host-key", help="private SSH host key file to serve (default: fake-switches' published RSA key)"
+    )
     parser.add_argument("--reject", help="regex: configuration lines that fail with '%% Invalid input'")
     parser.add_argument("--cut", help="regex: configuration lines applied, then the session dropped")
     parser.add_argument("--ignore", help="regex: configuration lines accepted silently, not applied")
@@ -431,7 +490,7 @@ def main(argv: list[str] | None = None) -> None:
     macs = tuple(tuple(item.split("=", 1)) for item in args.mac)
     lldp = tuple(tuple(item.split("=", 1)) for item in args.lldp)
     behaviour = Behaviour(args.reject, args.cut, args.ignore, args.minute_seconds, macs, lldp)  # type: ignore[arg-type]
-    serve(args.host, args.port, args.username, password, args.model, args.hostname, behaviour)
+    serve(args.host, args.port, args.username, password, args.model, args.hostname, behaviour, args.host_key)
 
 
 if __name__ == "__main__":

@@ -198,10 +198,24 @@ _SSH_HOST = r"^[A-Za-z0-9_][A-Za-z0-9._-]*$"
 _SSH_JUMP = r"^([a-z_][a-z0-9_-]*@)?([A-Za-z0-9_][A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$"
 
 
+def _key_blob_type(blob: str) -> str:
+    """The key type written inside an OpenSSH public key blob ("" when it is not one)."""
+    import base64
+    import binascii
+
+    try:
+        data = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        return ""
+    size = int.from_bytes(data[:4], "big")
+    return data[4 : 4 + size].decode("ascii", errors="replace") if 0 < size < len(data) - 4 else ""
+
+
 class Ssh(StrictModel):
     """How the deployer reaches a machine; what is left out comes from the user's ssh config.
 
     `ssh = { host = "toto-lan", user = "deploy", proxy_jump = "bastion", host_key = "ssh-ed25519 AAAA…" }`
+    A switch uses `port` and `host_key` (its address and login are in `switch`).
     """
 
     user: str = Field(default="root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -211,6 +225,15 @@ class Ssh(StrictModel):
     identity_file: str | None = Field(default=None, pattern=PLAIN_PATH, max_length=4096)
     proxy_jump: str | None = Field(default=None, max_length=1024)
     sudo: bool | None = None
+
+    @field_validator("host_key")
+    @classmethod
+    def _public_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            key_type, blob = value.split()
+            if key_type != _key_blob_type(blob):
+                raise ValueError(f"not an OpenSSH {key_type} public key (as in a .pub file or known_hosts)")
+        return value
 
     @field_validator("proxy_jump")
     @classmethod

@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 from elenta.model.settings import LabSettings, load_settings
 
 
+def state_dir_of(root: Path) -> Path:
+    """The state folder of the lab in folder `root`: `$ELENTA_STATE_DIR`, else `root/.elenta`."""
+    override = os.environ.get("ELENTA_STATE_DIR")
+    return Path(override) if override else root / ".elenta"
+
+
 @dataclass(frozen=True)
 class LoadedConstellation:
     """A constellation with the file it came from (for errors that name both sides)."""
@@ -65,8 +71,7 @@ class Lab:
     @property
     def state_dir(self) -> Path:
         """Where elenta keeps keys, plans and history for this lab (`$ELENTA_STATE_DIR` wins)."""
-        override = os.environ.get("ELENTA_STATE_DIR")
-        return Path(override) if override else self.root / ".elenta"
+        return state_dir_of(self.root)
 
     @property
     def flake_dir(self) -> Path:

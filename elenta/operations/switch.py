@@ -32,6 +32,7 @@ from elenta.model.lab import Lab
 from elenta.switch.backups import Backup, find_backup, save_backup
 from elenta.switch.diff import SwitchChange, plan_change, restore_lines
 from elenta.switch.drivers import SwitchDriver
+from elenta.switch.host_keys import SwitchHostKeyError, check_offered_key
 from elenta.switch.ownership import LastApply, Ownership, after_apply, save_ownership
 from elenta.switch.plan import PlannedSwitch, SwitchResult, checked_change, offline_plan, planned_switch
 from elenta.switch.render import desired_switch, render_switch, switches
@@ -508,8 +509,11 @@ def each_switch(
     chosen = list(names) if names else switches(lab.cadaster)
     for name in chosen:
         check_switch(lab, name)  # every switch checked before any is touched
+    unreachable = check_host_keys(lab, chosen)
 
     def run(name: str) -> R | ElentaError:
+        if name in unreachable:
+            return unreachable[name]
         try:
             return action(lab, name)
         except ElentaError as exc:
@@ -525,6 +529,28 @@ def each_switch(
         error.completed = results  # type: ignore[attr-defined]
         raise error
     return results
+
+
+def check_host_keys(lab: Lab, names: Sequence[str]) -> dict[str, ElentaError]:
+    """Refuse (exit 3) before any switch is touched when one of them offers an untrusted host key.
+
+    One handshake per switch, in parallel, no login. Returns the switches that could not be
+    reached, with why (their sessions need not wait again): `check_host_keys(lab, ["sw1"])` -> `{}`.
+    """
+
+    def one(name: str) -> ElentaError | None:
+        try:
+            check_offered_key(switch_target(lab, name))
+        except ElentaError as exc:
+            return exc
+        return None
+
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, max(1, len(names)))) as pool:
+        outcomes = dict(zip(names, pool.map(one, names), strict=True))
+    refusals = [e for e in outcomes.values() if isinstance(e, SwitchHostKeyError)]
+    if refusals:
+        raise refusals[0] if len(refusals) == 1 else SwitchErrors(refusals)
+    return {name: e for name, e in outcomes.items() if e is not None}
 
 
 def apply_switches(lab: Lab, names: Sequence[str] | None = None, parallel: bool = True) -> list[SwitchResult]:

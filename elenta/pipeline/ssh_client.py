@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import logging
 import os
 import socket
 from typing import Any
@@ -98,11 +99,24 @@ def _sock(target: SshTarget, timeout: float, opened: list[paramiko.SSHClient]) -
 def _load_known_hosts(client: paramiko.SSHClient, known_hosts: Any) -> None:
     """Give the client the keys of these files, parsed once per process for the same contents
     (fact reads on many hosts at once would otherwise parse every file once per host)."""
+    client._host_keys = _known_hosts(known_hosts)  # read only: unknown keys are refused
+
+
+def _known_hosts(paths: Any) -> paramiko.HostKeys:
     texts = []
-    for path in known_hosts:
+    for path in paths:
         with contextlib.suppress(OSError), open(path, encoding="utf-8", errors="replace") as f:
             texts.append(f.read())
-    client._host_keys = _parsed_known_hosts("\n".join(texts))  # read only: unknown keys are refused
+    return _parsed_known_hosts("\n".join(texts))
+
+
+def known_host_keys(paths: Any, name: str) -> list[str]:
+    """The keys these known_hosts files hold for `name` (hashed names too), missing files skipped.
+
+    `known_host_keys(["~/.ssh/known_hosts"], "[127.0.1.250]:2222")` -> `["ssh-ed25519 AAAA…"]`
+    """
+    found = _known_hosts([os.path.expanduser(p) for p in paths]).lookup(name) or {}
+    return [public_key_line(key) for key in found.values()]
 
 
 @functools.lru_cache(maxsize=64)
@@ -183,6 +197,16 @@ def connect(target: SshTarget, timeout: float = 10) -> tuple[paramiko.SSHClient 
     return None, why
 
 
+@functools.cache
+def quiet_log() -> str:
+    """A logger for handshakes expected to fail (paramiko logs them as errors with a traceback)."""
+    name = "elenta.ssh.scan"
+    logger = logging.getLogger(name)
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+    return name
+
+
 def scan_host_keys(target: SshTarget, timeout: float = 10) -> list[str]:
     """The host keys a host offers (`"ssh-ed25519 AAAA…"`, one per key type), without logging in.
 
@@ -193,6 +217,7 @@ def scan_host_keys(target: SshTarget, timeout: float = 10) -> list[str]:
     for key_type in KEY_TYPES:
         hops: list[paramiko.SSHClient] = []
         transport = paramiko.Transport(_sock(target, timeout, hops))
+        transport.set_log_channel(quiet_log())  # a key type the host lacks is no error to print
         try:
             transport.get_security_options().key_types = [key_type]
             transport.start_client(timeout=timeout)

@@ -89,7 +89,10 @@ KEYDOCS: dict[str, dict[str, tuple[str, str]]] = {
     "Ssh": {
         "user": ("the SSH user (sudo is used when it is not root)", '"root"'),
         "port": ("the SSH port", "22"),
-        "host_key": ("pins the machine's host key (one known_hosts key)", '"ssh-ed25519 AAAAC3Nza…"'),
+        "host_key": (
+            "pins the host key of the machine or switch (one known_hosts key; the only one trusted)",
+            '"ssh-ed25519 AAAAC3Nza…"',
+        ),
         "host": ("connect to this name or address instead of the cadaster's", '"toto.example.net"'),
         "identity_file": (
             "the private key to use (default: your agent and ssh config)",

@@ -40,13 +40,15 @@ def selected_switches(lab: Lab, selection: Selection) -> list[str]:
 
 
 def check_switches(lab: Lab, names: list[str]) -> None:
-    """Raise the first cadaster, rendering or credential fault of the named switches, before anything runs."""
+    """Raise the first cadaster, rendering, credential or host key fault of the switches, before a change."""
     if not names:
         return  # and netmiko stays unimported
-    from elenta.operations.switch import check_switch
+    from elenta.operations.switch import check_host_keys, check_switch
 
     for name in names:
         check_switch(lab, name)
+    check_host_keys(lab, names)  # an untrusted switch key refuses the deploy before any host
+    # (a switch that cannot be reached now is reported by its push, after the hosts)
 
 
 def push_switches(

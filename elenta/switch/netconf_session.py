@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from elenta.exitcodes import FAILED
 from elenta.model.errors import ElentaError
+from elenta.switch.host_keys import key_mismatch, ncclient_options, ncclient_refusal
 from elenta.switch.session import SwitchConnectionError, SwitchTarget, probe
 
 if TYPE_CHECKING:
@@ -37,12 +38,15 @@ def session_errors() -> tuple[type[BaseException], ...]:
 def open_netconf(target: SwitchTarget) -> Iterator[Manager]:
     """A NETCONF session to `target`, closed on exit; `rpc-error` warnings are not raised.
 
-    The switch's host key is not checked, as for the CLI platforms (netmiko's default).
+    The switch's host key must be the trusted one (`target.trusted`), checked after the SSH
+    handshake and before the login: else SwitchHostKeyError, and the password is never sent.
     """
     probe(target)
     from ncclient import manager
     from ncclient.operations import RaiseMode, RPCError
-    from ncclient.transport import AuthenticationError
+    from ncclient.transport import AuthenticationError, SSHUnknownHostError
+
+    checked = ncclient_options(target)
 
     try:
         session = manager.connect(
@@ -50,18 +54,22 @@ def open_netconf(target: SwitchTarget) -> Iterator[Manager]:
             port=target.port,
             username=target.credentials.username,
             password=target.credentials.password,
-            hostkey_verify=False,
+            **checked,
             allow_agent=False,
             look_for_keys=False,
             timeout=target.timeout,
             device_params={"name": "default"},
         )
+    except SSHUnknownHostError:
+        raise ncclient_refusal(target) from None
     except AuthenticationError:
         raise SwitchConnectionError(
             f"switch {target}: login refused for user {target.credentials.username!r}"
         ) from None
     except session_errors() as exc:
-        raise SwitchConnectionError(
+        # A key exchange that failed may be a switch without the trusted key type (never a timeout).
+        refusal = key_mismatch(target) if str(exc).startswith("Negotiation failed") else None
+        raise refusal or SwitchConnectionError(
             f"switch {target}: no NETCONF session within {target.timeout:g} s ({type(exc).__name__})"
         ) from None
     session.timeout = target.timeout

@@ -16,8 +16,10 @@ from paramiko.ssh_exception import SSHException
 from elenta.exitcodes import UNREACHABLE
 from elenta.model.errors import ElentaError, ModelError
 from elenta.model.lab import Lab
+from elenta.switch import host_keys
 from elenta.switch.credentials import SwitchCredentials, load_credentials
 from elenta.switch.drivers import SwitchDriver
+from elenta.switch.host_keys import TrustedKeys, netmiko_refusal
 from elenta.switch.plan import switch_table
 
 
@@ -39,6 +41,7 @@ class SwitchTarget:
     shutdown_unused: bool
     timeout: float = 15.0  # seconds for the connection, the login and each reply
     revert_minutes: int = 0  # self-revert timer around a push (0: none)
+    trusted: TrustedKeys = host_keys.NO_KEYS  # its SSH host keys (none: every key is refused)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.host}:{self.port})"
@@ -47,12 +50,36 @@ class SwitchTarget:
 def switch_target(lab: Lab, name: str) -> SwitchTarget:
     """The management address, SSH port, driver and credentials of switch `name` in the lab.
 
-    The address is the switch's interface on `switch.management_network`, else its primary one.
+    The address is `management_address(lab, name)`.
     """
     switch, driver = switch_table(lab, name)
     machine = lab.cadaster.machines[name]
+    host = management_address(lab, name)
+    credentials = load_credentials(
+        switch.credentials, f"{lab.cadaster_file}: machines.{name}.switch.credentials", lab.root
+    )
+    return SwitchTarget(
+        name,
+        host,
+        machine.ssh.port,
+        driver,
+        credentials,
+        switch.shutdown_unused,
+        switch.timeout,
+        switch.revert_minutes if (driver.revert_schedule or driver.revert_session or driver.netconf) else 0,
+        host_keys.trusted_keys(lab, name, host, machine.ssh.port),
+    )
+
+
+def management_address(lab: Lab, name: str) -> str:
+    """The address elenta reaches switch `name` at: `management_address(lab, "sw1") == "127.0.1.250"`.
+
+    Its interface on `switch.management_network`, else its primary one.
+    """
+    switch = lab.cadaster.machines[name].switch
+    machine = lab.cadaster.machines[name]
     iface = None
-    if switch.management_network:
+    if switch is not None and switch.management_network:
         iface = next((i for i in machine.interfaces.values() if i.network == switch.management_network), None)
     if iface is None:
         primary = machine.primary_interface()
@@ -61,19 +88,7 @@ def switch_target(lab: Lab, name: str) -> SwitchTarget:
         raise ModelError.one(
             lab.cadaster_file, ("machines", name, "interfaces"), "a switch needs a management IP"
         )
-    credentials = load_credentials(
-        switch.credentials, f"{lab.cadaster_file}: machines.{name}.switch.credentials", lab.root
-    )
-    return SwitchTarget(
-        name,
-        str(iface.ip),
-        machine.ssh.port,
-        driver,
-        credentials,
-        switch.shutdown_unused,
-        switch.timeout,
-        switch.revert_minutes if (driver.revert_schedule or driver.revert_session or driver.netconf) else 0,
-    )
+    return str(iface.ip)
 
 
 def probe(target: SwitchTarget) -> None:
@@ -116,10 +131,12 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
     """An enabled netmiko session, closed on exit: `with open_session(target) as conn: ...`.
 
     Every wait is bounded by `target.timeout` (the cadaster's `switch.timeout`): a switch that
-    accepts the connection but never answers fails within about that time.
+    accepts the connection but never answers fails within about that time. The switch's host key
+    must be one of `target.trusted` (else SwitchHostKeyError, before the password is sent).
     """
     probe(target)
     timeout = target.timeout
+    checked = host_keys.netmiko_options(target)
     try:
         connection = _connection_class(target.driver.netmiko_device_type, target.driver.config_prompt)(
             device_type=target.driver.netmiko_device_type,
@@ -136,6 +153,7 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
             read_timeout_override=timeout,
             use_keys=False,
             allow_agent=False,
+            **checked,
         )
     except ValueError:  # netmiko enables while preparing the session (Dell DNOS 6)
         raise SwitchConnectionError(
@@ -147,9 +165,11 @@ def open_session(target: SwitchTarget) -> Iterator[BaseConnection]:
             f"switch {target}: login refused for user {target.credentials.username!r}"
         ) from None
     except (NetmikoTimeoutException, SSHException, OSError, EOFError) as exc:
-        raise SwitchConnectionError(
+        raise netmiko_refusal(target, exc) or SwitchConnectionError(
             f"switch {target}: no SSH session within {timeout:g} s ({type(exc).__name__})"
         ) from None
+    finally:
+        host_keys.forget_options(checked)
     try:
         try:
             connection.enable()

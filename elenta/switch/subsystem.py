@@ -40,5 +40,14 @@ class Switch(Subsystem):
             warnings.warn(str(fault), CablingWarning, stacklevel=2)
         return switch_faults(lab)
 
+    def ssh_endpoints(self, lab: Lab) -> list[tuple[str, str, int]]:
+        """Each managed switch at its management address and SSH port (its CLI or NETCONF)."""
+        from elenta.switch.session import management_address
+
+        machines = lab.cadaster.machines
+        return [
+            (n, management_address(lab, n), m.ssh.port) for n, m in machines.items() if m.switch is not None
+        ]
+
 
 subsystem = Switch()

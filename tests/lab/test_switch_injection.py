@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from elenta.facts.switch import RunningConfig, read_fact
+from elenta.lab.keys import ensure_switch_key
+from elenta.lab.state import lab_state_of
 from elenta.lab.switch_emulator import SwitchEmulator
 from elenta.model.lab import Lab, load_lab
 from elenta.switch.session import open_session, switch_target
@@ -32,7 +34,10 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sw1(tmp_path: Path) -> Iterator[SwitchEmulator]:
-    emulator = SwitchEmulator(host="127.0.1.250", password=PASSWORD, hostname="sw1", log=tmp_path / "sw1.log")
+    key = ensure_switch_key(lab_state_of(tmp_path / "lab"), "sw1")  # the lab the tests connect with
+    emulator = SwitchEmulator(
+        host="127.0.1.250", password=PASSWORD, hostname="sw1", log=tmp_path / "sw1.log", host_key=key
+    )
     emulator.start()
     yield emulator
     emulator.stop()
@@ -59,7 +64,7 @@ def running(lab: Lab) -> str:
 def test_a_description_with_a_line_break_is_refused_before_any_connection(tmp_path: Path, sw1) -> None:
     env = dict(os.environ)
     bad = write_lab(tmp_path / "bad", sw1.port, INJECTED)
-    clean = load_lab(write_lab(tmp_path / "clean", sw1.port, None))
+    clean = load_lab(write_lab(tmp_path / "lab", sw1.port, None))
     before = running(clean)
     key = 'machines.sw1.switch.ports."FastEthernet0/1".description'
     for args in (("check", str(bad)), ("net", "apply", "--lab", str(bad)), ("plan", "--lab", str(bad))):

@@ -314,6 +314,16 @@ CASES = [
         "unsupported switch platform 'zte_zxros'",
         id="unknown-switch-platform",
     ),
+    pytest.param(
+        replace(
+            CADASTER,
+            "ssh = { port = 2222 }",
+            'ssh = { port = 2222, host_key = "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAA" }',
+        ),
+        "machines.sw1.ssh.host_key",
+        "not an OpenSSH ssh-rsa public key",
+        id="switch-host-key-of-another-type",
+    ),
     # -- strings checked for where they go ----------------------------------------------------
     pytest.param(
         replace(

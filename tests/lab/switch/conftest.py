@@ -1,7 +1,8 @@
 """Fixtures of the switch tests: fake-switches emulators on the cadaster's addresses.
 
 `emulators("sw1", model=..., behaviour=Behaviour(...))` starts one on `127.0.1.250` and a free
-port; every emulator a test started is stopped at its end.
+port, serving the host key the lab in `tmp_path / "lab"` has for that switch (as `elenta lab up`
+makes it), so that elenta checks it strictly; every emulator a test started is stopped at its end.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from elenta.lab.keys import ensure_switch_key
+from elenta.lab.state import lab_state_of
 from elenta.lab.switch_emulator import Behaviour, SwitchEmulator
 from tests.lab.switch.helpers import ADDRESSES, PASSWORD
 
@@ -32,6 +35,7 @@ def emulators(tmp_path: Path) -> Iterator[Callable[..., SwitchEmulator]]:
         reject: str | None = None,
         model: str = "cisco_2960_24TT_L",
         behaviour: Behaviour | None = None,
+        lab_root: Path | None = None,
     ) -> SwitchEmulator:
         emulator = SwitchEmulator(
             host=ADDRESSES[name],
@@ -40,6 +44,7 @@ def emulators(tmp_path: Path) -> Iterator[Callable[..., SwitchEmulator]]:
             model=model,
             log=tmp_path / f"{name}.log",
             behaviour=behaviour or Behaviour(reject=reject, minute=1.0),
+            host_key=ensure_switch_key(lab_state_of(lab_root or tmp_path / "lab"), name),
         )
         started.append(emulator.start())
         return emulator

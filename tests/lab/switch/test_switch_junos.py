@@ -181,7 +181,7 @@ def test_junos_commit_confirmed_reverts_a_change_that_cuts_the_session(tmp_path:
         session.lock("candidate")
         session.unlock("candidate")
     # A confirmed apply stays.
-    sw2 = emulators("sw2", model=model, behaviour=Behaviour(minute=0.2))
+    sw2 = emulators("sw2", model=model, behaviour=Behaviour(minute=0.2), lab_root=tmp_path / "lab2")
 
     def on_sw2(data: dict) -> None:
         on_junos(model)(data)

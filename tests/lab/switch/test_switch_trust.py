@@ -472,7 +472,12 @@ def test_arista_commit_timer_reverts_a_change_that_cuts_the_session(tmp_path: Pa
     time.sleep(1.5)  # …until the timer (5 lab minutes of 0.2 s) fires
     assert running(lab, "sw1") == blank
     # Cut before the commit: the session never reaches the running configuration.
-    sw2 = emulators("sw2", model="arista_7048t", behaviour=Behaviour(cut="^switchport access vlan 10"))
+    sw2 = emulators(
+        "sw2",
+        model="arista_7048t",
+        behaviour=Behaviour(cut="^switchport access vlan 10"),
+        lab_root=tmp_path / "lab2",
+    )
 
     def on_sw2(data: dict) -> None:
         arista(data)
