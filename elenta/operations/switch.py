@@ -258,6 +258,18 @@ def _pending(target: SwitchTarget, session: str | None) -> str:
     return note.format(minutes=target.revert_minutes, session=session)
 
 
+def _save(connection: BaseConnection, driver: SwitchDriver) -> None:
+    """Write the running configuration to the startup one, answering a platform that asks first."""
+    if driver.save_question is None:
+        connection.save_config(cmd=driver.save_command)
+        return
+    connection.send_command(
+        driver.save_command, expect_string=driver.save_question, strip_prompt=False, strip_command=False
+    )
+    connection.write_channel("y")  # one keystroke, as the question takes it
+    connection.read_until_prompt(read_timeout=100)
+
+
 def _cancel_revert(connection: BaseConnection, target: SwitchTarget, session: str | None) -> None:
     """Disarm the revert once the change is confirmed (IOS `reload cancel`, EOS session commit)."""
     if not target.revert_minutes:
@@ -382,7 +394,7 @@ def _push_confirm_save(
             + _state(remaining, backup, "" if not remaining else _pending(target, session))
         )
     _cancel_revert(connection, target, session)  # confirmed: then, only then, saved
-    connection.save_config(cmd=target.driver.save_command)
+    _save(connection, target.driver)
     return after
 
 
@@ -448,7 +460,7 @@ def rollback_switch(lab: Lab, name: str, to: str | Path | None = None, dry_run: 
                 )
             )
         _cancel_revert(connection, target, session)
-        connection.save_config(cmd=driver.save_command)
+        _save(connection, driver)
         after = _read(connection, target)
     after_rollback(lab, name, owned, to, after)
     return SwitchResult(name, change, pushed=True, backup=source)

@@ -118,6 +118,9 @@ class SwitchDriver:
     # whose session is cut by the change goes back by itself. IOS: `reload in N` / `reload cancel`.
     # EOS: the push goes into a configuration session committed with `commit timer`, confirmed
     # by committing the session again (`revert_cancel`), discarded with `abort` on a refusal.
+    # A save that asks before it writes (DNOS 6: `Are you sure you want to save? (y/n)`): the
+    # question's pattern, answered `y` the moment it shows instead of after a quiet spell.
+    save_question: str | None = None
     revert_schedule: str | None = None  # "reload in {minutes}"
     revert_cancel: str | None = None  # "reload cancel" / "configure session {session} commit"
     revert_session: str | None = None  # "configure session {session}"

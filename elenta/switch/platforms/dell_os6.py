@@ -112,6 +112,7 @@ DRIVER = SwitchDriver(
     r"|These VLANs do not exist|Command not found|Invalid input|Value is out of range|Port is not"
     r"|Name must be).*$",
     save_command="copy running-config startup-config",
+    save_question=r"\(y/n\)\s*$",
     show_running="show running-config",
     show_macs="show mac address-table",
     physical_port=re.compile(

@@ -168,20 +168,23 @@ def test_a_refused_change_leaves_the_junos_switch_as_it_was(tmp_path: Path, emul
 
 def test_junos_commit_confirmed_reverts_a_change_that_cuts_the_session(tmp_path: Path, emulators) -> None:
     model = "juniper_ex2300_24t"
-    sw1 = emulators("sw1", model=model, behaviour=Behaviour(cut="ge-0/0/4", minute=0.2))
+    # 5 lab minutes of 0.6 s: a window of 3 s that a loaded machine still reads the commit in.
+    sw1 = emulators("sw1", model=model, behaviour=Behaviour(cut="ge-0/0/4", minute=0.6))
     lab = write_lab(tmp_path / "lab", {"sw1": sw1.port}, on_junos(model))
     with pytest.raises(SwitchPushError) as err:
         apply_switch(lab, "sw1")
     assert "session lost" in str(err.value)
     assert "rolls the commit back by itself in 5 minute" in str(err.value)
     assert "ge-0/0/4" in running(lab)  # committed, not confirmed…
-    time.sleep(1.5)  # …until the 5 lab minutes of 0.2 s are over
+    deadline = time.monotonic() + 15  # …until the 5 lab minutes are over
+    while running(lab) != "" and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert running(lab) == ""
     with open_netconf(switch_target(lab, "sw1")) as session:  # the lost session's lock went with it
         session.lock("candidate")
         session.unlock("candidate")
     # A confirmed apply stays.
-    sw2 = emulators("sw2", model=model, behaviour=Behaviour(minute=0.2), lab_root=tmp_path / "lab2")
+    sw2 = emulators("sw2", model=model, behaviour=Behaviour(minute=0.6), lab_root=tmp_path / "lab2")
 
     def on_sw2(data: dict) -> None:
         on_junos(model)(data)
@@ -190,7 +193,7 @@ def test_junos_commit_confirmed_reverts_a_change_that_cuts_the_session(tmp_path:
     lab2 = write_lab(tmp_path / "lab2", {"sw1": sw1.port, "sw2": sw2.port}, on_sw2)
     assert apply_switch(lab2, "sw2").pushed
     configured = read_running(switch_target(lab2, "sw2"))
-    time.sleep(1.5)
+    time.sleep(3.5)  # past the 5 lab minutes of 0.6 s
     assert read_running(switch_target(lab2, "sw2")) == configured != ""
 
 
