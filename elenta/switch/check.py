@@ -36,7 +36,28 @@ def switch_faults(lab: Lab) -> list[Fault]:
             desired_switch(lab.cadaster, name, lab.cadaster_file)
         except ModelError as exc:
             faults += exc.faults
+        faults += [
+            Fault(str(lab.cadaster_file), f"machines.{name}.ssh.{key}", message)
+            for key, message in ignored_ssh_keys(lab.cadaster.machines[name].ssh.model_fields_set)
+        ]
     return list(dict.fromkeys(faults))  # a network's fault is found once per switch
+
+
+# What a switch's `ssh` table may hold: elenta reaches a switch at its management address with
+# its `switch.credentials`, through no jump host and no key file.
+SWITCH_SSH_KEYS = ("port", "host_key")
+
+
+def ignored_ssh_keys(given: set[str]) -> list[tuple[str, str]]:
+    """The keys of a switch's `ssh` table that would be ignored: `ignored_ssh_keys({"user"})`."""
+    return [
+        (
+            key,
+            f"a switch takes only ssh.{' and ssh.'.join(SWITCH_SSH_KEYS)}; it is reached at its "
+            "management address with switch.credentials, so this key would be ignored: remove it",
+        )
+        for key in sorted(given - set(SWITCH_SSH_KEYS))
+    ]
 
 
 Key = tuple[str | int, ...]
